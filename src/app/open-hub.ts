@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { openDatabase, type OpenedDatabase } from '../db/open-database.js';
+import { createServices, type Services } from './services.js';
+
+export interface Hub {
+  services: Services;
+  database: OpenedDatabase;
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating it) and wires the services: what every face starts from. */
+export async function openHub(config: Config, options: { purpose: string; logger?: Logger }): Promise<Hub> {
+  const database = await openDatabase(config, { purpose: options.purpose, logger: options.logger });
+  const services = createServices(database.db, config);
+  return { services, database, close: () => database.close() };
+}

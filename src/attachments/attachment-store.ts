@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { TooLargeError } from '../core/errors.js';
+
+/** Files of attachments, under the data dir with generated names; client names are never paths. */
+export class AttachmentStore {
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+  ) {}
+
+  /**
+   * Streams `source` into a new file. Past `maxBytes` the partial file is removed and a
+   * TooLargeError thrown, so an oversized upload stores nothing.
+   */
+  async save(source: Readable): Promise<{ stored_name: string; size_bytes: number }> {
+    await mkdir(this.dir, { recursive: true });
+    const stored_name = randomUUID();
+    const target = path.join(this.dir, stored_name);
+    let size = 0;
+    const limit = this.maxBytes;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        if (size > limit) {
+          callback(
+            new TooLargeError(
+              `The file is larger than the ${limit}-byte limit. Upload a smaller file or raise ATTACHMENT_MAX_BYTES.`,
+              { limit_bytes: limit },
+            ),
+          );
+        } else callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, counter, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+    } catch (error) {
+      await rm(target, { force: true });
+      throw error;
+    }
+    return { stored_name, size_bytes: size };
+  }
+
+  pathOf(storedName: string): string {
+    // Stored names are UUIDs we generated; refuse anything else rather than trusting the row.
+    if (!/^[0-9a-f-]{36}$/.test(storedName)) throw new Error(`Unexpected stored attachment name ${storedName}`);
+    return path.join(this.dir, storedName);
+  }
+
+  async open(storedName: string): Promise<Readable | undefined> {
+    const file = this.pathOf(storedName);
+    try {
+      await stat(file);
+    } catch {
+      return undefined;
+    }
+    return createReadStream(file);
+  }
+
+  async remove(storedNames: readonly string[]): Promise<void> {
+    await Promise.all(storedNames.map((name) => rm(this.pathOf(name), { force: true })));
+  }
+
+  /** Removes files no row refers to (left by a crash between writing a file and recording it). */
+  async sweep(isKnown: (storedName: string) => Promise<boolean>, olderThanMs = 60_000): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      if (!/^[0-9a-f-]{36}$/.test(name)) continue;
+      const info = await stat(path.join(this.dir, name)).catch(() => undefined);
+      if (!info || Date.now() - info.mtimeMs < olderThanMs) continue;
+      if (!(await isKnown(name))) {
+        await rm(path.join(this.dir, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}

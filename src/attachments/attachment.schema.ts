@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from '../core/schema-helpers.js';
+
+export const attachmentSchema = z
+  .object({
+    id: idSchema,
+    task_id: idSchema,
+    file_name: z.string(),
+    content_type: z.string(),
+    size_bytes: z.number().int(),
+    download_url: z.string(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'Attachment' });
+
+export type Attachment = z.output<typeof attachmentSchema>;

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { connect } from '../connect.js';
+import { table } from '../format.js';
+import { configFrom, type GlobalOptions } from '../options.js';
+import { day, parseEnvironment, print, wholeNumber, withClient } from '../run-command.js';
+
+export function projectCommand(program: Command) {
+  const project = program.command('project').description('manage projects');
+
+  project
+    .command('add <name>')
+    .description('create a project (its workspace folder is created under the workspaces dir)')
+    .option('-w, --workspace <path>', 'workspace folder inside the workspaces dir (default: from the name)')
+    .option('-e, --env <KEY=VALUE...>', 'environment facts for agents, repeatable')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { workspace?: string; env?: string[]; json?: boolean }) => {
+      await withClient(connect(configFrom(program.opts<GlobalOptions>())), async (client) => {
+        const created = await client.createProject({
+          name,
+          ...(options.workspace !== undefined && { workspace_path: options.workspace }),
+          ...(options.env && { environment: parseEnvironment(options.env) }),
+        });
+        print(options.json, created, () => `created project ${created.id} "${created.name}" in ${created.workspace_dir}`);
+      });
+    });
+
+  project
+    .command('list')
+    .description('list projects')
+    .option('--limit <n>', 'at most this many (1-5000)', wholeNumber(1, 5000), 100)
+    .option('--offset <n>', 'skip this many', wholeNumber(0, 2_147_483_647), 0)
+    .option('--json', 'print JSON')
+    .action(async (options: { limit: number; offset: number; json?: boolean }) => {
+      await withClient(connect(configFrom(program.opts<GlobalOptions>())), async (client) => {
+        const page = await client.listProjects({ limit: options.limit, offset: options.offset });
+        print(options.json, page.items, () =>
+          page.items.length === 0
+            ? 'no projects yet: create one with `wfhub project add <name>`'
+            : `${table(
+                ['ID', 'NAME', 'WORKSPACE', 'CREATED'],
+                page.items.map((item) => [item.id, item.name, item.workspace_path, day(item.created_at)]),
+              )}\n${page.items.length} of ${page.total} projects`,
+        );
+      });
+    });
+}

@@ -1,0 +1,143 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Task } from '../../tasks/task.schema.js';
+import { taskPriorities, taskStatuses, type TaskPriority, type TaskStatus } from '../../tasks/task-fields.js';
+import { connect } from '../connect.js';
+import { table } from '../format.js';
+import { configFrom, type GlobalOptions } from '../options.js';
+import { day, print, wholeNumber, withClient } from '../run-command.js';
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${values.join(', ')}`);
+    return value as T;
+  };
+}
+
+function statusList(value: string): TaskStatus[] {
+  return value.split(',').map((item) => oneOf(taskStatuses)(item.trim()));
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function taskCommand(program: Command) {
+  const task = program.command('task').description('manage tasks');
+  const config = () => configFrom(program.opts<GlobalOptions>());
+
+  task
+    .command('add <title>')
+    .description('create a task in a project')
+    .requiredOption('-p, --project <id|name>', 'the project')
+    .option('-d, --description <text>', 'what to do, in detail')
+    .option('--parent <id>', 'make it a subtask of this task', wholeNumber(1, 2_147_483_647))
+    .option('-n, --node <name>', 'role: pm, dev, qa, security, documentation')
+    .option('-s, --status <status>', `one of ${taskStatuses.join(', ')}`, oneOf(taskStatuses))
+    .option('--priority <priority>', `one of ${taskPriorities.join(', ')}`, oneOf(taskPriorities))
+    .option('-c, --criterion <text>', 'an acceptance criterion, repeatable', collect)
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        title: string,
+        options: {
+          project: string;
+          description?: string;
+          parent?: number;
+          node?: string;
+          status?: TaskStatus;
+          priority?: TaskPriority;
+          criterion?: string[];
+          json?: boolean;
+        },
+      ) => {
+        await withClient(connect(config()), async (client) => {
+          const project = await client.findProject(options.project);
+          const created = await client.createTask({
+            project_id: project.id,
+            title,
+            ...(options.description !== undefined && { description: options.description }),
+            ...(options.parent !== undefined && { parent_id: options.parent }),
+            ...(options.node !== undefined && { node: options.node }),
+            ...(options.status && { status: options.status }),
+            ...(options.priority && { priority: options.priority }),
+            ...(options.criterion && { acceptance_criteria: options.criterion }),
+          });
+          print(options.json, created, () => `created task ${created.id} "${created.title}" in project ${project.name}`);
+        });
+      },
+    );
+
+  task
+    .command('list')
+    .description("list a project's tasks")
+    .requiredOption('-p, --project <id|name>', 'the project')
+    .option('-s, --status <statuses>', 'only these statuses, comma-separated', statusList)
+    .option('--limit <n>', 'at most this many (1-5000)', wholeNumber(1, 5000), 100)
+    .option('--offset <n>', 'skip this many', wholeNumber(0, 2_147_483_647), 0)
+    .option('--json', 'print JSON')
+    .action(async (options: { project: string; status?: TaskStatus[]; limit: number; offset: number; json?: boolean }) => {
+      await withClient(connect(config()), async (client) => {
+        const project = await client.findProject(options.project);
+        const page = await client.listTasks(project.id, {
+          ...(options.status && { status: options.status }),
+          limit: options.limit,
+          offset: options.offset,
+        });
+        print(options.json, page.items, () =>
+          page.items.length === 0
+            ? `no tasks in ${project.name}: add one with \`wfhub task add "<title>" --project ${project.id}\``
+            : `${table(
+                ['ID', 'STATUS', 'NODE', 'PARENT', 'TITLE'],
+                page.items.map((item) => [item.id, item.status, item.node_name ?? '', item.parent_id ?? '', item.title]),
+              )}\n${page.items.length} of ${page.total} tasks`,
+        );
+      });
+    });
+
+  task
+    .command('show <id>')
+    .description('show a task with its criteria, subtasks and comments')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const taskId = wholeNumber(1, 2_147_483_647)(id);
+      await withClient(connect(config()), async (client) => {
+        const found = await client.getTask(taskId);
+        const [criteria, subtasks, comments] = await Promise.all([
+          client.listCriteria(taskId),
+          client.listSubtasks(found),
+          client.listComments(taskId),
+        ]);
+        print(options.json, { ...found, acceptance_criteria: criteria, subtasks, comments }, () =>
+          describeTask(found, criteria, subtasks, comments),
+        );
+      });
+    });
+}
+
+function describeTask(
+  task: Task,
+  criteria: { text: string; done: boolean; check_command: string | null }[],
+  subtasks: Task[],
+  comments: { author: string; body: string; created_at: Date | string }[],
+): string {
+  const lines = [
+    `#${task.id} ${task.title}`,
+    `status: ${task.status}   priority: ${task.priority}   node: ${task.node_name ?? '-'}   project: ${task.project_id}${
+      task.parent_id ? `   parent: #${task.parent_id}` : ''
+    }`,
+  ];
+  if (task.description) lines.push('', task.description);
+  if (criteria.length) {
+    lines.push('', 'Acceptance criteria:');
+    for (const criterion of criteria) {
+      lines.push(`  [${criterion.done ? 'x' : ' '}] ${criterion.text}${criterion.check_command ? `  (check: ${criterion.check_command})` : ''}`);
+    }
+  }
+  if (subtasks.length) {
+    lines.push('', 'Subtasks:');
+    for (const subtask of subtasks) lines.push(`  #${subtask.id} [${subtask.status}] ${subtask.title}`);
+  }
+  if (comments.length) {
+    lines.push('', 'Comments:');
+    for (const comment of comments) lines.push(`  ${comment.author} on ${day(comment.created_at)}: ${comment.body}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,79 @@
+import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
+import type { Comment } from '../comments/comment.schema.js';
+import type { PageOf } from '../core/schema-helpers.js';
+import type { Project } from '../projects/project.schema.js';
+import type { Task } from '../tasks/task.schema.js';
+import type { HubClient } from './hub-client.js';
+
+/** An error answered by the server, with its message (which says what to do). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The CLI talking to a running wfhub server (which holds the embedded database). */
+export function httpClient(baseUrl: string, token: string | undefined): HubClient {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<{ data: T; total: number }> {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...(token && { authorization: `Bearer ${token}` }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new Error(`Cannot reach the wfhub server at ${baseUrl}: ${(error as Error).message}`, { cause: error });
+    }
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
+    }
+    return { data: parsed as T, total: Number(response.headers.get('x-total-count') ?? 0) };
+  }
+  const page = async <T>(path: string): Promise<PageOf<T>> => {
+    const { data, total } = await call<T[]>('GET', path);
+    return { items: data, total };
+  };
+
+  return {
+    via: `the wfhub server at ${baseUrl}`,
+    listProjects: ({ limit, offset }) => page<Project>(`/projects?limit=${limit}&offset=${offset}`),
+    createProject: async (input) => (await call<Project>('POST', '/projects', input)).data,
+    async findProject(reference) {
+      if (/^\d+$/.test(reference)) {
+        try {
+          return (await call<Project>('GET', `/projects/${reference}`)).data;
+        } catch (error) {
+          if (!(error instanceof ApiError) || error.status !== 404) throw error;
+        }
+      }
+      const all = await page<Project>('/projects?limit=5000');
+      const found = all.items.find((project) => project.name.toLowerCase() === reference.toLowerCase());
+      if (!found) throw new ApiError(404, 'not_found', `project ${reference} does not exist. Check the id, or list projects to find it.`);
+      return found;
+    },
+    createTask: async (input) => (await call<Task>('POST', '/tasks', input)).data,
+    listTasks: (projectId, filter) => {
+      const query = new URLSearchParams({ limit: String(filter.limit), offset: String(filter.offset) });
+      if (filter.status?.length) query.set('status', filter.status.join(','));
+      return page<Task>(`/projects/${projectId}/tasks?${query}`);
+    },
+    getTask: async (id) => (await call<Task>('GET', `/tasks/${id}`)).data,
+    listCriteria: async (taskId) => (await page<Criterion>(`/tasks/${taskId}/acceptance-criteria?limit=5000`)).items,
+    listComments: async (taskId) => (await page<Comment>(`/tasks/${taskId}/comments?limit=5000`)).items,
+    listSubtasks: async (task) => (await page<Task>(`/projects/${task.project_id}/tasks?parent=${task.id}&limit=5000`)).items,
+    close: async () => {},
+  };
+}

@@ -1,0 +1,22 @@
+import type { Hub } from '../app/open-hub.js';
+import type { HubClient, TaskFilter } from './hub-client.js';
+
+const everything = { limit: 5000, offset: 0 };
+
+/** The CLI working on the database itself. */
+export function localClient(hub: Hub): HubClient {
+  const { projects, tasks, criteria, comments } = hub.services;
+  return {
+    via: `the ${hub.database.kind === 'pglite' ? 'embedded database at' : 'PostgreSQL database'} ${hub.database.location}`,
+    listProjects: (page) => projects.list(page),
+    createProject: (input) => projects.create(input),
+    findProject: (reference) => projects.find(reference),
+    createTask: (input) => tasks.create(input),
+    listTasks: (projectId, filter: TaskFilter) => tasks.listForProject(projectId, { ...filter }),
+    getTask: (id) => tasks.get(id),
+    listCriteria: async (taskId) => (await criteria.list(taskId, everything)).items,
+    listComments: async (taskId) => (await comments.list(taskId, everything)).items,
+    listSubtasks: async (task) => (await tasks.listForProject(task.project_id, { parent: task.id, ...everything })).items,
+    close: () => hub.close(),
+  };
+}

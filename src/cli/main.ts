@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander';
+import { version } from '../app/version.js';
+import { ConfigError } from '../config/config.js';
+import { AppError } from '../core/errors.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
+import { ApiError } from './http-client.js';
+import { migrateCommand } from './commands/migrate.js';
+import { projectCommand } from './commands/project.js';
+import { serveCommand } from './commands/serve.js';
+import { taskCommand } from './commands/task.js';
+
+const program = new Command('wfhub')
+  .description('wfhub: a self-hosted hub for handing software tasks to AI coding agents')
+  .version(version)
+  .option('--data-dir <dir>', 'where wfhub keeps its data (WFHUB_DATA_DIR, default ./.wfhub)')
+  .option('--workspaces-dir <dir>', 'where project workspaces live (WFHUB_WORKSPACES_DIR, default ./workspaces)')
+  .option('--database-url <url>', 'a postgres:// URL instead of the embedded database (DATABASE_URL)')
+  .showHelpAfterError()
+  .exitOverride();
+
+serveCommand(program);
+migrateCommand(program);
+projectCommand(program);
+taskCommand(program);
+
+const expected = [ConfigError, DataDirLockedError, ApiError, AppError];
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`error: ${message}\n`);
+  if (!expected.some((kind) => error instanceof kind) && process.env.WFHUB_DEBUG) {
+    process.stderr.write(`${(error as Error).stack}\n`);
+  }
+  process.exit(1);
+}

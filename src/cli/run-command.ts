@@ -1,0 +1,41 @@
+import { InvalidArgumentError } from 'commander';
+import type { HubClient } from './hub-client.js';
+
+/** Runs `work` with a client and always closes it (releasing the embedded database). */
+export async function withClient(connecting: Promise<HubClient>, work: (client: HubClient) => Promise<void>) {
+  const client = await connecting;
+  try {
+    await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+export function print(json: boolean | undefined, value: unknown, text: () => string) {
+  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
+}
+
+/** `KEY=VALUE` pairs into an object. */
+export function parseEnvironment(pairs: string[]): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const pair of pairs) {
+    const index = pair.indexOf('=');
+    if (index <= 0) throw new InvalidArgumentError(`"${pair}" is not KEY=VALUE`);
+    environment[pair.slice(0, index)] = pair.slice(index + 1);
+  }
+  return environment;
+}
+
+/** Commander argument parser for whole numbers within bounds. */
+export function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return Number(value);
+  };
+}
+
+export function day(value: Date | string): string {
+  return new Date(value).toISOString().slice(0, 10);
+}

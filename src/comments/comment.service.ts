@@ -1,0 +1,48 @@
+import { asc, count, eq } from 'drizzle-orm';
+import { NotFoundError } from '../core/errors.js';
+import type { Page, PageOf } from '../core/schema-helpers.js';
+import type { Database } from '../db/database.js';
+import { requireTask } from '../tasks/task-lookup.js';
+import type { Comment, CommentCreate, CommentUpdate } from './comment.schema.js';
+import { commentTable } from './comment.sql.js';
+
+export class CommentService {
+  constructor(private readonly db: Database) {}
+
+  async list(taskId: number, page: Page): Promise<PageOf<Comment>> {
+    await requireTask(this.db, taskId);
+    const where = eq(commentTable.task_id, taskId);
+    const [items, [total]] = await Promise.all([
+      this.db.select().from(commentTable).where(where).orderBy(asc(commentTable.id)).limit(page.limit).offset(page.offset),
+      this.db.select({ value: count() }).from(commentTable).where(where),
+    ]);
+    return { items, total: total?.value ?? 0 };
+  }
+
+  async create(taskId: number, input: CommentCreate): Promise<Comment> {
+    return this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      await requireTask(db, taskId);
+      const [row] = await db
+        .insert(commentTable)
+        .values({ task_id: taskId, body: input.body, author: input.author ?? 'user' })
+        .returning();
+      return row!;
+    });
+  }
+
+  async update(id: number, input: CommentUpdate): Promise<Comment> {
+    const [row] = await this.db
+      .update(commentTable)
+      .set({ body: input.body, updated_at: new Date() })
+      .where(eq(commentTable.id, id))
+      .returning();
+    if (!row) throw new NotFoundError('comment', id);
+    return row;
+  }
+
+  async delete(id: number): Promise<void> {
+    const deleted = await this.db.delete(commentTable).where(eq(commentTable.id, id)).returning({ id: commentTable.id });
+    if (deleted.length === 0) throw new NotFoundError('comment', id);
+  }
+}

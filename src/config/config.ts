@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+
+/**
+ * wfhub's configuration, validated once at start. The variable names are a contract that users,
+ * their `.env` files and later features rely on; `aliases` lists names accepted for compatibility.
+ */
+const variables = {
+  host: { name: 'WFHUB_HOST', aliases: [] },
+  port: { name: 'WFHUB_PORT', aliases: ['PORT'] },
+  dataDir: { name: 'WFHUB_DATA_DIR', aliases: [] },
+  workspacesDir: { name: 'WFHUB_WORKSPACES_DIR', aliases: ['WORKSPACES_DIR'] },
+  databaseUrl: { name: 'DATABASE_URL', aliases: [] },
+  ollamaHost: { name: 'OLLAMA_HOST', aliases: ['OLLAMA_API_BASE'] },
+  model: { name: 'WFHUB_MODEL', aliases: [] },
+  token: { name: 'WFHUB_TOKEN', aliases: [] },
+  attachmentMaxBytes: { name: 'ATTACHMENT_MAX_BYTES', aliases: [] },
+  gitUserName: { name: 'GIT_USER_NAME', aliases: [] },
+  gitUserEmail: { name: 'GIT_USER_EMAIL', aliases: [] },
+  logLevel: { name: 'WFHUB_LOG_LEVEL', aliases: [] },
+} as const satisfies Record<string, { name: string; aliases: readonly string[] }>;
+
+type Key = keyof typeof variables;
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const httpUrl = z
+  .string()
+  .url('must be a URL such as http://127.0.0.1:11434')
+  .refine((value) => /^https?:\/\//i.test(value), 'must start with http:// or https://');
+
+const shape = {
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int('must be a whole number').min(0).max(65535).default(8002),
+  dataDir: z.string().min(1).default('.wfhub'),
+  workspacesDir: z.string().min(1).default('workspaces'),
+  databaseUrl: z
+    .string()
+    .refine(
+      (value) => /^postgres(ql)?:\/\//i.test(value),
+      'must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)',
+    )
+    .optional(),
+  ollamaHost: httpUrl.default('http://127.0.0.1:11434'),
+  model: z.string().min(1).default('qwen2.5-coder:3b'),
+  token: z.string().min(8, 'must be at least 8 characters long').optional(),
+  attachmentMaxBytes: z.coerce
+    .number()
+    .int('must be a whole number of bytes')
+    .positive('must be a positive number of bytes')
+    .default(10 * 1024 * 1024),
+  gitUserName: z.string().min(1).default('wfhub'),
+  gitUserEmail: z.string().min(1).default('wfhub@localhost'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+} satisfies Record<Key, z.ZodType>;
+
+const schema = z.object(
+  Object.fromEntries(
+    Object.entries(shape).map(([key, type]) => [key, z.preprocess(emptyToUndefined, type)]),
+  ) as { [K in Key]: z.ZodPipe<z.ZodTransform, (typeof shape)[K]> },
+);
+
+export type Config = z.output<typeof schema> & {
+  /** The embedded database lives here unless `databaseUrl` names a PostgreSQL server. */
+  readonly databaseKind: 'pglite' | 'postgres';
+};
+
+export type ConfigOverrides = Partial<{ [K in Key]: string | number | undefined }>;
+
+/** A configuration value was missing or malformed; the message names the variable to fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly variable?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Environment to read; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Directory relative paths are resolved against, and where `.env` is looked for. */
+  cwd?: string;
+  /** Explicit values (from CLI flags or code); they beat the environment. */
+  overrides?: ConfigOverrides;
+  /** Read `<cwd>/.env` for variables the environment does not set (default true). */
+  dotenv?: boolean;
+}
+
+/** Reads the environment (and an optional `.env`), validates it and returns absolute paths. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const fileValues = options.dotenv === false ? {} : readDotenv(path.join(cwd, '.env'));
+  const env = { ...fileValues, ...(options.env ?? process.env) };
+
+  const raw: Record<string, unknown> = {};
+  for (const [key, variable] of Object.entries(variables) as [Key, (typeof variables)[Key]][]) {
+    const override = options.overrides?.[key];
+    if (override !== undefined) {
+      raw[key] = String(override);
+      continue;
+    }
+    raw[key] = [variable.name, ...variable.aliases]
+      .map((name) => env[name])
+      .find((value) => value !== undefined && value !== '');
+  }
+
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]) as Key;
+    const variable = variables[key];
+    const given = raw[key];
+    throw new ConfigError(
+      `Invalid configuration: ${variable.name}=${JSON.stringify(given)} ${issue.message}.` +
+        ` Fix ${variable.name} in the environment or in .env.`,
+      variable.name,
+    );
+  }
+
+  const value = parsed.data;
+  return {
+    ...value,
+    ollamaHost: value.ollamaHost.replace(/\/+$/, ''),
+    dataDir: path.resolve(cwd, value.dataDir),
+    workspacesDir: path.resolve(cwd, value.workspacesDir),
+    databaseKind: value.databaseUrl ? 'postgres' : 'pglite',
+  };
+}
+
+function readDotenv(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  return parseDotenv(readFileSync(file));
+}
+
+/** Loopback hosts are safe to serve without a token; anything else needs WFHUB_TOKEN. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}
+
+/** The variable names, for documentation and error messages. */
+export const configVariables = variables;

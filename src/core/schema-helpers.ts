@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** The largest id the database can hold (ids are 32-bit identity columns). */
+export const maxId = 2_147_483_647;
+
+export const idSchema = z.number().int().min(1).max(maxId);
+
+/** PostgreSQL cannot store NUL in text; refusing it here gives a 400 instead of a driver error. */
+const noNul = (value: string) => !value.includes('\0');
+const nulMessage = 'must not contain NUL characters';
+
+/** Text with a length limit and no NUL bytes. */
+export function text(options: { min?: number; max: number }) {
+  return z
+    .string()
+    .min(options.min ?? 0, options.min ? `must not be empty` : undefined)
+    .max(options.max, `must be at most ${options.max} characters`)
+    .refine(noNul, nulMessage);
+}
+
+/** Like `text`, but surrounding whitespace is dropped and something must remain. */
+export function label(max: number) {
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine(noNul, nulMessage);
+}
+
+function hasNoNul(value: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (typeof value === 'string') return noNul(value);
+  if (Array.isArray(value)) return value.every((item) => hasNoNul(item, depth + 1));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).every(([key, item]) => noNul(key) && hasNoNul(item, depth + 1));
+  }
+  return true;
+}
+
+/** A free-form JSON object (environment, settings): any JSON, at most 64 levels deep, no NUL. */
+export const jsonObject = z
+  .record(z.string(), z.unknown())
+  .refine((value) => hasNoNul(value), 'must not contain NUL characters or nest deeper than 64 levels');
+
+/** `?limit=&offset=` on every list. */
+export const pagingQuery = {
+  limit: z.coerce.number().int().min(1).max(5000).default(100).describe('Page size (1-5000, default 100)'),
+  offset: z.coerce.number().int().min(0).max(maxId).default(0).describe('Items to skip'),
+};
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface PageOf<T> {
+  items: T[];
+  total: number;
+}
+
+export const timestampSchema = z.date();

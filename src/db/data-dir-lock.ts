@@ -1,0 +1,141 @@
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+
+/** What the holder of a data dir writes into its lock file, so other processes can find it. */
+export interface LockInfo {
+  pid: number;
+  hostname: string;
+  /** What the holder is doing: `serve`, `migrate`, a CLI command. */
+  purpose: string;
+  started_at: string;
+  /** Where the holder's HTTP API answers, once it listens. */
+  url?: string;
+}
+
+/** Another live process holds the data dir. */
+export class DataDirLockedError extends Error {
+  override readonly name = 'DataDirLockedError';
+  constructor(
+    readonly lockFile: string,
+    readonly holder: LockInfo,
+  ) {
+    const where = holder.url ? ` and serves ${holder.url}` : '';
+    super(
+      `The data dir ${path.dirname(lockFile)} is in use by wfhub process ${holder.pid} (${holder.purpose})${where}. ` +
+        'The embedded database allows one process at a time: stop that process, or point WFHUB_DATA_DIR elsewhere.',
+    );
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function lockFilePath(dataDir: string): string {
+  return path.join(dataDir, 'wfhub.lock');
+}
+
+/**
+ * Reads the lock of a data dir. Returns the holder when a live process holds it, undefined when the
+ * dir is free (no lock, or a lock left by a process that has died).
+ */
+function readLockFile(file: string): LockInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+    return typeof info.pid === 'number' ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readLock(dataDir: string): LockInfo | undefined {
+  const info = readLockFile(lockFilePath(dataDir));
+  if (!info) return undefined;
+  if (info.hostname !== hostname()) return info;
+  return isAlive(info.pid) ? info : undefined;
+}
+
+/** An exclusive hold on a data dir, released on `release()` or when the process exits. */
+export class DataDirLock {
+  private released = false;
+  private readonly onExit = () => this.release();
+
+  private constructor(
+    readonly file: string,
+    private info: LockInfo,
+  ) {
+    process.once('exit', this.onExit);
+  }
+
+  /**
+   * Takes the lock, or throws DataDirLockedError naming the holder. A lock left by a dead process
+   * (a crash, `kill -9`) is taken over.
+   */
+  static acquire(dataDir: string, purpose: string): DataDirLock {
+    mkdirSync(dataDir, { recursive: true });
+    const file = lockFilePath(dataDir);
+    const info: LockInfo = {
+      pid: process.pid,
+      hostname: hostname(),
+      purpose,
+      started_at: new Date().toISOString(),
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // Written aside and linked in place, so the lock never exists without its content.
+      const temporary = `${file}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(info), { mode: 0o600 });
+      try {
+        linkSync(temporary, file);
+        return new DataDirLock(file, info);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        rmSync(temporary, { force: true });
+      }
+      const holder = readLock(dataDir);
+      if (holder) throw new DataDirLockedError(file, holder);
+      // Stale: move it aside atomically so two processes cannot both take it over.
+      const aside = `${file}.stale-${process.pid}`;
+      try {
+        renameSync(file, aside);
+      } catch {
+        continue; // Another process moved it first; the next attempt sees its lock.
+      }
+      const moved = readLockFile(aside);
+      if (moved && moved.hostname === hostname() && isAlive(moved.pid)) {
+        // We moved a lock another process had just taken over: put it back (link fails if a
+        // third one was faster, which is as good).
+        try {
+          linkSync(aside, file);
+        } catch {
+          // Someone else's lock is in place.
+        }
+      }
+      rmSync(aside, { force: true });
+    }
+    const holder = readLock(dataDir);
+    if (holder) throw new DataDirLockedError(file, holder);
+    throw new Error(`Could not take the lock ${file}; remove it if no wfhub process is running.`);
+  }
+
+  /** Records where this process serves its API, for the CLI to find it. */
+  advertise(url: string): void {
+    this.info = { ...this.info, url };
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(this.info), { mode: 0o600 });
+    renameSync(temporary, this.file);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.removeListener('exit', this.onExit);
+    if (readLockFile(this.file)?.pid === process.pid) rmSync(this.file, { force: true });
+  }
+}

@@ -1,0 +1,18 @@
+import { pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { idColumn, timestamps } from '../db/columns.js';
+
+/** A role an agent can play on a task (pm, dev, qa, security, documentation, or a user's own). */
+export const nodeTable = pgTable(
+  'task_nodes',
+  {
+    id: idColumn(),
+    name: text('name').notNull(),
+    directive: text('directive').notNull().default(''),
+    /** Overrides the default model for runs in this role. */
+    model: text('model'),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex('task_node_name_idx').on(table.name)],
+);
+
+export type NodeRow = typeof nodeTable.$inferSelect;

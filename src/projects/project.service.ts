@@ -1,0 +1,117 @@
+import { asc, count, eq, sql } from 'drizzle-orm';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { Page, PageOf } from '../core/schema-helpers.js';
+import { postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
+import type { AttachmentService } from '../attachments/attachment.service.js';
+import type { WorkspaceRoot } from '../workspace/workspace-root.js';
+import type { Project, ProjectCreate, ProjectUpdate } from './project.schema.js';
+import { projectTable, type ProjectRow } from './project.sql.js';
+
+/** A folder name from a project name: "My App!" -> "my-app". */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+  return slug.slice(0, 80) || 'project';
+}
+
+export class ProjectService {
+  constructor(
+    private readonly db: Database,
+    private readonly workspaces: WorkspaceRoot,
+    private readonly attachments: AttachmentService,
+  ) {}
+
+  private present(row: ProjectRow): Project {
+    return { ...row, workspace_dir: this.workspaces.pathOf(row.workspace_path) };
+  }
+
+  async list(page: Page): Promise<PageOf<Project>> {
+    const [rows, [total]] = await Promise.all([
+      this.db.select().from(projectTable).orderBy(asc(projectTable.id)).limit(page.limit).offset(page.offset),
+      this.db.select({ value: count() }).from(projectTable),
+    ]);
+    return { items: rows.map((row) => this.present(row)), total: total?.value ?? 0 };
+  }
+
+  async get(id: number): Promise<Project> {
+    const [row] = await this.db.select().from(projectTable).where(eq(projectTable.id, id));
+    if (!row) throw new NotFoundError('project', id);
+    return this.present(row);
+  }
+
+  /** Finds a project by id or by name (case-insensitive), for the CLI. */
+  async find(reference: string): Promise<Project> {
+    if (/^\d+$/.test(reference) && Number(reference) <= 2_147_483_647) {
+      const [row] = await this.db.select().from(projectTable).where(eq(projectTable.id, Number(reference)));
+      if (row) return this.present(row);
+    }
+    const [row] = await this.db
+      .select()
+      .from(projectTable)
+      .where(sql`lower(${projectTable.name}) = lower(${reference})`);
+    if (!row) throw new NotFoundError('project', reference);
+    return this.present(row);
+  }
+
+  async create(input: ProjectCreate): Promise<Project> {
+    const workspace = await this.workspaces.resolve(input.workspace_path ?? slugify(input.name));
+    try {
+      const [row] = await this.db
+        .insert(projectTable)
+        .values({
+          name: input.name,
+          workspace_path: workspace.relative,
+          environment: input.environment ?? {},
+          settings: input.settings ?? {},
+        })
+        .returning();
+      return this.present(row!);
+    } catch (error) {
+      throw this.mapConflict(error, input.name);
+    }
+  }
+
+  async update(id: number, input: ProjectUpdate): Promise<Project> {
+    await this.get(id);
+    const workspace =
+      input.workspace_path === undefined ? undefined : await this.workspaces.resolve(input.workspace_path);
+    try {
+      const [row] = await this.db
+        .update(projectTable)
+        .set({
+          ...(input.name !== undefined && { name: input.name }),
+          ...(workspace && { workspace_path: workspace.relative }),
+          ...(input.environment !== undefined && { environment: input.environment }),
+          ...(input.settings !== undefined && { settings: input.settings }),
+          updated_at: new Date(),
+        })
+        .where(eq(projectTable.id, id))
+        .returning();
+      if (!row) throw new NotFoundError('project', id);
+      return this.present(row);
+    } catch (error) {
+      throw this.mapConflict(error, input.name);
+    }
+  }
+
+  /** Removes the project, its tasks and their attachments; the workspace folder is left alone. */
+  async delete(id: number): Promise<void> {
+    const files = await this.attachments.storedNamesOfProject(id);
+    const deleted = await this.db.delete(projectTable).where(eq(projectTable.id, id)).returning({ id: projectTable.id });
+    if (deleted.length === 0) throw new NotFoundError('project', id);
+    await this.attachments.removeStoredFiles(files);
+  }
+
+  private mapConflict(error: unknown, name: string | undefined): unknown {
+    if (postgresErrorCode(error) === uniqueViolation) {
+      return new ConflictError('project_name_taken', `A project named "${name}" already exists. Choose another name.`, {
+        name,
+      });
+    }
+    return error;
+  }
+}

@@ -1,0 +1,19 @@
+import { sql } from 'drizzle-orm';
+import { jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { idColumn, timestamps } from '../db/columns.js';
+
+export const projectTable = pgTable(
+  'projects',
+  {
+    id: idColumn(),
+    name: text('name').notNull(),
+    /** Relative to the workspaces dir, normalised (no `..`, no leading slash). */
+    workspace_path: text('workspace_path').notNull(),
+    environment: jsonb('environment').$type<Record<string, unknown>>().notNull().default({}),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex('project_name_unique_idx').on(sql`lower(${table.name})`)],
+);
+
+export type ProjectRow = typeof projectTable.$inferSelect;

@@ -1,0 +1,71 @@
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Services } from '../app/services.js';
+import { version } from '../app/version.js';
+import { requireToken } from './auth.js';
+import { acceptJsonWhateverTheContentType } from './body-parsers.js';
+import { installErrorHandling } from './error-handler.js';
+import { guardIds } from './id-guard.js';
+import { criterionRoutes } from './routes/acceptance-criteria.js';
+import { attachmentRoutes } from './routes/attachments.js';
+import { commentRoutes } from './routes/comments.js';
+import { healthRoutes } from './routes/health.js';
+import { nodeRoutes } from './routes/nodes.js';
+import { projectRoutes } from './routes/projects.js';
+import { taskRoutes } from './routes/tasks.js';
+
+export interface ServerOptions {
+  logger?: Logger;
+}
+
+/** The HTTP face of the services: thin routes, errors mapped in one place. */
+export async function buildServer(services: Services, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 4 * 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+  acceptJsonWhateverTheContentType(app);
+  requireToken(app, services.config.token);
+  guardIds(app);
+
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: services.config.attachmentMaxBytes + 1, files: 50, fields: 20, parts: 70 },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'wfhub',
+        version,
+        description: 'Projects and tasks for AI coding agents. Errors answer {"error": {"code", "message", "details"}}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      ...(services.config.token && { security: [{ bearer: [] }] }),
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  healthRoutes(app, services);
+  projectRoutes(app, services);
+  taskRoutes(app, services);
+  commentRoutes(app, services);
+  attachmentRoutes(app, services);
+  criterionRoutes(app, services);
+  nodeRoutes(app, services);
+
+  await app.ready();
+  return app;
+}

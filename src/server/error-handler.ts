@@ -1,0 +1,88 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import {
+  AppError,
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  TooLargeError,
+  UnprocessableError,
+} from '../core/errors.js';
+import { errorBody } from './http-schemas.js';
+
+/** The one place where a domain error becomes an HTTP status. */
+const statusOf = new Map<Function, number>([
+  [InvalidInputError, 400],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [TooLargeError, 413],
+  [UnprocessableError, 422],
+]);
+
+/** Fastify's and its plugins' own errors, by code: status and a message that says what to do. */
+const frameworkErrors: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'empty_body', 'The request has a JSON content-type but no body. Send a JSON object.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'The body is not valid JSON. Send a JSON object.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'This content-type is not accepted here. Send JSON.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'The Content-Length does not match the body.'],
+  FST_INVALID_MULTIPART_CONTENT_TYPE: [
+    415,
+    'multipart_required',
+    'Upload files as multipart/form-data with the field "file" (curl -F file=@path).',
+  ],
+  FST_REQ_FILE_TOO_LARGE: [413, 'payload_too_large', 'A file is larger than ATTACHMENT_MAX_BYTES allows.'],
+  FST_FILES_LIMIT: [413, 'too_many_files', 'Too many files in one upload; send fewer at a time.'],
+  FST_PARTS_LIMIT: [413, 'too_many_parts', 'Too many parts in one upload; send fewer at a time.'],
+  FST_FIELDS_LIMIT: [413, 'too_many_fields', 'Too many form fields in one upload.'],
+  FST_PROTO_VIOLATION: [400, 'invalid_body', 'The body uses a forbidden property name.'],
+  FST_ERR_BAD_URL: [400, 'bad_url', 'The URL is malformed.'],
+};
+
+function describeValidation(error: FastifyError): { message: string; issues: { path: string; message: string }[] } {
+  const where = error.validationContext ?? 'request';
+  const issues = (error.validation ?? []).map((issue) => {
+    const path = [where, ...String(issue.instancePath ?? '').split('/').filter(Boolean)].join('.');
+    return { path, message: issue.message ?? 'is invalid' };
+  });
+  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  return { message: `Invalid ${where}: ${summary}. See /docs for this route's schema.`, issues };
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((thrown: FastifyError | AppError, request, reply) => {
+    if (thrown instanceof AppError) {
+      const status = statusOf.get(thrown.constructor) ?? 400;
+      return reply.status(status).send(errorBody(thrown.code, thrown.message, thrown.details));
+    }
+    const error = thrown as FastifyError;
+    if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
+      const { message, issues } = describeValidation(error);
+      return reply.status(400).send(errorBody('invalid_request', message, { issues }));
+    }
+    const known = error.code ? frameworkErrors[error.code] : undefined;
+    if (known) {
+      const [status, code, message] = known;
+      return reply.status(status).send(errorBody(code, message));
+    }
+    if (error instanceof SyntaxError) {
+      return reply.status(400).send(errorBody('invalid_json', `The body is not valid JSON (${error.message}). Send a JSON object.`));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = (error.code ?? 'bad_request').toLowerCase();
+      return reply.status(status).send(errorBody(code, error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .status(500)
+      .send(errorBody('internal_error', `Something went wrong on the server. The log has the details under request id ${request.id}.`));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    reply
+      .status(404)
+      .send(errorBody('route_not_found', `There is no ${request.method} ${path}. The API is described at /docs.`));
+  });
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { openHub, type Hub } from '../app/open-hub.js';
+import { isLoopbackHost, type Config } from '../config/config.js';
+import { buildServer } from './build-server.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  hub: Hub;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Refuses to expose the API beyond this machine without a token. */
+export function checkExposure(config: Config): void {
+  if (!isLoopbackHost(config.host) && !config.token) {
+    throw new Error(
+      `Refusing to listen on ${config.host} without a token: anyone who can reach it could run agents on this machine. ` +
+        'Set WFHUB_TOKEN (at least 8 characters), or keep WFHUB_HOST=127.0.0.1.',
+    );
+  }
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  checkExposure(config);
+  const hub = await openHub(config, { purpose: 'serve', logger });
+  let app: FastifyInstance;
+  try {
+    app = await buildServer(hub.services, { logger });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await hub.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${config.port} on ${config.host} is already in use: stop what uses it or set WFHUB_PORT.`);
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  hub.database.lock?.advertise(url);
+  // Files left by an upload that crashed before it was recorded; no request can be using them.
+  hub.services.attachments.sweepOrphans().catch((error: Error) => logger.warn({ err: error }, 'attachment sweep failed'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    hub,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await hub.close();
+        }
+      })()),
+  };
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { criterionCreateSchema } from '../acceptance-criteria/criterion.schema.js';
+import { idSchema, label, pagingQuery, text, timestampSchema } from '../core/schema-helpers.js';
+import { taskPriorities, taskStatuses } from './task-fields.js';
+
+export const taskStatusSchema = z.enum(taskStatuses);
+export const taskPrioritySchema = z.enum(taskPriorities);
+
+export const taskSchema = z
+  .object({
+    id: idSchema,
+    project_id: idSchema,
+    parent_id: idSchema.nullable(),
+    node_id: idSchema.nullable(),
+    node_name: z.string().nullable(),
+    title: z.string(),
+    description: z.string(),
+    status: taskStatusSchema,
+    priority: taskPrioritySchema,
+    position: z.number(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'Task' });
+
+const nodeName = label(100).describe('Node (role) by name, e.g. "dev"; the alternative to node_id');
+
+export const taskCreateSchema = z
+  .strictObject({
+    project_id: idSchema,
+    title: label(500),
+    description: text({ max: 200_000 }).optional(),
+    status: taskStatusSchema.optional(),
+    priority: taskPrioritySchema.optional(),
+    position: z.number().optional().describe('Order on the board; defaults to the end'),
+    parent_id: idSchema.nullable().optional().describe('Makes this a subtask of another task of the project'),
+    node_id: idSchema.nullable().optional(),
+    node: nodeName.optional(),
+    acceptance_criteria: z
+      .array(z.union([label(2000), criterionCreateSchema]))
+      .max(100)
+      .optional()
+      .describe('Criteria created with the task: strings or {text, check_command}'),
+  })
+  .meta({ id: 'TaskCreate' });
+
+export const taskUpdateSchema = z
+  .strictObject({
+    title: label(500).optional(),
+    description: text({ max: 200_000 }).optional(),
+    status: taskStatusSchema.optional(),
+    priority: taskPrioritySchema.optional(),
+    position: z.number().optional(),
+    parent_id: idSchema.nullable().optional(),
+    node_id: idSchema.nullable().optional(),
+    node: nodeName.optional(),
+  })
+  .meta({ id: 'TaskUpdate' });
+
+const idOrNone = z.union([z.literal('none'), z.coerce.number().int().min(1).max(2_147_483_647)]);
+
+export const taskListQuerySchema = z.object({
+  status: z
+    .string()
+    .max(200)
+    .transform((value, context) => {
+      const statuses = value.split(',').map((item) => item.trim()).filter(Boolean);
+      for (const status of statuses) {
+        if (!(taskStatuses as readonly string[]).includes(status)) {
+          context.addIssue({ code: 'custom', message: `unknown status "${status}"; use ${taskStatuses.join(', ')}` });
+          return z.NEVER;
+        }
+      }
+      return statuses as (typeof taskStatuses)[number][];
+    })
+    .optional()
+    .describe('One status or several separated by commas'),
+  parent: idOrNone.optional().describe('Subtasks of this task id, or "none" for top-level tasks only'),
+  node: z.string().max(100).optional().describe('Node id or name'),
+  q: text({ max: 500 }).optional().describe('Text to find in the title or description'),
+  ...pagingQuery,
+});
+
+export type Task = z.output<typeof taskSchema>;
+export type TaskCreate = z.output<typeof taskCreateSchema>;
+export type TaskUpdate = z.output<typeof taskUpdateSchema>;
+export type TaskListQuery = z.output<typeof taskListQuerySchema>;

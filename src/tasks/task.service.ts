@@ -1,0 +1,201 @@
+import { and, asc, count, eq, ilike, inArray, isNull, max, or, sql, type SQL } from 'drizzle-orm';
+import { criterionTable } from '../acceptance-criteria/criterion.sql.js';
+import type { AttachmentService } from '../attachments/attachment.service.js';
+import { InvalidInputError, NotFoundError, UnprocessableError } from '../core/errors.js';
+import type { PageOf } from '../core/schema-helpers.js';
+import { rowsOf, type Database } from '../db/database.js';
+import type { NodeService } from '../nodes/node.service.js';
+import { nodeTable } from '../nodes/node.sql.js';
+import { projectTable } from '../projects/project.sql.js';
+import type { Task, TaskCreate, TaskListQuery, TaskUpdate } from './task.schema.js';
+import { taskTable } from './task.sql.js';
+
+const taskColumns = {
+  id: taskTable.id,
+  project_id: taskTable.project_id,
+  parent_id: taskTable.parent_id,
+  node_id: taskTable.node_id,
+  node_name: nodeTable.name,
+  title: taskTable.title,
+  description: taskTable.description,
+  status: taskTable.status,
+  priority: taskTable.priority,
+  position: taskTable.position,
+  created_at: taskTable.created_at,
+  updated_at: taskTable.updated_at,
+};
+
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
+export class TaskService {
+  constructor(
+    private readonly db: Database,
+    private readonly nodes: NodeService,
+    private readonly attachments: AttachmentService,
+  ) {}
+
+  private selectTasks(db: Database = this.db) {
+    return db.select(taskColumns).from(taskTable).leftJoin(nodeTable, eq(nodeTable.id, taskTable.node_id));
+  }
+
+  async get(id: number): Promise<Task> {
+    const [row] = await this.selectTasks().where(eq(taskTable.id, id));
+    if (!row) throw new NotFoundError('task', id);
+    return row;
+  }
+
+  async listForProject(projectId: number, query: TaskListQuery): Promise<PageOf<Task>> {
+    await this.requireProject(this.db, projectId);
+    const conditions: (SQL | undefined)[] = [eq(taskTable.project_id, projectId)];
+    if (query.status?.length) conditions.push(inArray(taskTable.status, query.status));
+    if (query.parent === 'none') conditions.push(isNull(taskTable.parent_id));
+    else if (query.parent !== undefined) conditions.push(eq(taskTable.parent_id, query.parent));
+    if (query.node !== undefined) {
+      const node = await this.nodes.find(/^\d+$/.test(query.node) ? Number(query.node) : query.node);
+      conditions.push(eq(taskTable.node_id, node.id));
+    }
+    if (query.q) {
+      const pattern = likePattern(query.q);
+      conditions.push(or(ilike(taskTable.title, pattern), ilike(taskTable.description, pattern)));
+    }
+    const where = and(...conditions);
+    const [items, [total]] = await Promise.all([
+      this.selectTasks()
+        .where(where)
+        .orderBy(asc(taskTable.position), asc(taskTable.id))
+        .limit(query.limit)
+        .offset(query.offset),
+      this.db.select({ value: count() }).from(taskTable).where(where),
+    ]);
+    return { items, total: total?.value ?? 0 };
+  }
+
+  async create(input: TaskCreate): Promise<Task> {
+    const nodeId = await this.resolveNode(input.node_id, input.node);
+    const id = await this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      await this.requireProject(db, input.project_id, { lock: true });
+      if (input.parent_id != null) await this.checkParent(db, input.project_id, input.parent_id);
+      const position = input.position ?? (await this.nextPosition(db, input.project_id));
+      const [row] = await db
+        .insert(taskTable)
+        .values({
+          project_id: input.project_id,
+          parent_id: input.parent_id ?? null,
+          node_id: nodeId ?? null,
+          title: input.title,
+          description: input.description ?? '',
+          status: input.status ?? 'todo',
+          priority: input.priority ?? 'none',
+          position,
+        })
+        .returning({ id: taskTable.id });
+      const criteria = (input.acceptance_criteria ?? []).map((criterion, index) =>
+        typeof criterion === 'string' ? { text: criterion, position: index + 1 } : { position: index + 1, ...criterion },
+      );
+      if (criteria.length > 0) {
+        await db.insert(criterionTable).values(criteria.map((criterion) => ({ ...criterion, task_id: row!.id })));
+      }
+      return row!.id;
+    });
+    return this.get(id);
+  }
+
+  async update(id: number, input: TaskUpdate): Promise<Task> {
+    const nodeId = await this.resolveNode(input.node_id, input.node);
+    await this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      const [current] = await db.select().from(taskTable).where(eq(taskTable.id, id));
+      if (!current) throw new NotFoundError('task', id);
+      if (input.parent_id != null) {
+        await this.requireProject(db, current.project_id, { lock: true });
+        await this.checkParent(db, current.project_id, input.parent_id, id);
+      }
+      await db
+        .update(taskTable)
+        .set({
+          ...(input.title !== undefined && { title: input.title }),
+          ...(input.description !== undefined && { description: input.description }),
+          ...(input.status !== undefined && { status: input.status }),
+          ...(input.priority !== undefined && { priority: input.priority }),
+          ...(input.position !== undefined && { position: input.position }),
+          ...(input.parent_id !== undefined && { parent_id: input.parent_id }),
+          ...(nodeId !== undefined && { node_id: nodeId }),
+          updated_at: new Date(),
+        })
+        .where(eq(taskTable.id, id));
+    });
+    return this.get(id);
+  }
+
+  /** Deletes the task with its subtasks, comments, criteria and attachments (files included). */
+  async delete(id: number): Promise<void> {
+    const files = await this.attachments.storedNamesOfTask(id);
+    const deleted = await this.db.delete(taskTable).where(eq(taskTable.id, id)).returning({ id: taskTable.id });
+    if (deleted.length === 0) throw new NotFoundError('task', id);
+    await this.attachments.removeStoredFiles(files);
+  }
+
+  /** node_id wins when both are given and agree; null clears the node; undefined leaves it. */
+  private async resolveNode(nodeId: number | null | undefined, name: string | undefined) {
+    if (name === undefined) {
+      if (nodeId != null) await this.nodes.get(nodeId);
+      return nodeId;
+    }
+    const node = await this.nodes.find(name);
+    if (nodeId !== undefined && nodeId !== node.id) {
+      throw new InvalidInputError(
+        'conflicting_node',
+        `node "${name}" is node ${node.id}, but node_id says ${nodeId}. Send one of them.`,
+      );
+    }
+    return node.id;
+  }
+
+  private async requireProject(db: Database, projectId: number, options: { lock?: boolean } = {}) {
+    // Locking the project row serialises parent changes within a project, so two concurrent
+    // updates cannot together build a cycle that neither sees alone.
+    const query = db.select({ id: projectTable.id }).from(projectTable).where(eq(projectTable.id, projectId));
+    const [row] = options.lock ? await query.for('update') : await query;
+    if (!row) throw new NotFoundError('project', projectId);
+  }
+
+  private async checkParent(db: Database, projectId: number, parentId: number, taskId?: number) {
+    const [parent] = await db
+      .select({ id: taskTable.id, project_id: taskTable.project_id })
+      .from(taskTable)
+      .where(eq(taskTable.id, parentId));
+    if (!parent) throw new NotFoundError('task', parentId);
+    if (parent.project_id !== projectId) {
+      throw new UnprocessableError(
+        'parent_in_other_project',
+        `Task ${parentId} belongs to project ${parent.project_id}, not ${projectId}: a subtask's parent must be in the same project.`,
+        { parent_id: parentId },
+      );
+    }
+    if (taskId === undefined) return;
+    if (parentId === taskId) {
+      throw new UnprocessableError('parent_cycle', `Task ${taskId} cannot be its own parent.`, { parent_id: parentId });
+    }
+    const result = await db.execute(sql`
+      with recursive ancestors(id, parent_id, depth) as (
+        select id, parent_id, 0 from tasks where id = ${parentId}
+        union all
+        select t.id, t.parent_id, a.depth + 1 from tasks t join ancestors a on t.id = a.parent_id where a.depth < 10000
+      ) select 1 as found from ancestors where id = ${taskId} limit 1`);
+    if (rowsOf(result).length > 0) {
+      throw new UnprocessableError(
+        'parent_cycle',
+        `Task ${parentId} is a subtask of task ${taskId}; making it the parent would create a cycle.`,
+        { parent_id: parentId },
+      );
+    }
+  }
+
+  private async nextPosition(db: Database, projectId: number): Promise<number> {
+    const [row] = await db.select({ value: max(taskTable.position) }).from(taskTable).where(eq(taskTable.project_id, projectId));
+    return Math.floor(row?.value ?? 0) + 1;
+  }
+}

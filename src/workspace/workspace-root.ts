@@ -1,0 +1,91 @@
+import { mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidInputError } from '../core/errors.js';
+
+export interface ResolvedWorkspace {
+  /** Normalised, relative to the workspaces dir, with forward slashes: what is stored. */
+  relative: string;
+  /** The real absolute folder. */
+  absolute: string;
+}
+
+function refuse(message: string, given: string): never {
+  throw new InvalidInputError('invalid_workspace_path', message, { workspace_path: given });
+}
+
+/** True when `child` is `parent` itself or lies inside it. Both must be absolute and normalised. */
+export function isInside(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+async function deepestExisting(target: string): Promise<string> {
+  let current = target;
+  for (;;) {
+    try {
+      return await realpath(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      const parent = path.dirname(current);
+      if (parent === current) throw error;
+      current = parent;
+    }
+  }
+}
+
+/**
+ * The folder that holds every project's workspace. A project's `workspace_path` names a folder
+ * inside it; nothing may point outside, whether by `..`, an absolute path or a symlink.
+ */
+export class WorkspaceRoot {
+  constructor(readonly dir: string) {}
+
+  /** Checks `input`, creates the folder when missing, and returns where it is. */
+  async resolve(input: string): Promise<ResolvedWorkspace> {
+    const trimmed = input.trim();
+    if (trimmed === '') refuse('workspace_path is empty: name a folder such as "poc".', input);
+    if (trimmed.includes('\0')) refuse('workspace_path contains a NUL byte.', input);
+
+    await mkdir(this.dir, { recursive: true });
+    const root = await realpath(this.dir);
+    const lexical = path.resolve(this.dir, trimmed);
+    if (!isInside(path.resolve(this.dir), lexical)) {
+      refuse(
+        `workspace_path "${input}" points outside the workspaces folder (${this.dir}). ` +
+          'Give a folder name inside it, such as "poc".',
+        input,
+      );
+    }
+    const relative = path.relative(path.resolve(this.dir), lexical);
+    if (relative === '') {
+      refuse('workspace_path names the workspaces folder itself: name a folder inside it, such as "poc".', input);
+    }
+
+    // Follow symlinks on the part that exists before creating anything, so a link that points
+    // outside cannot make us create folders there.
+    const existing = await deepestExisting(path.join(root, relative));
+    if (!isInside(root, existing)) {
+      refuse(`workspace_path "${input}" goes through a symlink that leaves the workspaces folder.`, input);
+    }
+    const absolute = path.join(root, relative);
+    try {
+      await mkdir(absolute, { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR') {
+        refuse(`workspace_path "${input}" is a file, not a folder.`, input);
+      }
+      throw error;
+    }
+    const real = await realpath(absolute);
+    if (!isInside(root, real) || real === root) {
+      refuse(`workspace_path "${input}" resolves outside the workspaces folder.`, input);
+    }
+    return { relative: relative.split(path.sep).join('/'), absolute: real };
+  }
+
+  /** The absolute folder of a stored relative path (no checks: stored paths were checked). */
+  pathOf(relative: string): string {
+    return path.join(this.dir, relative);
+  }
+}
