@@ -1,0 +1,153 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockFilePath } from '../../src/db/data-dir-lock.js';
+import { runCli, startServe, type ServerProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describe('wfhub command on the embedded database, without a server', () => {
+  const { dir, cleanup } = tempDir('wfhub-cli-');
+  afterAll(cleanup);
+  const wfhub = (...args: string[]) => runCli(args, { cwd: dir });
+
+  it('adds and lists projects and tasks, and shows a task whole', async () => {
+    const project = await wfhub('project', 'add', 'POC', '--workspace', 'poc', '--env', 'stack=node');
+    expect(project.stderr).toBe('');
+    expect(project.code).toBe(0);
+    expect(project.stdout).toContain('created project 1 "POC"');
+    expect(existsSync(path.join(dir, 'workspaces', 'poc'))).toBe(true);
+
+    const task = await wfhub('task', 'add', 'Create hello.txt', '--project', 'poc', '-c', 'hello.txt exists', '-c', 'it says hello', '--node', 'dev');
+    expect(task.code, task.stderr).toBe(0);
+    expect(task.stdout).toContain('created task 1 "Create hello.txt" in project POC');
+    const subtask = await wfhub('task', 'add', 'Write the greeting', '--project', '1', '--parent', '1', '--json');
+    expect(JSON.parse(subtask.stdout)).toMatchObject({ id: 2, parent_id: 1, project_id: 1 });
+
+    const projects = await wfhub('project', 'list', '--json');
+    expect(JSON.parse(projects.stdout)).toMatchObject([{ id: 1, name: 'POC', workspace_path: 'poc', environment: { stack: 'node' } }]);
+
+    const list = await wfhub('task', 'list', '--project', 'POC');
+    expect(list.stdout).toMatch(/1\s+todo\s+dev\s+Create hello.txt/);
+    expect(list.stdout).toContain('2 of 2 tasks');
+
+    const show = await wfhub('task', 'show', '1');
+    expect(show.stdout).toContain('#1 Create hello.txt');
+    expect(show.stdout).toContain('[ ] hello.txt exists');
+    expect(show.stdout).toContain('[ ] it says hello');
+    expect(show.stdout).toContain('#2 [todo] Write the greeting');
+    expect(existsSync(lockFilePath(path.join(dir, '.wfhub')))).toBe(false);
+  });
+
+  it('says what is wrong, on stderr, with a non-zero exit', async () => {
+    const missing = await wfhub('task', 'show', '999');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('task 999 does not exist');
+    const badStatus = await wfhub('task', 'list', '--project', 'POC', '--status', 'finished');
+    expect(badStatus.code).not.toBe(0);
+    expect(badStatus.stderr).toContain('use one of todo');
+    const badProject = await wfhub('task', 'add', 'x', '--project', 'nope');
+    expect(badProject.code).toBe(1);
+    expect(badProject.stderr).toContain('project nope does not exist');
+    const badConfig = await runCli(['project', 'list'], { cwd: dir, env: { ATTACHMENT_MAX_BYTES: 'lots' } });
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toContain('ATTACHMENT_MAX_BYTES');
+  });
+
+  it('migrates on demand', async () => {
+    const result = await wfhub('migrate');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('database is up to date');
+  });
+});
+
+describe('wfhub serve', () => {
+  const { dir, cleanup } = tempDir('wfhub-serve-');
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServe({ cwd: dir });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    cleanup();
+  });
+
+  it('says where it listens and where its data is', () => {
+    expect(server.output()).toContain(`wfhub listening on ${server.url}`);
+    expect(server.output()).toContain(path.join(dir, '.wfhub'));
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it("answers the seed's curl flow (JSON sent with a form content-type, as curl -d does)", async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const project = await fetch(`${server.url}/projects`, { method: 'POST', headers: form, body: '{"name":"POC","workspace_path":"poc"}' });
+    expect(project.status).toBe(201);
+    const projectId = ((await project.json()) as { id: number }).id;
+    const task = await fetch(`${server.url}/tasks`, {
+      method: 'POST',
+      headers: form,
+      body: JSON.stringify({ project_id: projectId, title: 'Create hello.txt' }),
+    });
+    expect(task.status).toBe(201);
+    expect(existsSync(path.join(dir, 'workspaces', 'poc'))).toBe(true);
+  });
+
+  it('lets the CLI work through the running server, which holds the database', async () => {
+    const added = await runCli(['task', 'add', 'From the CLI', '--project', 'POC'], { cwd: dir });
+    expect(added.code, added.stderr).toBe(0);
+    const tasks = (await (await fetch(`${server.url}/projects/1/tasks`)).json()) as { title: string }[];
+    expect(tasks.map((task: { title: string }) => task.title)).toContain('From the CLI');
+    const listed = await runCli(['task', 'list', '--project', 'POC'], { cwd: dir });
+    expect(listed.stdout).toContain('From the CLI');
+    expect(listed.stdout).toContain('Create hello.txt');
+  });
+
+  it('refuses a second server on the same data dir, naming the first', async () => {
+    const second = await runCli(['serve', '--port', '0'], { cwd: dir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('in use by wfhub process');
+    expect(second.stderr).toContain(server.url);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+  });
+});
+
+describe('wfhub serve after a crash', () => {
+  const { dir, cleanup } = tempDir('wfhub-crash-');
+  afterAll(cleanup);
+
+  it('keeps everything acknowledged before kill -9, and starts again over the stale lock', async () => {
+    const first = await startServe({ cwd: dir });
+    const created = await fetch(`${first.url}/projects`, { method: 'POST', body: JSON.stringify({ name: 'Survivor', workspace_path: 'survivor' }) });
+    expect(created.status).toBe(201);
+    const task = await fetch(`${first.url}/tasks`, { method: 'POST', body: JSON.stringify({ project_id: 1, title: 'remember me' }) });
+    expect(task.status).toBe(201);
+    await first.stop('SIGKILL');
+    expect(existsSync(lockFilePath(path.join(dir, '.wfhub')))).toBe(true);
+
+    const second = await startServe({ cwd: dir });
+    try {
+      const tasks = (await (await fetch(`${second.url}/projects/1/tasks`)).json()) as { title: string }[];
+      expect(tasks.map((item: { title: string }) => item.title)).toEqual(['remember me']);
+      expect(JSON.parse(readFileSync(lockFilePath(path.join(dir, '.wfhub')), 'utf8')).pid).toBe(second.child.pid);
+    } finally {
+      expect(await second.stop('SIGTERM')).toBe(0);
+    }
+    expect(existsSync(lockFilePath(path.join(dir, '.wfhub')))).toBe(false);
+  });
+});
+
+describe('wfhub serve refuses unsafe or broken settings', () => {
+  const { dir, cleanup } = tempDir('wfhub-refuse-');
+  afterAll(cleanup);
+
+  it('will not listen beyond loopback without a token', async () => {
+    const result = await runCli(['serve'], { cwd: dir, env: { WFHUB_HOST: '0.0.0.0' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('WFHUB_TOKEN');
+  });
+
+  it('names the variable that is wrong', async () => {
+    const result = await runCli(['serve'], { cwd: dir, env: { WFHUB_PORT: 'eighty' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('WFHUB_PORT');
+  });
+});

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { Database } from '../../src/db/database.js';
+import { migratePostgresDatabase } from '../../src/db/migrate.js';
+import * as schema from '../../src/db/schema.js';
+
+export type BackendKind = 'pglite' | 'postgres';
+
+/**
+ * The databases a suite runs on: the embedded one always, and PostgreSQL when TEST_DATABASE_URL
+ * names a server (CI starts one). CI sets WFHUB_REQUIRE_POSTGRES so a missing server fails loudly.
+ */
+export function backends(): BackendKind[] {
+  if (process.env.WFHUB_REQUIRE_POSTGRES && !process.env.TEST_DATABASE_URL) {
+    throw new Error('WFHUB_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not: start PostgreSQL and set it.');
+  }
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export interface TestDatabase {
+  kind: BackendKind;
+  db: Database;
+  /** For PostgreSQL: the URL of this test's own database. */
+  url?: string;
+  close(): Promise<void>;
+}
+
+/** A fresh, migrated database of the given kind, private to the caller. */
+export async function openTestDatabase(kind: BackendKind): Promise<TestDatabase> {
+  if (kind === 'pglite') {
+    const snapshot = new Blob([readFileSync(inject('pgliteSnapshot'))]);
+    const client = await PGlite.create({ loadDataDir: snapshot });
+    return { kind, db: drizzlePglite({ client, schema }) as unknown as Database, close: () => client.close() };
+  }
+  const url = await createPostgresDatabase();
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const db = drizzlePostgres({ client: pool, schema });
+  await migratePostgresDatabase(db);
+  return {
+    kind,
+    db: db as unknown as Database,
+    url,
+    async close() {
+      await pool.end();
+      await dropPostgresDatabase(url);
+    },
+  };
+}
+
+/** Creates an empty database on the TEST_DATABASE_URL server and returns its URL. */
+export async function createPostgresDatabase(): Promise<string> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `wfhub_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropPostgresDatabase(url: string): Promise<void> {
+  const base = process.env.TEST_DATABASE_URL!;
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}

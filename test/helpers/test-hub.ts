@@ -1,0 +1,80 @@
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createServices, type Services } from '../../src/app/services.js';
+import { loadConfig, type ConfigOverrides } from '../../src/config/config.js';
+import { buildServer } from '../../src/server/build-server.js';
+import { openTestDatabase, type BackendKind, type TestDatabase } from './database.js';
+import { tempDir } from './temp-dir.js';
+
+export interface TestHub {
+  kind: BackendKind;
+  services: Services;
+  app: FastifyInstance;
+  database: TestDatabase;
+  dir: string;
+  /** `app.inject` with a JSON body and the parsed JSON answer. */
+  call(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  headers: LightMyRequestResponse['headers'];
+  raw: LightMyRequestResponse;
+}
+
+/** The real server over a private database and private folders, driven in-process. */
+export async function createTestHub(kind: BackendKind, overrides: ConfigOverrides = {}): Promise<TestHub> {
+  const { dir, cleanup } = tempDir();
+  const config = loadConfig({
+    env: {},
+    dotenv: false,
+    cwd: dir,
+    overrides: {
+      dataDir: path.join(dir, 'data'),
+      workspacesDir: path.join(dir, 'workspaces'),
+      ollamaHost: 'http://127.0.0.1:9',
+      ...overrides,
+    },
+  });
+  const database = await openTestDatabase(kind);
+  const services = createServices(database.db, config);
+  const app = await buildServer(services);
+  return {
+    kind,
+    services,
+    app,
+    database,
+    dir,
+    async call(method, url, body, headers = {}) {
+      const raw = await app.inject({
+        method,
+        url,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        ...(body !== undefined && { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      let parsed: unknown;
+      try {
+        parsed = raw.body ? JSON.parse(raw.body) : undefined;
+      } catch {
+        parsed = raw.body;
+      }
+      return { status: raw.statusCode, body: parsed, headers: raw.headers, raw };
+    },
+    async close() {
+      await app.close();
+      await database.close();
+      cleanup();
+    },
+  };
+}
+
+/** Asserts the one error shape and returns its code. */
+export function errorCode(answer: Answer): string {
+  const error = answer.body?.error;
+  if (!error || typeof error.code !== 'string' || typeof error.message !== 'string' || error.message.length === 0) {
+    throw new Error(`expected the error shape, got ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+  return error.code;
+}
