@@ -1,4 +1,4 @@
-import type { MultipartFile } from '@fastify/multipart';
+import type { Multipart } from '@fastify/multipart';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
 import type { IncomingFile } from '../../attachments/attachment.service.js';
@@ -9,14 +9,14 @@ import { pagingQuery } from '../../core/schema-helpers.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
 
-/** Only parts named `file` are uploads; other form fields are refused so typos are noticed. */
-async function* uploadedFiles(parts: AsyncIterableIterator<MultipartFile>): AsyncGenerator<IncomingFile> {
+/** Only files in fields named `file` are uploads; anything else is refused so typos are noticed. */
+async function* uploadedFiles(parts: AsyncIterableIterator<Multipart>): AsyncGenerator<IncomingFile> {
   for await (const part of parts) {
-    if (part.fieldname !== 'file') {
-      part.file.resume();
+    if (part.type !== 'file' || part.fieldname !== 'file') {
+      if (part.type === 'file') part.file.resume();
       throw new InvalidInputError(
         'unexpected_field',
-        `Unexpected form field "${part.fieldname}": send each file in a field named "file".`,
+        `Unexpected form field "${part.fieldname}": send only files, each in a field named "file".`,
       );
     }
     yield { file_name: part.filename, content_type: part.mimetype, stream: part.file };
@@ -58,7 +58,7 @@ export function attachmentRoutes(app: App, services: Services) {
           'Upload files as multipart/form-data with the field "file" (curl -F file=@path).',
         );
       }
-      const files = uploadedFiles(request.files());
+      const files = uploadedFiles(request.parts());
       const created = await attachments.upload(taskId, files);
       if (created.length === 0) {
         throw new InvalidInputError('no_files', 'The upload has no files: send each one in a field named "file".');
