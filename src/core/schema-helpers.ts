@@ -5,9 +5,13 @@ export const maxId = 2_147_483_647;
 
 export const idSchema = z.number().int().min(1).max(maxId);
 
-/** PostgreSQL cannot store NUL in text; refusing it here gives a 400 instead of a driver error. */
-const noNul = (value: string) => !value.includes('\0');
-const nulMessage = 'must not contain NUL characters';
+/**
+ * PostgreSQL cannot store NUL in text, and a lone UTF-16 surrogate cannot be encoded (a driver
+ * would silently replace it, or refuse it inside JSON): refusing both here gives a clear 400.
+ */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isStorableText = (value: string) => !value.includes('\0') && !loneSurrogate.test(value);
+const unstorableMessage = 'must not contain NUL characters or unpaired surrogates (invalid Unicode)';
 
 /** Text with a length limit and no NUL bytes. */
 export function text(options: { min?: number; max: number }) {
@@ -15,7 +19,7 @@ export function text(options: { min?: number; max: number }) {
     .string()
     .min(options.min ?? 0, options.min ? `must not be empty` : undefined)
     .max(options.max, `must be at most ${options.max} characters`)
-    .refine(noNul, nulMessage);
+    .refine(isStorableText, unstorableMessage);
 }
 
 /** Like `text`, but surrounding whitespace is dropped and something must remain. */
@@ -25,15 +29,15 @@ export function label(max: number) {
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine(noNul, nulMessage);
+    .refine(isStorableText, unstorableMessage);
 }
 
-function hasNoNul(value: unknown, depth = 0): boolean {
+function isStorableJson(value: unknown, depth = 0): boolean {
   if (depth > 64) return false;
-  if (typeof value === 'string') return noNul(value);
-  if (Array.isArray(value)) return value.every((item) => hasNoNul(item, depth + 1));
+  if (typeof value === 'string') return isStorableText(value);
+  if (Array.isArray(value)) return value.every((item) => isStorableJson(item, depth + 1));
   if (value && typeof value === 'object') {
-    return Object.entries(value).every(([key, item]) => noNul(key) && hasNoNul(item, depth + 1));
+    return Object.entries(value).every(([key, item]) => isStorableText(key) && isStorableJson(item, depth + 1));
   }
   return true;
 }
@@ -41,7 +45,10 @@ function hasNoNul(value: unknown, depth = 0): boolean {
 /** A free-form JSON object (environment, settings): any JSON, at most 64 levels deep, no NUL. */
 export const jsonObject = z
   .record(z.string(), z.unknown())
-  .refine((value) => hasNoNul(value), 'must not contain NUL characters or nest deeper than 64 levels');
+  .refine(
+    (value) => isStorableJson(value),
+    'must not contain NUL characters or invalid Unicode, nor nest deeper than 64 levels',
+  );
 
 /** `?limit=&offset=` on every list. */
 export const pagingQuery = {

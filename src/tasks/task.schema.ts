@@ -76,7 +76,7 @@ export const taskListQuerySchema = z.object({
     .optional()
     .describe('One status or several separated by commas'),
   parent: idOrNone.optional().describe('Subtasks of this task id, or "none" for top-level tasks only'),
-  node: z.string().max(100).optional().describe('Node id or name'),
+  node: text({ max: 100 }).optional().describe('Node id or name'),
   q: text({ max: 500 }).optional().describe('Text to find in the title or description'),
   ...pagingQuery,
 });
