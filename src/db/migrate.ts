@@ -1,12 +1,13 @@
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { packageRoot } from '../core/package-root.js';
 import type * as schema from './schema.js';
 
-/** The generated, committed SQL migrations (the same path from `src/db` and from `dist/db`). */
-export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+/** The generated, committed SQL migrations. */
+export const migrationsFolder = path.join(packageRoot, 'migrations');
 
 /** Any fixed number: it names the advisory lock that serialises migrations across processes. */
 const migrationLockKey = 0x77666875;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockFilePath } from '../../src/db/data-dir-lock.js';
 import { runCli, startServe, type ServerProcess } from '../helpers/cli.js';
+import { backends, createPostgresDatabase, dropPostgresDatabase } from '../helpers/database.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('wfhub command on the embedded database, without a server', () => {
@@ -149,5 +150,35 @@ describe('wfhub serve refuses unsafe or broken settings', () => {
     const result = await runCli(['serve'], { cwd: dir, env: { WFHUB_PORT: 'eighty' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('WFHUB_PORT');
+  });
+});
+
+describe.each(backends().filter((kind) => kind === 'postgres'))('wfhub on %s', () => {
+  const { dir, cleanup } = tempDir('wfhub-pg-');
+  let url: string;
+  beforeAll(async () => {
+    url = await createPostgresDatabase();
+  });
+  afterAll(async () => {
+    await dropPostgresDatabase(url);
+    cleanup();
+  });
+
+  it('serves from PostgreSQL, and the CLI and a second server share the database', async () => {
+    const env = { DATABASE_URL: url };
+    const first = await startServe({ cwd: dir, env });
+    const second = await startServe({ cwd: dir, env, dataDir: path.join(dir, 'other-data') });
+    try {
+      expect(first.output()).toContain('data in postgres');
+      const created = await fetch(`${first.url}/projects`, { method: 'POST', body: JSON.stringify({ name: 'Shared', workspace_path: 'shared' }) });
+      expect(created.status).toBe(201);
+      const added = await runCli(['task', 'add', 'Through the database', '--project', 'Shared'], { cwd: dir, env });
+      expect(added.code, added.stderr).toBe(0);
+      const tasks = (await (await fetch(`${second.url}/projects/1/tasks`)).json()) as { title: string }[];
+      expect(tasks.map((task) => task.title)).toEqual(['Through the database']);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
   });
 });
