@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Answer, TestHub } from './test-hub.js';
+import { toAnswer, type Answer, type TestHub } from './test-hub.js';
 
 /** One part of a multipart/form-data body. */
 export interface FormPart {
@@ -64,14 +64,7 @@ export async function formDataBody(form: FormData): Promise<MultipartBody> {
 
 /** Sends a multipart body to `url` and parses the JSON answer like `hub.call` does. */
 export async function sendMultipart(hub: TestHub, url: string, body: MultipartBody): Promise<Answer> {
-  const raw = await hub.app.inject({ method: 'POST', url, payload: body.payload, headers: body.headers });
-  let parsed: unknown;
-  try {
-    parsed = raw.body ? JSON.parse(raw.body) : undefined;
-  } catch {
-    parsed = raw.body;
-  }
-  return { status: raw.statusCode, body: parsed, headers: raw.headers, raw };
+  return toAnswer(await hub.app.inject({ method: 'POST', url, payload: body.payload, headers: body.headers }));
 }
 
 /** Uploads the parts to a task's attachments route. */

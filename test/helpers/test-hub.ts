@@ -54,13 +54,7 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
         headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
         ...(body !== undefined && { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
-      let parsed: unknown;
-      try {
-        parsed = raw.body ? JSON.parse(raw.body) : undefined;
-      } catch {
-        parsed = raw.body;
-      }
-      return { status: raw.statusCode, body: parsed, headers: raw.headers, raw };
+      return toAnswer(raw);
     },
     async close() {
       await app.close();
@@ -68,6 +62,17 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
       cleanup();
     },
   };
+}
+
+/** An injected response with its body parsed as JSON when it is JSON. */
+export function toAnswer(raw: LightMyRequestResponse): Answer {
+  let parsed: unknown;
+  try {
+    parsed = raw.body ? JSON.parse(raw.body) : undefined;
+  } catch {
+    parsed = raw.body;
+  }
+  return { status: raw.statusCode, body: parsed, headers: raw.headers, raw };
 }
 
 /** Asserts the one error shape and returns its code. */
