@@ -1,6 +1,11 @@
-/** A client's file name, made safe to keep as metadata: no folders, no control characters. */
+/**
+ * A client's file name, made safe to keep as metadata: no folders, no control characters.
+ * Browsers percent-encode `"`, CR and LF in multipart file names (the HTML form encoding), so
+ * those three are decoded first and a user sees the name they chose.
+ */
 export function cleanFileName(name: string | undefined): string {
-  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  const decoded = (name ?? '').replace(/%22/gi, '"').replace(/%0[da]/gi, '\n');
+  const base = decoded.split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
   const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
   return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'file' : cleaned;
