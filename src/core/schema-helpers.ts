@@ -35,6 +35,8 @@ export function label(max: number) {
 function isStorableJson(value: unknown, depth = 0): boolean {
   if (depth > 64) return false;
   if (typeof value === 'string') return isStorableText(value);
+  // JSON.parse turns 1e400 into Infinity, which JSON cannot store: it would come back as null.
+  if (typeof value === 'number') return Number.isFinite(value);
   if (Array.isArray(value)) return value.every((item) => isStorableJson(item, depth + 1));
   if (value && typeof value === 'object') {
     return Object.entries(value).every(([key, item]) => isStorableText(key) && isStorableJson(item, depth + 1));
@@ -47,7 +49,7 @@ export const jsonObject = z
   .record(z.string(), z.unknown())
   .refine(
     (value) => isStorableJson(value),
-    'must not contain NUL characters or invalid Unicode, nor nest deeper than 64 levels',
+    'must not contain NUL characters, invalid Unicode or numbers too large for JSON, nor nest deeper than 64 levels',
   );
 
 /** `?limit=&offset=` on every list. */

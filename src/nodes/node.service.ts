@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { NotFoundError } from '../core/errors.js';
+import { maxId } from '../core/schema-helpers.js';
 import type { Database } from '../db/database.js';
 import type { Node } from './node.schema.js';
 import { nodeTable } from './node.sql.js';
@@ -12,6 +13,7 @@ export class NodeService {
   }
 
   async get(id: number): Promise<Node> {
+    if (!Number.isInteger(id) || id < 1 || id > maxId) throw new NotFoundError('node', id);
     const [row] = await this.db.select().from(nodeTable).where(eq(nodeTable.id, id));
     if (!row) throw new NotFoundError('node', id);
     return row;

@@ -8,7 +8,7 @@ import type { Services } from '../app/services.js';
 import { version } from '../app/version.js';
 import { requireToken } from './auth.js';
 import { acceptJsonWhateverTheContentType } from './body-parsers.js';
-import { installErrorHandling } from './error-handler.js';
+import { frameworkErrorResponse, installErrorHandling } from './error-handler.js';
 import { guardIds } from './id-guard.js';
 import { criterionRoutes } from './routes/acceptance-criteria.js';
 import { attachmentRoutes } from './routes/attachments.js';
@@ -28,6 +28,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 4 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: frameworkErrorResponse,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import {
   AppError,
@@ -22,7 +22,7 @@ const statusOf = new Map<Function, number>([
 /** Fastify's and its plugins' own errors, by code: status and a message that says what to do. */
 const frameworkErrors: Record<string, [number, string, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'empty_body', 'The request has a JSON content-type but no body. Send a JSON object.'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'The body is not valid JSON. Send a JSON object.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'The body is not valid JSON. Send a JSON object (uploads: multipart/form-data).'],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large.'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'This content-type is not accepted here. Send JSON.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'The Content-Length does not match the body.'],
@@ -36,8 +36,16 @@ const frameworkErrors: Record<string, [number, string, string]> = {
   FST_PARTS_LIMIT: [413, 'too_many_parts', 'Too many parts in one upload; send fewer at a time.'],
   FST_FIELDS_LIMIT: [413, 'too_many_fields', 'Too many form fields in one upload.'],
   FST_PROTO_VIOLATION: [400, 'invalid_body', 'The body uses a forbidden property name.'],
-  FST_ERR_BAD_URL: [400, 'bad_url', 'The URL is malformed.'],
+  FST_ERR_BAD_URL: [400, 'bad_url', 'The URL is malformed (check its percent-encoding).'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'A value in the path is too long.'],
 };
+
+/** Fastify's router answers some errors before any handler runs; they get the same shape. */
+export function frameworkErrorResponse(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = error.code ? frameworkErrors[error.code] : undefined;
+  const [status, code, message] = known ?? [400, 'bad_request', 'The request is malformed.'];
+  void reply.status(status).send(errorBody(code, message));
+}
 
 function describeValidation(error: FastifyError): { message: string; issues: { path: string; message: string }[] } {
   const where = error.validationContext ?? 'request';
@@ -66,7 +74,9 @@ export function installErrorHandling(app: FastifyInstance): void {
       return reply.status(status).send(errorBody(code, message));
     }
     if (error instanceof SyntaxError) {
-      return reply.status(400).send(errorBody('invalid_json', `The body is not valid JSON (${error.message}). Send a JSON object.`));
+      return reply
+        .status(400)
+        .send(errorBody('invalid_json', `The body is not accepted as JSON (${error.message}). Send a JSON object.`));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

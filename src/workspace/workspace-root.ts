@@ -9,6 +9,17 @@ export interface ResolvedWorkspace {
   absolute: string;
 }
 
+/** File-system refusals that are about the path asked for, not about wfhub. */
+const fileSystemReasons: Record<string, string> = {
+  EEXIST: 'it is a file, not a folder',
+  ENOTDIR: 'part of it is a file, not a folder',
+  ENAMETOOLONG: 'a folder name in it is too long for the file system (255 bytes at most)',
+  ELOOP: 'it goes through a symlink loop',
+  EACCES: 'wfhub is not allowed to create or read that folder',
+  EPERM: 'wfhub is not allowed to create or read that folder',
+  EROFS: 'the file system there is read-only',
+};
+
 function refuse(message: string, given: string): never {
   throw new InvalidInputError('invalid_workspace_path', message, { workspace_path: given });
 }
@@ -42,6 +53,17 @@ export class WorkspaceRoot {
 
   /** Checks `input`, creates the folder when missing, and returns where it is. */
   async resolve(input: string): Promise<ResolvedWorkspace> {
+    try {
+      return await this.resolveChecked(input);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code ? fileSystemReasons[code] : undefined;
+      if (reason) refuse(`workspace_path "${input}" cannot be used: ${reason}.`, input);
+      throw error;
+    }
+  }
+
+  private async resolveChecked(input: string): Promise<ResolvedWorkspace> {
     const trimmed = input.trim();
     if (trimmed === '') refuse('workspace_path is empty: name a folder such as "poc".', input);
     if (trimmed.includes('\0')) refuse('workspace_path contains a NUL byte.', input);
@@ -61,6 +83,11 @@ export class WorkspaceRoot {
       refuse('workspace_path names the workspaces folder itself: name a folder inside it, such as "poc".', input);
     }
 
+    // Checked before anything is created, so a refusal leaves no folder behind.
+    if (relative.split(path.sep).some((segment) => Buffer.byteLength(segment) > 255)) {
+      refuse(`workspace_path "${input}" has a folder name longer than 255 bytes, which file systems refuse.`, input);
+    }
+
     // Follow symlinks on the part that exists before creating anything, so a link that points
     // outside cannot make us create folders there.
     const existing = await deepestExisting(path.join(root, relative));
@@ -68,15 +95,7 @@ export class WorkspaceRoot {
       refuse(`workspace_path "${input}" goes through a symlink that leaves the workspaces folder.`, input);
     }
     const absolute = path.join(root, relative);
-    try {
-      await mkdir(absolute, { recursive: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' || code === 'ENOTDIR') {
-        refuse(`workspace_path "${input}" is a file, not a folder.`, input);
-      }
-      throw error;
-    }
+    await mkdir(absolute, { recursive: true });
     const real = await realpath(absolute);
     if (!isInside(root, real) || real === root) {
       refuse(`workspace_path "${input}" resolves outside the workspaces folder.`, input);

@@ -4,7 +4,7 @@ import type { Services } from '../../app/services.js';
 import type { IncomingFile } from '../../attachments/attachment.service.js';
 import { attachmentSchema } from '../../attachments/attachment.schema.js';
 import { contentDisposition, isInlineImage } from '../../attachments/file-metadata.js';
-import { InvalidInputError } from '../../core/errors.js';
+import { AppError, InvalidInputError } from '../../core/errors.js';
 import { pagingQuery } from '../../core/schema-helpers.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
@@ -59,7 +59,20 @@ export function attachmentRoutes(app: App, services: Services) {
         );
       }
       const files = uploadedFiles(request.parts());
-      const created = await attachments.upload(taskId, files);
+      let created;
+      try {
+        created = await attachments.upload(taskId, files);
+      } catch (error) {
+        // The multipart parser's own errors (no boundary, a body cut short, broken part headers)
+        // carry no code; every other failure here does (ours, Fastify's, the file system's).
+        if (error instanceof Error && !(error instanceof AppError) && (error as { code?: unknown }).code === undefined) {
+          throw new InvalidInputError(
+            'malformed_multipart',
+            `The upload is not well-formed multipart/form-data (${error.message}). Send files with curl -F file=@path or a browser form.`,
+          );
+        }
+        throw error;
+      }
       if (created.length === 0) {
         throw new InvalidInputError('no_files', 'The upload has no files: send each one in a field named "file".');
       }
