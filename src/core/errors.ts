@@ -69,3 +69,23 @@ export class TooLargeError extends AppError {
     super(message, details);
   }
 }
+
+/** What a request refers to was deleted while the request ran (a concurrent delete). */
+export class ReferenceGoneError extends AppError {
+  override readonly name = 'ReferenceGoneError';
+  readonly code = 'not_found';
+  constructor(options?: { cause?: unknown }) {
+    super('Something this request refers to (a project, task or node) was deleted meanwhile. Reload and try again.', undefined, options);
+  }
+}
+
+/** The request body is in a format this route does not take. */
+export class UnsupportedMediaTypeError extends AppError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -9,6 +9,8 @@ export interface LockInfo {
   /** What the holder is doing: `serve`, `migrate`, a CLI command. */
   purpose: string;
   started_at: string;
+  /** The kernel's start time of the process (Linux), so a reused pid is not taken for the holder. */
+  process_start?: string;
   /** Where the holder's HTTP API answers, once it listens. */
   url?: string;
 }
@@ -23,18 +25,38 @@ export class DataDirLockedError extends Error {
     const where = holder.url ? ` and serves ${holder.url}` : '';
     super(
       `The data dir ${path.dirname(lockFile)} is in use by wfhub process ${holder.pid} (${holder.purpose})${where}. ` +
-        'The embedded database allows one process at a time: stop that process, or point WFHUB_DATA_DIR elsewhere.',
+        'The embedded database allows one process at a time: stop that process, or point WFHUB_DATA_DIR elsewhere. ' +
+        `If no such process runs (it was on host ${holder.hostname}), delete ${lockFile}.`,
     );
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+function processStart(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
+}
+
+/** Lock files this process holds. */
+const heldHere = new Set<string>();
+
+/**
+ * Whether the lock's holder still runs. A lock with our own pid that this process did not take
+ * is stale: a restarted container often runs wfhub under the same pid as before.
+ */
+function isHolderAlive(info: LockInfo, file: string): boolean {
+  if (info.pid === process.pid) return heldHere.has(file);
+  try {
+    process.kill(info.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const started = processStart(info.pid);
+  return !(info.process_start && started && started !== info.process_start);
 }
 
 export function lockFilePath(dataDir: string): string {
@@ -57,8 +79,9 @@ function readLockFile(file: string): LockInfo | undefined {
 export function readLock(dataDir: string): LockInfo | undefined {
   const info = readLockFile(lockFilePath(dataDir));
   if (!info) return undefined;
+  // A holder on another host (a shared volume) cannot be checked from here: assume it lives.
   if (info.hostname !== hostname()) return info;
-  return isAlive(info.pid) ? info : undefined;
+  return isHolderAlive(info, lockFilePath(dataDir)) ? info : undefined;
 }
 
 /** An exclusive hold on a data dir, released on `release()` or when the process exits. */
@@ -70,6 +93,7 @@ export class DataDirLock {
     readonly file: string,
     private info: LockInfo,
   ) {
+    heldHere.add(file);
     process.once('exit', this.onExit);
   }
 
@@ -85,6 +109,7 @@ export class DataDirLock {
       hostname: hostname(),
       purpose,
       started_at: new Date().toISOString(),
+      ...(processStart(process.pid) && { process_start: processStart(process.pid) }),
     };
     for (let attempt = 0; attempt < 3; attempt++) {
       // Written aside and linked in place, so the lock never exists without its content.
@@ -108,7 +133,7 @@ export class DataDirLock {
         continue; // Another process moved it first; the next attempt sees its lock.
       }
       const moved = readLockFile(aside);
-      if (moved && moved.hostname === hostname() && isAlive(moved.pid)) {
+      if (moved && moved.hostname === hostname() && isHolderAlive(moved, file)) {
         // We moved a lock another process had just taken over: put it back (link fails if a
         // third one was faster, which is as good).
         try {
@@ -136,6 +161,7 @@ export class DataDirLock {
     if (this.released) return;
     this.released = true;
     process.removeListener('exit', this.onExit);
+    heldHere.delete(this.file);
     if (readLockFile(this.file)?.pid === process.pid) rmSync(this.file, { force: true });
   }
 }

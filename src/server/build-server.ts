@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Services } from '../app/services.js';
 import { version } from '../app/version.js';
 import { requireToken } from './auth.js';
+import { refuseCrossSite } from './same-origin.js';
 import { acceptJsonWhateverTheContentType } from './body-parsers.js';
 import { frameworkErrorResponse, installErrorHandling } from './error-handler.js';
 import { guardIds } from './id-guard.js';
@@ -35,6 +36,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
   acceptJsonWhateverTheContentType(app);
+  refuseCrossSite(app, { token: services.config.token });
   requireToken(app, services.config.token);
   guardIds(app);
 

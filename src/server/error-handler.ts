@@ -5,17 +5,22 @@ import {
   ConflictError,
   InvalidInputError,
   NotFoundError,
+  ReferenceGoneError,
   TooLargeError,
   UnprocessableError,
+  UnsupportedMediaTypeError,
 } from '../core/errors.js';
+import { fromConstraintViolation } from '../db/database-errors.js';
 import { errorBody } from './http-schemas.js';
 
 /** The one place where a domain error becomes an HTTP status. */
 const statusOf = new Map<Function, number>([
   [InvalidInputError, 400],
   [NotFoundError, 404],
+  [ReferenceGoneError, 404],
   [ConflictError, 409],
   [TooLargeError, 413],
+  [UnsupportedMediaTypeError, 415],
   [UnprocessableError, 422],
 ]);
 
@@ -26,11 +31,6 @@ const frameworkErrors: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large.'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'This content-type is not accepted here. Send JSON.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'The Content-Length does not match the body.'],
-  FST_INVALID_MULTIPART_CONTENT_TYPE: [
-    415,
-    'multipart_required',
-    'Upload files as multipart/form-data with the field "file" (curl -F file=@path).',
-  ],
   FST_REQ_FILE_TOO_LARGE: [413, 'payload_too_large', 'A file is larger than ATTACHMENT_MAX_BYTES allows.'],
   FST_FILES_LIMIT: [413, 'too_many_files', 'Too many files in one upload; send fewer at a time.'],
   FST_PARTS_LIMIT: [413, 'too_many_parts', 'Too many parts in one upload; send fewer at a time.'],
@@ -58,7 +58,8 @@ function describeValidation(error: FastifyError): { message: string; issues: { p
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((thrown: FastifyError | AppError, request, reply) => {
+  app.setErrorHandler((caught: FastifyError | AppError, request, reply) => {
+    const thrown = fromConstraintViolation(caught) ?? caught;
     if (thrown instanceof AppError) {
       const status = statusOf.get(thrown.constructor) ?? 400;
       return reply.status(status).send(errorBody(thrown.code, thrown.message, thrown.details));

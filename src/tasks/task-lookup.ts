@@ -10,12 +10,12 @@ export async function requireTask(db: Database, id: number): Promise<TaskRow> {
   return row;
 }
 
-/** Ids of a task and all its subtasks, at any depth (parent cycles are refused on write). */
+/** Ids of a task and all its subtasks, at any depth (`union` ends the walk even on a cycle). */
 export async function taskAndDescendantIds(db: Database, id: number): Promise<number[]> {
   const result = await db.execute(sql`
     with recursive tree(id) as (
       select id from tasks where id = ${id}
-      union all
+      union
       select t.id from tasks t join tree on t.parent_id = tree.id
     ) select id from tree`);
   return rowsOf<{ id: number }>(result).map((row) => Number(row.id));

@@ -179,11 +179,13 @@ export class TaskService {
     if (parentId === taskId) {
       throw new UnprocessableError('parent_cycle', `Task ${taskId} cannot be its own parent.`, { parent_id: parentId });
     }
+    // `union` (not `union all`) drops rows already seen, so the walk ends even on data that
+    // somehow holds a cycle; there is no depth cap a long chain could get past.
     const result = await db.execute(sql`
-      with recursive ancestors(id, parent_id, depth) as (
-        select id, parent_id, 0 from tasks where id = ${parentId}
-        union all
-        select t.id, t.parent_id, a.depth + 1 from tasks t join ancestors a on t.id = a.parent_id where a.depth < 10000
+      with recursive ancestors(id, parent_id) as (
+        select id, parent_id from tasks where id = ${parentId}
+        union
+        select t.id, t.parent_id from tasks t join ancestors a on t.id = a.parent_id
       ) select 1 as found from ancestors where id = ${taskId} limit 1`);
     if (rowsOf(result).length > 0) {
       throw new UnprocessableError(

@@ -258,13 +258,12 @@ describe.each(backends())('attachments API on %s', (kind) => {
     expect(String(response.headers['content-security-policy'])).toContain('sandbox');
   });
 
-  it('refuses a JSON body with the error shape and stores nothing', async () => {
+  it('refuses a JSON body with 415 and stores nothing', async () => {
     const { hub } = harness;
     const taskId = await harness.newTask();
     const before = harness.storedNames();
     const answer = await hub.call('POST', `/tasks/${taskId}/attachments`, { file: 'aGVsbG8=', file_name: 'hello.txt' });
-    expect(answer.status).toBeGreaterThanOrEqual(400);
-    expect(answer.status).toBeLessThan(500);
+    expect(answer.status).toBe(415);
     expect(errorCode(answer)).toBe('multipart_required');
     expect((await hub.call('GET', `/tasks/${taskId}/attachments`)).body).toEqual([]);
     expect(harness.storedNames()).toEqual(before);

@@ -1154,7 +1154,7 @@ describe.each(backends())('bad input on %s', (kind) => {
     const uploadUrl = () => `/tasks/${task.id}/attachments`;
     const attachmentsNow = async () => ({ listed: await list(`${uploadUrl()}?limit=5000`), files: storedFiles() });
 
-    it('refuses bodies that are not multipart with 400 multipart_required, and stores nothing', async () => {
+    it('refuses bodies that are not multipart with 415 multipart_required, and stores nothing', async () => {
       const before = await attachmentsNow();
       for (const body of [
         { payload: '{"file":"x"}', contentType: JSON_TYPE },
@@ -1162,9 +1162,9 @@ describe.each(backends())('bad input on %s', (kind) => {
         { payload: '{"file":"x"}' },
         { payload: '{"file":"x"}', contentType: 'application/x-www-form-urlencoded' },
       ]) {
-        expectRefused(await send(hub, { method: 'POST', url: uploadUrl(), ...body }), 400, 'multipart_required');
+        expectRefused(await send(hub, { method: 'POST', url: uploadUrl(), ...body }), 415, 'multipart_required');
       }
-      expectRefused(await send(hub, { method: 'POST', url: uploadUrl(), payload: 'file=x', contentType: 'application/x-www-form-urlencoded' }), 400);
+      expectRefused(await send(hub, { method: 'POST', url: uploadUrl(), payload: 'file=x', contentType: 'application/x-www-form-urlencoded' }), 415, 'multipart_required');
       expectClientError(await send(hub, { method: 'POST', url: uploadUrl() }));
       expectClientError(await send(hub, { method: 'POST', url: uploadUrl(), payload: '{', contentType: JSON_TYPE }));
       expectClientError(await send(hub, { method: 'POST', url: uploadUrl(), payload: 'x'.repeat(bodyLimitBytes + 1), contentType: JSON_TYPE }));

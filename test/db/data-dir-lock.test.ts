@@ -68,3 +68,41 @@ describe('data dir lock', () => {
     expect(existsSync(lockFilePath(dir))).toBe(true);
   });
 });
+
+describe('data dir lock after a restart', () => {
+  it('takes over a lock that names this very pid but was not taken by this process (a restarted container)', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const leftover = { pid: process.pid, hostname: hostname(), purpose: 'serve', started_at: '2026-01-01T00:00:00Z' };
+      writeFileSync(lockFilePath(dir), JSON.stringify(leftover));
+      expect(readLock(dir)).toBeUndefined();
+      DataDirLock.acquire(dir, 'serve').release();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('takes over a lock whose pid now belongs to another process (pid reuse)', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      // pid 1 runs, but it is not the process that wrote this lock: its start time differs.
+      const reused = { pid: 1, hostname: hostname(), purpose: 'serve', started_at: '', process_start: '999999999999' };
+      writeFileSync(lockFilePath(dir), JSON.stringify(reused));
+      expect(readLock(dir)).toBeUndefined();
+      DataDirLock.acquire(dir, 'serve').release();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('tells how to clear a lock held on another host', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const remote = { pid: 4242, hostname: 'another-host', purpose: 'serve', started_at: '' };
+      writeFileSync(lockFilePath(dir), JSON.stringify(remote));
+      expect(() => DataDirLock.acquire(dir, 'serve')).toThrow(`delete ${lockFilePath(dir)}`);
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -1,27 +1,65 @@
+import type { Readable } from 'node:stream';
 import type { Multipart } from '@fastify/multipart';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
 import type { IncomingFile } from '../../attachments/attachment.service.js';
 import { attachmentSchema } from '../../attachments/attachment.schema.js';
 import { contentDisposition, isInlineImage } from '../../attachments/file-metadata.js';
-import { AppError, InvalidInputError } from '../../core/errors.js';
+import { AppError, InvalidInputError, UnsupportedMediaTypeError } from '../../core/errors.js';
 import { pagingQuery } from '../../core/schema-helpers.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
 
-/** Only files in fields named `file` are uploads; anything else is refused so typos are noticed. */
-async function* uploadedFiles(parts: AsyncIterableIterator<Multipart>): AsyncGenerator<IncomingFile> {
-  for await (const part of parts) {
-    if (part.type !== 'file' || part.fieldname !== 'file') {
-      if (part.type === 'file') part.file.resume();
-      throw new InvalidInputError(
-        'unexpected_field',
-        `Unexpected form field "${part.fieldname}": send only files, each in a field named "file".`,
-      );
+/**
+ * The files of a multipart request. Only files in fields named `file` are uploads; anything else
+ * is refused so typos are noticed. It also tells the multipart parser's own errors (no boundary,
+ * a body cut short, broken part headers: the client's fault) from every other failure.
+ */
+class MultipartFiles {
+  private readonly streams: Readable[] = [];
+  private readonly iteratorErrors = new WeakSet<object>();
+
+  constructor(private readonly parts: AsyncIterableIterator<Multipart>) {}
+
+  async *files(): AsyncGenerator<IncomingFile> {
+    for (;;) {
+      let next: IteratorResult<Multipart>;
+      try {
+        next = await this.parts.next();
+      } catch (error) {
+        if (error instanceof Error) this.iteratorErrors.add(error);
+        throw error;
+      }
+      if (next.done) return;
+      const part = next.value;
+      if (part.type !== 'file' || part.fieldname !== 'file') {
+        if (part.type === 'file') part.file.resume();
+        throw new InvalidInputError(
+          'unexpected_field',
+          `Unexpected form field "${part.fieldname}": send only files, each in a field named "file".`,
+        );
+      }
+      this.streams.push(part.file);
+      yield { file_name: part.filename, content_type: part.mimetype, stream: part.file };
     }
-    yield { file_name: part.filename, content_type: part.mimetype, stream: part.file };
+  }
+
+  /** The parser's errors carry no code; ours, Fastify's and the file system's all do. */
+  isParserError(error: unknown): error is Error {
+    if (!(error instanceof Error) || error instanceof AppError || (error as { code?: unknown }).code !== undefined) {
+      return false;
+    }
+    // A file stream can fail before anyone listens (the whole body may arrive at once), so the
+    // error is recognised as the one a stream ended with.
+    return this.iteratorErrors.has(error) || this.streams.some((stream) => stream.errored === error);
   }
 }
+
+const multipartRequired = () =>
+  new UnsupportedMediaTypeError(
+    'multipart_required',
+    'Upload files as multipart/form-data with the field "file" (curl -F file=@path).',
+  );
 
 export function attachmentRoutes(app: App, services: Services) {
   const { attachments } = services;
@@ -42,6 +80,10 @@ export function attachmentRoutes(app: App, services: Services) {
 
   route.post('/tasks/:id/attachments', {
     config: { entity: 'task' },
+    // Refused before the body is read: any other content-type would be parsed as JSON first.
+    onRequest: async (request) => {
+      if (!/^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '')) throw multipartRequired();
+    },
     schema: {
       tags,
       summary: 'Upload files (multipart/form-data, field "file", several at once)',
@@ -52,20 +94,12 @@ export function attachmentRoutes(app: App, services: Services) {
     },
     handler: async (request, reply) => {
       const taskId = Number(request.params.id);
-      if (!request.isMultipart()) {
-        throw new InvalidInputError(
-          'multipart_required',
-          'Upload files as multipart/form-data with the field "file" (curl -F file=@path).',
-        );
-      }
-      const files = uploadedFiles(request.parts());
+      const multipart = new MultipartFiles(request.parts());
       let created;
       try {
-        created = await attachments.upload(taskId, files);
+        created = await attachments.upload(taskId, multipart.files());
       } catch (error) {
-        // The multipart parser's own errors (no boundary, a body cut short, broken part headers)
-        // carry no code; every other failure here does (ours, Fastify's, the file system's).
-        if (error instanceof Error && !(error instanceof AppError) && (error as { code?: unknown }).code === undefined) {
+        if (multipart.isParserError(error)) {
           throw new InvalidInputError(
             'malformed_multipart',
             `The upload is not well-formed multipart/form-data (${error.message}). Send files with curl -F file=@path or a browser form.`,
