@@ -15,6 +15,17 @@ export function postgresErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The constraint a failed query broke, when the driver names it. */
+export function postgresConstraint(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const constraint = (current as { constraint?: unknown }).constraint;
+    if (typeof constraint === 'string') return constraint;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export const uniqueViolation = '23505';
 export const foreignKeyViolation = '23503';
 

@@ -1,7 +1,7 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
-import { postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
+import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { AttachmentService } from '../attachments/attachment.service.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { Project, ProjectCreate, ProjectUpdate } from './project.schema.js';
@@ -58,7 +58,7 @@ export class ProjectService {
   }
 
   async create(input: ProjectCreate): Promise<Project> {
-    const workspace = await this.workspaces.resolve(input.workspace_path ?? slugify(input.name));
+    const workspace = await this.workspaces.resolve(input.workspace_path ?? (await this.freeFolderName(input.name)));
     try {
       const [row] = await this.db
         .insert(projectTable)
@@ -71,8 +71,22 @@ export class ProjectService {
         .returning();
       return this.present(row!);
     } catch (error) {
-      throw this.mapConflict(error, input.name);
+      await this.workspaces.discard(workspace);
+      throw this.mapConflict(error, input.name, workspace.relative);
     }
+  }
+
+  /** A folder name from the project's name that no project uses yet: "my-app", "my-app-2", ... */
+  private async freeFolderName(name: string): Promise<string> {
+    const base = slugify(name);
+    const rows = await this.db
+      .select({ workspace_path: projectTable.workspace_path })
+      .from(projectTable)
+      .where(sql`${projectTable.workspace_path} = ${base} or ${projectTable.workspace_path} like ${`${base}-%`}`);
+    const taken = new Set(rows.map((row) => row.workspace_path));
+    let candidate = base;
+    for (let suffix = 2; taken.has(candidate); suffix++) candidate = `${base}-${suffix}`;
+    return candidate;
   }
 
   async update(id: number, input: ProjectUpdate): Promise<Project> {
@@ -94,7 +108,8 @@ export class ProjectService {
       if (!row) throw new NotFoundError('project', id);
       return this.present(row);
     } catch (error) {
-      throw this.mapConflict(error, input.name);
+      if (workspace) await this.workspaces.discard(workspace);
+      throw this.mapConflict(error, input.name, workspace?.relative);
     }
   }
 
@@ -106,12 +121,15 @@ export class ProjectService {
     await this.attachments.removeStoredFiles(files);
   }
 
-  private mapConflict(error: unknown, name: string | undefined): unknown {
-    if (postgresErrorCode(error) === uniqueViolation) {
-      return new ConflictError('project_name_taken', `A project named "${name}" already exists. Choose another name.`, {
-        name,
-      });
+  private mapConflict(error: unknown, name: string | undefined, workspacePath: string | undefined): unknown {
+    if (postgresErrorCode(error) !== uniqueViolation) return error;
+    if (postgresConstraint(error) === 'project_workspace_unique_idx') {
+      return new ConflictError(
+        'workspace_taken',
+        `Another project already works in the folder "${workspacePath}". Give this project its own workspace_path.`,
+        { workspace_path: workspacePath },
+      );
     }
-    return error;
+    return new ConflictError('project_name_taken', `A project named "${name}" already exists. Choose another name.`, { name });
   }
 }

@@ -13,7 +13,11 @@ export const projectTable = pgTable(
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,
   },
-  (table) => [uniqueIndex('project_name_unique_idx').on(sql`lower(${table.name})`)],
+  (table) => [
+    uniqueIndex('project_name_unique_idx').on(sql`lower(${table.name})`),
+    // Two projects in one folder would have their agents editing each other's files.
+    uniqueIndex('project_workspace_unique_idx').on(table.workspace_path),
+  ],
 );
 
 export type ProjectRow = typeof projectTable.$inferSelect;

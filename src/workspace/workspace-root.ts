@@ -1,12 +1,14 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, realpath, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
 
 export interface ResolvedWorkspace {
-  /** Normalised, relative to the workspaces dir, with forward slashes: what is stored. */
+  /** Relative to the workspaces dir, symlinks resolved, with forward slashes: what is stored. */
   relative: string;
   /** The real absolute folder. */
   absolute: string;
+  /** The folder did not exist and was created by this call. */
+  created: boolean;
 }
 
 /** File-system refusals that are about the path asked for, not about wfhub. */
@@ -27,7 +29,7 @@ function refuse(message: string, given: string): never {
 /** True when `child` is `parent` itself or lies inside it. Both must be absolute and normalised. */
 export function isInside(parent: string, child: string): boolean {
   const relative = path.relative(parent, child);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
 async function deepestExisting(target: string): Promise<string> {
@@ -95,12 +97,18 @@ export class WorkspaceRoot {
       refuse(`workspace_path "${input}" goes through a symlink that leaves the workspaces folder.`, input);
     }
     const absolute = path.join(root, relative);
-    await mkdir(absolute, { recursive: true });
+    const created = (await mkdir(absolute, { recursive: true })) !== undefined;
     const real = await realpath(absolute);
     if (!isInside(root, real) || real === root) {
       refuse(`workspace_path "${input}" resolves outside the workspaces folder.`, input);
     }
-    return { relative: relative.split(path.sep).join('/'), absolute: real };
+    // The real location is stored, so a symlink changed later cannot move the project elsewhere.
+    return { relative: path.relative(root, real).split(path.sep).join('/'), absolute: real, created };
+  }
+
+  /** Removes a folder `resolve` just created, when what it was for failed. Never removes content. */
+  async discard(workspace: ResolvedWorkspace): Promise<void> {
+    if (workspace.created) await rmdir(workspace.absolute).catch(() => {});
   }
 
   /** The absolute folder of a stored relative path (no checks: stored paths were checked). */

@@ -142,3 +142,54 @@ describe.each(backends())('projects API on %s', (kind) => {
     expect((await hub.call('PATCH', '/projects/424242', { name: 'x' })).status).toBe(404);
   });
 });
+
+describe.each(backends())('project workspaces on %s', (kind) => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await createTestHub(kind);
+  });
+  afterAll(() => hub?.close());
+
+  it('gives each project its own folder: an explicit duplicate is refused with 409', async () => {
+    await hub.call('POST', '/projects', { name: 'First', workspace_path: 'shared' });
+    const second = await hub.call('POST', '/projects', { name: 'Second', workspace_path: 'shared' });
+    expect(second.status).toBe(409);
+    expect(errorCode(second)).toBe('workspace_taken');
+    const patched = await hub.call('POST', '/projects', { name: 'Third', workspace_path: 'third' });
+    const moved = await hub.call('PATCH', `/projects/${patched.body.id}`, { workspace_path: 'shared' });
+    expect(moved.status).toBe(409);
+    expect((await hub.call('GET', `/projects/${patched.body.id}`)).body.workspace_path).toBe('third');
+  });
+
+  it('derives distinct folders for names that slug the same', async () => {
+    const folders = [];
+    for (const name of ['日本', '中文', 'Project']) {
+      const created = await hub.call('POST', '/projects', { name });
+      expect(created.status).toBe(201);
+      folders.push(created.body.workspace_path);
+    }
+    expect(new Set(folders).size).toBe(3);
+    expect(folders).toEqual(['project', 'project-2', 'project-3']);
+  });
+
+  it('leaves no folder behind when the project is refused', async () => {
+    await hub.call('POST', '/projects', { name: 'Taken name', workspace_path: 'taken-name' });
+    const refused = await hub.call('POST', '/projects', { name: 'TAKEN NAME', workspace_path: 'brand-new-folder' });
+    expect(refused.status).toBe(409);
+    expect(existsSync(path.join(hub.services.config.workspacesDir, 'brand-new-folder'))).toBe(false);
+  });
+
+  it('stores where a symlink inside the workspaces folder leads, so re-pointing the link later moves nothing', async () => {
+    const root = hub.services.config.workspacesDir;
+    mkdirSync(path.join(root, 'real-folder'), { recursive: true });
+    symlinkSync(path.join(root, 'real-folder'), path.join(root, 'alias'));
+    const created = await hub.call('POST', '/projects', { name: 'Aliased', workspace_path: 'alias' });
+    expect(created.body.workspace_path).toBe('real-folder');
+  });
+
+  it('accepts folder names that merely start with two dots', async () => {
+    const created = await hub.call('POST', '/projects', { name: 'Dotty', workspace_path: '..dotty' });
+    expect(created.status).toBe(201);
+    expect(created.body.workspace_path).toBe('..dotty');
+  });
+});

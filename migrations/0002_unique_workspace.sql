@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "project_workspace_unique_idx" ON "projects" USING btree ("workspace_path");
