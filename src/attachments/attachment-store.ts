@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TooLargeError } from '../core/errors.js';
+
+const storedNamePattern = /^[0-9a-f-]{36}$/;
 
 /** Files of attachments, under the data dir with generated names; client names are never paths. */
 export class AttachmentStore {
@@ -47,26 +49,48 @@ export class AttachmentStore {
 
   pathOf(storedName: string): string {
     // Stored names are UUIDs we generated; refuse anything else rather than trusting the row.
-    if (!/^[0-9a-f-]{36}$/.test(storedName)) throw new Error(`Unexpected stored attachment name ${storedName}`);
+    if (!storedNamePattern.test(storedName)) throw new Error(`Unexpected stored attachment name ${storedName}`);
     return path.join(this.dir, storedName);
   }
 
-  async open(storedName: string): Promise<Readable | undefined> {
-    const file = this.pathOf(storedName);
-    try {
-      await stat(file);
-    } catch {
-      return undefined;
+  /**
+   * Flushes the files and the folder entry to disk, so that once a row says a file exists, a
+   * power cut cannot take the file away.
+   */
+  async sync(storedNames: readonly string[]): Promise<void> {
+    for (const target of [...storedNames.map((name) => this.pathOf(name)), this.dir]) {
+      const handle = await open(target, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
-    return createReadStream(file);
+  }
+
+  /** The file's bytes and size as they are on disk, or undefined when it is gone. */
+  async open(storedName: string): Promise<{ stream: Readable; size: number } | undefined> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(storedName), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    // Holding the handle, the file stays readable even if it is deleted meanwhile.
+    const { size } = await handle.stat();
+    return { stream: handle.createReadStream(), size };
   }
 
   async remove(storedNames: readonly string[]): Promise<void> {
     await Promise.all(storedNames.map((name) => rm(this.pathOf(name), { force: true })));
   }
 
-  /** Removes files no row refers to (left by a crash between writing a file and recording it). */
-  async sweep(isKnown: (storedName: string) => Promise<boolean>, olderThanMs = 60_000): Promise<number> {
+  /**
+   * Removes files no row refers to (left by a crash between writing a file and recording it).
+   * Only old files: several servers sharing the data dir may have an upload in flight.
+   */
+  async sweep(isKnown: (storedName: string) => Promise<boolean>, olderThanMs = 60 * 60_000): Promise<number> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -75,7 +99,7 @@ export class AttachmentStore {
     }
     let removed = 0;
     for (const name of names) {
-      if (!/^[0-9a-f-]{36}$/.test(name)) continue;
+      if (!storedNamePattern.test(name)) continue;
       const info = await stat(path.join(this.dir, name)).catch(() => undefined);
       if (!info || Date.now() - info.mtimeMs < olderThanMs) continue;
       if (!(await isKnown(name))) {

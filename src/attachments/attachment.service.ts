@@ -3,8 +3,7 @@ import { asc, count, eq, inArray } from 'drizzle-orm';
 import { NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
 import type { Database } from '../db/database.js';
-import { requireTask, taskAndDescendantIds } from '../tasks/task-lookup.js';
-import { taskTable } from '../tasks/task.sql.js';
+import { requireTask } from '../tasks/task-lookup.js';
 import type { AttachmentStore } from './attachment-store.js';
 import type { Attachment } from './attachment.schema.js';
 import { attachmentTable, type AttachmentRow } from './attachment.sql.js';
@@ -61,6 +60,7 @@ export class AttachmentService {
         saved.push({ file_name: cleanFileName(file.file_name), content_type: cleanContentType(file.content_type), ...stored });
       }
       if (saved.length === 0) return [];
+      await this.store.sync(saved.map((file) => file.stored_name));
       const rows = await this.db.transaction(async (transaction) => {
         const db = transaction as unknown as Database;
         await requireTask(db, taskId);
@@ -73,12 +73,12 @@ export class AttachmentService {
     }
   }
 
-  /** The attachment and a stream of its bytes. */
-  async download(id: number): Promise<{ attachment: Attachment; stream: Readable }> {
+  /** The attachment, a stream of its bytes and their number as stored. */
+  async download(id: number): Promise<{ attachment: Attachment; stream: Readable; size: number }> {
     const row = await this.row(id);
-    const stream = await this.store.open(row.stored_name);
-    if (!stream) throw new NotFoundError('attachment file', id);
-    return { attachment: this.present(row), stream };
+    const file = await this.store.open(row.stored_name);
+    if (!file) throw new NotFoundError('attachment', id);
+    return { attachment: this.present(row), ...file };
   }
 
   async delete(id: number): Promise<void> {
@@ -87,23 +87,16 @@ export class AttachmentService {
     await this.store.remove([row.stored_name]);
   }
 
-  /** Files of a task and its subtasks, to remove once the task is deleted. */
-  async storedNamesOfTask(taskId: number): Promise<string[]> {
-    const ids = await taskAndDescendantIds(this.db, taskId);
-    if (ids.length === 0) return [];
-    const rows = await this.db
+  /**
+   * Files of these tasks, to remove once they are deleted. Called inside the deleting
+   * transaction, after the tasks are locked, so no upload can slip in between.
+   */
+  async storedNamesOfTasks(db: Database, taskIds: readonly number[]): Promise<string[]> {
+    if (taskIds.length === 0) return [];
+    const rows = await db
       .select({ stored_name: attachmentTable.stored_name })
       .from(attachmentTable)
-      .where(inArray(attachmentTable.task_id, ids));
-    return rows.map((row) => row.stored_name);
-  }
-
-  async storedNamesOfProject(projectId: number): Promise<string[]> {
-    const rows = await this.db
-      .select({ stored_name: attachmentTable.stored_name })
-      .from(attachmentTable)
-      .innerJoin(taskTable, eq(taskTable.id, attachmentTable.task_id))
-      .where(eq(taskTable.project_id, projectId));
+      .where(inArray(attachmentTable.task_id, [...taskIds]));
     return rows.map((row) => row.stored_name);
   }
 

@@ -24,6 +24,9 @@ const variables = {
 
 type Key = keyof typeof variables;
 
+/** Values never repeated in messages: they may hold passwords. */
+const secretKeys = new Set<Key>(['token', 'databaseUrl']);
+
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const httpUrl = z
@@ -114,12 +117,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]) as Key;
     const variable = variables[key];
-    const given = raw[key];
-    throw new ConfigError(
-      `Invalid configuration: ${variable.name}=${JSON.stringify(given)} ${issue.message}.` +
-        ` Fix ${variable.name} in the environment or in .env.`,
-      variable.name,
-    );
+    const shown = secretKeys.has(key) ? '(hidden)' : JSON.stringify(raw[key]);
+    const where = options.overrides?.[key] !== undefined ? 'the command-line option' : `${variable.name} in the environment or in .env`;
+    throw new ConfigError(`Invalid configuration: ${variable.name}=${shown} ${issue.message}. Fix ${where}.`, variable.name);
   }
 
   const value = parsed.data;

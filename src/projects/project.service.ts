@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
 import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { AttachmentService } from '../attachments/attachment.service.js';
+import { lockProjectTasks } from '../tasks/task-lookup.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { Project, ProjectCreate, ProjectUpdate } from './project.schema.js';
 import { projectTable, type ProjectRow } from './project.sql.js';
@@ -115,9 +116,14 @@ export class ProjectService {
 
   /** Removes the project, its tasks and their attachments; the workspace folder is left alone. */
   async delete(id: number): Promise<void> {
-    const files = await this.attachments.storedNamesOfProject(id);
-    const deleted = await this.db.delete(projectTable).where(eq(projectTable.id, id)).returning({ id: projectTable.id });
-    if (deleted.length === 0) throw new NotFoundError('project', id);
+    const files = await this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      const [project] = await db.select({ id: projectTable.id }).from(projectTable).where(eq(projectTable.id, id)).for('update');
+      if (!project) throw new NotFoundError('project', id);
+      const names = await this.attachments.storedNamesOfTasks(db, await lockProjectTasks(db, id));
+      await db.delete(projectTable).where(eq(projectTable.id, id));
+      return names;
+    });
     await this.attachments.removeStoredFiles(files);
   }
 

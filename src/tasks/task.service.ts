@@ -8,6 +8,7 @@ import type { NodeService } from '../nodes/node.service.js';
 import { nodeTable } from '../nodes/node.sql.js';
 import { projectTable } from '../projects/project.sql.js';
 import type { Task, TaskCreate, TaskListQuery, TaskUpdate } from './task.schema.js';
+import { lockTaskTree } from './task-lookup.js';
 import { taskTable } from './task.sql.js';
 
 const taskColumns = {
@@ -132,9 +133,14 @@ export class TaskService {
 
   /** Deletes the task with its subtasks, comments, criteria and attachments (files included). */
   async delete(id: number): Promise<void> {
-    const files = await this.attachments.storedNamesOfTask(id);
-    const deleted = await this.db.delete(taskTable).where(eq(taskTable.id, id)).returning({ id: taskTable.id });
-    if (deleted.length === 0) throw new NotFoundError('task', id);
+    const files = await this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      const ids = await lockTaskTree(db, id);
+      if (ids.length === 0) throw new NotFoundError('task', id);
+      const names = await this.attachments.storedNamesOfTasks(db, ids);
+      await db.delete(taskTable).where(eq(taskTable.id, id));
+      return names;
+    });
     await this.attachments.removeStoredFiles(files);
   }
 

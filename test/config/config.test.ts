@@ -118,3 +118,21 @@ describe('configuration', () => {
     for (const host of ['0.0.0.0', '::', '192.168.0.2', 'example.com']) expect(isLoopbackHost(host), host).toBe(false);
   });
 });
+
+describe('configuration errors', () => {
+  it('never repeat a secret value', () => {
+    expect(() => loadConfig({ env: { WFHUB_TOKEN: 'hunter2' }, dotenv: false })).toThrow(/WFHUB_TOKEN=\(hidden\)/);
+    let message = '';
+    try {
+      loadConfig({ env: { DATABASE_URL: 'mysql://admin:S3cret@db/app' }, dotenv: false });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).not.toContain('S3cret');
+  });
+
+  it('point at the command-line option when that is where the bad value came from', () => {
+    expect(() => loadConfig({ env: {}, dotenv: false, overrides: { port: 'abc' } })).toThrow(/command-line option/);
+  });
+});

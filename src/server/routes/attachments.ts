@@ -124,11 +124,11 @@ export function attachmentRoutes(app: App, services: Services) {
       querystring: z.object({ inline: z.enum(['true', 'false', '1', '0']).optional() }),
     },
     handler: async (request, reply) => {
-      const { attachment, stream } = await attachments.download(Number(request.params.id));
+      const { attachment, stream, size } = await attachments.download(Number(request.params.id));
       const inline = ['true', '1'].includes(request.query.inline ?? '') && isInlineImage(attachment.content_type);
       return reply
         .header('content-type', attachment.content_type)
-        .header('content-length', String(attachment.size_bytes))
+        .header('content-length', String(size))
         .header('content-disposition', contentDisposition(inline ? 'inline' : 'attachment', attachment.file_name))
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
