@@ -35,7 +35,12 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
       throw new Error(`Cannot reach the wfhub server at ${baseUrl}: ${(error as Error).message}`, { cause: error });
     }
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ApiError(response.status, 'invalid_response', `${baseUrl} did not answer like a wfhub server (HTTP ${response.status}).`);
+    }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
       throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
@@ -59,8 +64,7 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
           if (!(error instanceof ApiError) || error.status !== 404) throw error;
         }
       }
-      const all = await page<Project>('/projects?limit=5000');
-      const found = all.items.find((project) => project.name.toLowerCase() === reference.toLowerCase());
+      const [found] = (await page<Project>(`/projects?${new URLSearchParams({ name: reference, limit: '1' })}`)).items;
       if (!found) throw new ApiError(404, 'not_found', `project ${reference} does not exist. Check the id, or list projects to find it.`);
       return found;
     },

@@ -22,7 +22,7 @@ export interface OpenedDatabase {
 export interface OpenDatabaseOptions {
   /** Recorded in the lock file: what this process does (serve, migrate, cli). */
   purpose: string;
-  logger?: Pick<Logger, 'info'>;
+  logger?: Pick<Logger, 'info' | 'warn'>;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
 }
@@ -48,7 +48,7 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
     ]);
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
-    pool.on('error', () => {});
+    pool.on('error', (error) => options.logger?.warn({ err: error }, 'an idle PostgreSQL connection failed'));
     const db = drizzlePostgres({ client: pool, schema });
     try {
       if (migrate) await migratePostgresDatabase(db);

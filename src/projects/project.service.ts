@@ -1,6 +1,6 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import type { Page, PageOf } from '../core/schema-helpers.js';
+import { maxId, type Page, type PageOf } from '../core/schema-helpers.js';
 import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { AttachmentService } from '../attachments/attachment.service.js';
 import { lockProjectTasks } from '../tasks/task-lookup.js';
@@ -30,10 +30,12 @@ export class ProjectService {
     return { ...row, workspace_dir: this.workspaces.pathOf(row.workspace_path) };
   }
 
-  async list(page: Page): Promise<PageOf<Project>> {
+  /** Projects in creation order; `name` finds one by name, whatever its case. */
+  async list(query: Page & { name?: string }): Promise<PageOf<Project>> {
+    const where = query.name === undefined ? undefined : sql`lower(${projectTable.name}) = lower(${query.name})`;
     const [rows, [total]] = await Promise.all([
-      this.db.select().from(projectTable).orderBy(asc(projectTable.id)).limit(page.limit).offset(page.offset),
-      this.db.select({ value: count() }).from(projectTable),
+      this.db.select().from(projectTable).where(where).orderBy(asc(projectTable.id)).limit(query.limit).offset(query.offset),
+      this.db.select({ value: count() }).from(projectTable).where(where),
     ]);
     return { items: rows.map((row) => this.present(row)), total: total?.value ?? 0 };
   }
@@ -46,16 +48,13 @@ export class ProjectService {
 
   /** Finds a project by id or by name (case-insensitive), for the CLI. */
   async find(reference: string): Promise<Project> {
-    if (/^\d+$/.test(reference) && Number(reference) <= 2_147_483_647) {
+    if (/^\d+$/.test(reference) && Number(reference) <= maxId) {
       const [row] = await this.db.select().from(projectTable).where(eq(projectTable.id, Number(reference)));
       if (row) return this.present(row);
     }
-    const [row] = await this.db
-      .select()
-      .from(projectTable)
-      .where(sql`lower(${projectTable.name}) = lower(${reference})`);
-    if (!row) throw new NotFoundError('project', reference);
-    return this.present(row);
+    const [found] = (await this.list({ name: reference, limit: 1, offset: 0 })).items;
+    if (!found) throw new NotFoundError('project', reference);
+    return found;
   }
 
   async create(input: ProjectCreate): Promise<Project> {

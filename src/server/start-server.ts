@@ -37,7 +37,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // A wildcard address is not one a client can call: advertise loopback instead.
+  const reachable = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   const url = `http://${host}:${port}`;
   hub.database.lock?.advertise(url);
   // Files left by an upload that crashed before it was recorded; no request can be using them.

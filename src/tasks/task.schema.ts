@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { criterionCreateSchema } from '../acceptance-criteria/criterion.schema.js';
-import { idSchema, label, pagingQuery, text, timestampSchema } from '../core/schema-helpers.js';
+import { idSchema, label, maxId, pagingQuery, text, timestampSchema } from '../core/schema-helpers.js';
 import { taskPriorities, taskStatuses } from './task-fields.js';
 
 export const taskStatusSchema = z.enum(taskStatuses);
@@ -57,7 +57,7 @@ export const taskUpdateSchema = z
   })
   .meta({ id: 'TaskUpdate' });
 
-const idOrNone = z.union([z.literal('none'), z.coerce.number().int().min(1).max(2_147_483_647)]);
+const idOrNone = z.union([z.literal('none'), z.coerce.number().int().min(1).max(maxId)]);
 
 export const taskListQuerySchema = z.object({
   status: z

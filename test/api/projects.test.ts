@@ -193,3 +193,20 @@ describe.each(backends())('project workspaces on %s', (kind) => {
     expect(created.body.workspace_path).toBe('..dotty');
   });
 });
+
+describe('finding a project by name', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await createTestHub('pglite');
+  });
+  afterAll(() => hub?.close());
+
+  it('matches the whole name in any case, and nothing else', async () => {
+    await hub.call('POST', '/projects', { name: 'Alpha', workspace_path: 'alpha' });
+    await hub.call('POST', '/projects', { name: 'Alphabet', workspace_path: 'alphabet' });
+    const found = await hub.call('GET', '/projects?name=ALPHA');
+    expect(found.body.map((project: { name: string }) => project.name)).toEqual(['Alpha']);
+    expect(found.headers['x-total-count']).toBe('1');
+    expect((await hub.call('GET', '/projects?name=alp')).body).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { maxId } from '../../core/schema-helpers.js';
 import { connect } from '../connect.js';
 import { table } from '../format.js';
 import { configFrom, type GlobalOptions } from '../options.js';
@@ -28,7 +29,7 @@ export function projectCommand(program: Command) {
     .command('list')
     .description('list projects')
     .option('--limit <n>', 'at most this many (1-5000)', wholeNumber(1, 5000), 100)
-    .option('--offset <n>', 'skip this many', wholeNumber(0, 2_147_483_647), 0)
+    .option('--offset <n>', 'skip this many', wholeNumber(0, maxId), 0)
     .option('--json', 'print JSON')
     .action(async (options: { limit: number; offset: number; json?: boolean }) => {
       await withClient(connect(configFrom(program.opts<GlobalOptions>())), async (client) => {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Task } from '../../tasks/task.schema.js';
 import { taskPriorities, taskStatuses, type TaskPriority, type TaskStatus } from '../../tasks/task-fields.js';
+import { maxId } from '../../core/schema-helpers.js';
 import { connect } from '../connect.js';
 import { table } from '../format.js';
 import { configFrom, type GlobalOptions } from '../options.js';
@@ -28,7 +29,7 @@ export function taskCommand(program: Command) {
     .description('create a task in a project')
     .requiredOption('-p, --project <id|name>', 'the project')
     .option('-d, --description <text>', 'what to do, in detail')
-    .option('--parent <id>', 'make it a subtask of this task', wholeNumber(1, 2_147_483_647))
+    .option('--parent <id>', 'make it a subtask of this task', wholeNumber(1, maxId))
     .option('-n, --node <name>', 'role: pm, dev, qa, security, documentation')
     .option('-s, --status <status>', `one of ${taskStatuses.join(', ')}`, oneOf(taskStatuses))
     .option('--priority <priority>', `one of ${taskPriorities.join(', ')}`, oneOf(taskPriorities))
@@ -71,7 +72,7 @@ export function taskCommand(program: Command) {
     .requiredOption('-p, --project <id|name>', 'the project')
     .option('-s, --status <statuses>', 'only these statuses, comma-separated', statusList)
     .option('--limit <n>', 'at most this many (1-5000)', wholeNumber(1, 5000), 100)
-    .option('--offset <n>', 'skip this many', wholeNumber(0, 2_147_483_647), 0)
+    .option('--offset <n>', 'skip this many', wholeNumber(0, maxId), 0)
     .option('--json', 'print JSON')
     .action(async (options: { project: string; status?: TaskStatus[]; limit: number; offset: number; json?: boolean }) => {
       await withClient(connect(config()), async (client) => {
@@ -97,7 +98,7 @@ export function taskCommand(program: Command) {
     .description('show a task with its criteria, subtasks and comments')
     .option('--json', 'print JSON')
     .action(async (id: string, options: { json?: boolean }) => {
-      const taskId = wholeNumber(1, 2_147_483_647)(id);
+      const taskId = wholeNumber(1, maxId)(id);
       await withClient(connect(config()), async (client) => {
         const found = await client.getTask(taskId);
         const [criteria, subtasks, comments] = await Promise.all([

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
-import { pagingQuery } from '../../core/schema-helpers.js';
+import { label, pagingQuery } from '../../core/schema-helpers.js';
 import { projectCreateSchema, projectSchema, projectUpdateSchema } from '../../projects/project.schema.js';
 import { taskListQuerySchema, taskSchema } from '../../tasks/task.schema.js';
 import { errorResponses, idParams } from '../http-schemas.js';
@@ -12,7 +12,12 @@ export function projectRoutes(app: App, services: Services) {
   const tags = ['projects'];
 
   route.get('/projects', {
-    schema: { tags, summary: 'List projects', querystring: z.object(pagingQuery), response: { 200: z.array(projectSchema), ...errorResponses } },
+    schema: {
+      tags,
+      summary: 'List projects',
+      querystring: z.object({ name: label(200).optional().describe('Only the project with this name (any case)'), ...pagingQuery }),
+      response: { 200: z.array(projectSchema), ...errorResponses },
+    },
     handler: async (request, reply) => sendPage(reply, await projects.list(request.query)),
   });
 
