@@ -1,6 +1,6 @@
 // Bundles the CLI (and with it the server) into one file: Node then loads one module instead of
 // hundreds, which is most of what makes `npm start` fast. Packages that read files next to
-// their own code at run time stay external.
+// their own code at run time stay external, or are told where those files are (swagger-ui).
 import { build } from 'esbuild';
 
 await build({
@@ -11,10 +11,19 @@ await build({
   format: 'esm',
   target: 'node20.19',
   sourcemap: 'external',
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
-  external: ['@electric-sql/pglite', '@fastify/swagger-ui', 'pino-pretty', 'pg-native'],
+  external: ['@electric-sql/pglite', 'pino-pretty', 'pg-native'],
   banner: {
-    // CommonJS packages inside an ESM bundle still call require().
-    js: "import { createRequire as __wfhubCreateRequire } from 'node:module'; const require = __wfhubCreateRequire(import.meta.url);",
+    // CommonJS packages inside an ESM bundle still call require() and read __dirname.
+    js: [
+      "import { createRequire as __wfhubCreateRequire } from 'node:module';",
+      "import { dirname as __wfhubDirname } from 'node:path';",
+      "import { fileURLToPath as __wfhubFileURLToPath } from 'node:url';",
+      'const require = __wfhubCreateRequire(import.meta.url);',
+      'const __filename = __wfhubFileURLToPath(import.meta.url);',
+      'const __dirname = __wfhubDirname(__filename);',
+    ].join(' '),
   },
 });

@@ -22,7 +22,7 @@ export interface OpenedDatabase {
 export interface OpenDatabaseOptions {
   /** Recorded in the lock file: what this process does (serve, migrate, cli). */
   purpose: string;
-  logger?: Pick<Logger, 'info' | 'warn'>;
+  logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
 }
@@ -78,9 +78,15 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
         'creating the embedded database (first start only; this takes a few seconds)',
       );
     }
+    const opening = performance.now();
     const client = await PGlite.create(directory);
+    const opened = performance.now();
     const db = drizzlePglite({ client, schema });
     if (migrate) await migratePgliteDatabase(db);
+    options.logger?.debug(
+      { open_ms: Math.round(opened - opening), migrate_ms: Math.round(performance.now() - opened) },
+      'embedded database ready',
+    );
     return {
       db: db as unknown as Database,
       kind: 'pglite',

@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -18,6 +21,8 @@ import { healthRoutes } from './routes/health.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectRoutes } from './routes/projects.js';
 import { taskRoutes } from './routes/tasks.js';
+
+const swaggerUiAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
 
 export interface ServerOptions {
   logger?: Logger;
@@ -57,7 +62,12 @@ export async function buildServer(services: Services, options: ServerOptions = {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Its assets are named explicitly: inside the bundle its own folder cannot be found from __dirname.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    baseDir: swaggerUiAssets,
+    logo: { type: 'image/svg+xml', content: await readFile(path.join(swaggerUiAssets, 'logo.svg')) },
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

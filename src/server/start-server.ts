@@ -26,7 +26,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const hub = await openHub(config, { purpose: 'serve', logger });
   let app: FastifyInstance;
   try {
+    const building = performance.now();
     app = await buildServer(hub.services, { logger });
+    logger.debug({ build_ms: Math.round(performance.now() - building) }, 'HTTP server built');
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await hub.close();
