@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -38,9 +37,13 @@ export class AttachmentStore {
         } else callback(null, chunk);
       },
     });
+    // The file is created before any byte flows, so a failure can always remove it: a stream that
+    // opens its file lazily could create it after the clean-up ran.
+    const handle = await open(target, 'wx', 0o600);
     try {
-      await pipeline(source, counter, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+      await pipeline(source, counter, handle.createWriteStream());
     } catch (error) {
+      await handle.close().catch(() => {});
       await rm(target, { force: true });
       throw error;
     }

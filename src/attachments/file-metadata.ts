@@ -1,7 +1,8 @@
 /**
  * A client's file name, made safe to keep as metadata: no folders, no control characters.
- * Browsers percent-encode `"`, CR and LF in multipart file names (the HTML form encoding), so
- * those three are decoded first and a user sees the name they chose.
+ * Browsers percent-encode `"`, CR and LF in multipart file names (the HTML form encoding): they
+ * are decoded first, so a user sees the quotes they typed (line breaks are then dropped with the
+ * other control characters). A literal "%22" in a name from another client reads as a quote.
  */
 export function cleanFileName(name: string | undefined): string {
   const decoded = (name ?? '').replace(/%22/gi, '"').replace(/%0[da]/gi, '\n');

@@ -13,6 +13,17 @@ export abstract class AppError extends Error {
   }
 }
 
+/** An AppError whose code is chosen where it is thrown; subclasses only name the kind. */
+abstract class CodedError extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, details);
+  }
+}
+
 /** A thing named by id does not exist. */
 export class NotFoundError extends AppError {
   override readonly name = 'NotFoundError';
@@ -25,51 +36,6 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** The request is well formed but breaks a rule of the domain (a parent cycle, say). */
-export class UnprocessableError extends AppError {
-  override readonly name = 'UnprocessableError';
-  constructor(
-    readonly code: string,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-  }
-}
-
-/** The input itself is wrong: a field, a path or a value that can never be accepted. */
-export class InvalidInputError extends AppError {
-  override readonly name = 'InvalidInputError';
-  constructor(
-    readonly code: string,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-  }
-}
-
-/** The request conflicts with the current state (a duplicate, a resource in use). */
-export class ConflictError extends AppError {
-  override readonly name = 'ConflictError';
-  constructor(
-    readonly code: string,
-    message: string,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-  }
-}
-
-/** An upload or body is larger than the configured limit. */
-export class TooLargeError extends AppError {
-  override readonly name = 'TooLargeError';
-  readonly code = 'payload_too_large';
-  constructor(message: string, details?: Record<string, unknown>) {
-    super(message, details);
-  }
-}
-
 /** What a request refers to was deleted while the request ran (a concurrent delete). */
 export class ReferenceGoneError extends AppError {
   override readonly name = 'ReferenceGoneError';
@@ -79,13 +45,28 @@ export class ReferenceGoneError extends AppError {
   }
 }
 
+/** The input itself is wrong: a field, a path or a value that can never be accepted. */
+export class InvalidInputError extends CodedError {
+  override readonly name = 'InvalidInputError';
+}
+
+/** The request is well formed but breaks a rule of the domain (a parent cycle, say). */
+export class UnprocessableError extends CodedError {
+  override readonly name = 'UnprocessableError';
+}
+
+/** The request conflicts with the current state (a duplicate, a resource in use). */
+export class ConflictError extends CodedError {
+  override readonly name = 'ConflictError';
+}
+
 /** The request body is in a format this route does not take. */
-export class UnsupportedMediaTypeError extends AppError {
+export class UnsupportedMediaTypeError extends CodedError {
   override readonly name = 'UnsupportedMediaTypeError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+}
+
+/** An upload or body is larger than the configured limit. */
+export class TooLargeError extends AppError {
+  override readonly name = 'TooLargeError';
+  readonly code = 'payload_too_large';
 }
