@@ -1,10 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
 import { openHub } from '../app/open-hub.js';
 import type { Config } from '../config/config.js';
 import { DataDirLockedError, lockFilePath, readLock } from '../db/data-dir-lock.js';
 import type { HubClient } from './hub-client.js';
 import { httpClient } from './http-client.js';
 import { localClient } from './local-client.js';
+
+/** Notices for a person at a terminal (the first database creation takes seconds), on stderr. */
+const stderrNotices = {
+  info: (_fields: object, message: string) => process.stderr.write(`${message}\n`),
+  warn: (_fields: object, message: string) => process.stderr.write(`warning: ${message}\n`),
+  debug: () => {},
+} as unknown as Logger;
 
 /**
  * The embedded database allows one process. When a server holds the data dir, the CLI goes
@@ -23,7 +31,7 @@ export async function connect(config: Config, options: { waitMs?: number } = {})
     }
   }
   try {
-    return localClient(await openHub(config, { purpose: 'cli' }));
+    return localClient(await openHub(config, { purpose: 'cli', logger: stderrNotices }));
   } catch (error) {
     // A server started between our look at the lock and our open: use it.
     if (error instanceof DataDirLockedError && error.holder.url) return httpClient(error.holder.url, config.token);

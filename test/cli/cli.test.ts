@@ -13,7 +13,7 @@ describe('wfhub command on the embedded database, without a server', () => {
 
   it('adds and lists projects and tasks, and shows a task whole', async () => {
     const project = await wfhub('project', 'add', 'POC', '--workspace', 'poc', '--env', 'stack=node');
-    expect(project.stderr).toBe('');
+    expect(project.stderr).toContain('creating the embedded database');
     expect(project.code).toBe(0);
     expect(project.stdout).toContain('created project 1 "POC"');
     expect(existsSync(path.join(dir, 'workspaces', 'poc'))).toBe(true);
