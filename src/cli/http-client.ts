@@ -43,6 +43,9 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      if (response.status === 401) {
+        throw new ApiError(401, error?.code ?? 'unauthorized', `The wfhub server at ${baseUrl} needs its token: set WFHUB_TOKEN (in the environment or .env) to the server's value.`);
+      }
       throw new ApiError(response.status, error?.code ?? 'http_error', error?.message ?? `HTTP ${response.status}`);
     }
     return { data: parsed as T, total: Number(response.headers.get('x-total-count') ?? 0) };

@@ -29,6 +29,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
+    // Commander has already printed what was wrong with the command line.
     process.exit(error.exitCode);
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -15,15 +15,11 @@ export function print(json: boolean | undefined, value: unknown, text: () => str
   process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
 }
 
-/** `KEY=VALUE` pairs into an object. */
-export function parseEnvironment(pairs: string[]): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const pair of pairs) {
-    const index = pair.indexOf('=');
-    if (index <= 0) throw new InvalidArgumentError(`"${pair}" is not KEY=VALUE`);
-    environment[pair.slice(0, index)] = pair.slice(index + 1);
-  }
-  return environment;
+/** Commander argument parser collecting repeated `KEY=VALUE` options into one object. */
+export function parseEnvironment(pair: string, previous: Record<string, string> = {}): Record<string, string> {
+  const index = pair.indexOf('=');
+  if (index <= 0) throw new InvalidArgumentError(`"${pair}" is not KEY=VALUE`);
+  return { ...previous, [pair.slice(0, index)]: pair.slice(index + 1) };
 }
 
 /** Commander argument parser for whole numbers within bounds. */

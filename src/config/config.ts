@@ -101,25 +101,29 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = { ...fileValues, ...(options.env ?? process.env) };
 
   const raw: Record<string, unknown> = {};
+  /** Which variable each value came from, so an error names the one the user set. */
+  const source: Partial<Record<Key, string>> = {};
   for (const [key, variable] of Object.entries(variables) as [Key, (typeof variables)[Key]][]) {
     const override = options.overrides?.[key];
     if (override !== undefined) {
       raw[key] = String(override);
       continue;
     }
-    raw[key] = [variable.name, ...variable.aliases]
-      .map((name) => env[name])
-      .find((value) => value !== undefined && value !== '');
+    const name = [variable.name, ...variable.aliases].find((candidate) => env[candidate] !== undefined && env[candidate] !== '');
+    if (name) {
+      raw[key] = env[name];
+      source[key] = name;
+    }
   }
 
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0]) as Key;
-    const variable = variables[key];
+    const name = source[key] ?? variables[key].name;
     const shown = secretKeys.has(key) ? '(hidden)' : JSON.stringify(raw[key]);
-    const where = options.overrides?.[key] !== undefined ? 'the command-line option' : `${variable.name} in the environment or in .env`;
-    throw new ConfigError(`Invalid configuration: ${variable.name}=${shown} ${issue.message}. Fix ${where}.`, variable.name);
+    const where = options.overrides?.[key] !== undefined ? 'the command-line option' : `${name} in the environment or in .env`;
+    throw new ConfigError(`Invalid configuration: ${name}=${shown} ${issue.message}. Fix ${where}.`, name);
   }
 
   const value = parsed.data;

@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 
@@ -31,14 +31,36 @@ export class DataDirLockedError extends Error {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
-function processStart(pid: number): string | undefined {
+/** The fields of /proc/<pid>/stat after the command name (Linux), or undefined elsewhere. */
+function processStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+function processStart(pid: number): string | undefined {
+  return processStat(pid)?.[19];
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdir loops forever where the kernel answers
+ * ENOENT for a parent that exists (under /proc, say).
+ */
+function makeFolders(directory: string): void {
+  const missing: string[] = [];
+  let current = path.resolve(directory);
+  while (!existsSync(current)) {
+    missing.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const folder of missing) mkdirSync(folder);
+  if (!statSync(directory).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
 }
 
 /** Lock files this process holds. */
@@ -55,7 +77,10 @@ function isHolderAlive(info: LockInfo, file: string): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const started = processStart(info.pid);
+  const stat = processStat(info.pid);
+  // A zombie (killed, not yet reaped by its parent) still answers signal 0 but holds nothing.
+  if (stat?.[0] === 'Z' || stat?.[0] === 'X') return false;
+  const started = stat?.[19];
   return !(info.process_start && started && started !== info.process_start);
 }
 
@@ -102,7 +127,16 @@ export class DataDirLock {
    * (a crash, `kill -9`) is taken over.
    */
   static acquire(dataDir: string, purpose: string): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
+    try {
+      makeFolders(dataDir);
+      accessSync(dataDir, constants.W_OK);
+    } catch (error) {
+      throw new Error(
+        `Cannot use ${dataDir} as the data dir (WFHUB_DATA_DIR): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. ` +
+          'Point WFHUB_DATA_DIR at a folder wfhub can create and write.',
+        { cause: error },
+      );
+    }
     const file = lockFilePath(dataDir);
     const info: LockInfo = {
       pid: process.pid,

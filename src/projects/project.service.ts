@@ -60,6 +60,7 @@ export class ProjectService {
   async create(input: ProjectCreate): Promise<Project> {
     const workspace = await this.workspaces.resolve(input.workspace_path ?? (await this.freeFolderName(input.name)));
     try {
+      await this.refuseNestedWorkspace(workspace.relative);
       const [row] = await this.db
         .insert(projectTable)
         .values({
@@ -73,6 +74,25 @@ export class ProjectService {
     } catch (error) {
       await this.workspaces.discard(workspace);
       throw this.mapConflict(error, input.name, workspace.relative);
+    }
+  }
+
+  /** A project's folder may not hold, or sit inside, another project's folder. */
+  private async refuseNestedWorkspace(relative: string, exceptId?: number): Promise<void> {
+    const rows = await this.db
+      .select({ id: projectTable.id, name: projectTable.name, workspace_path: projectTable.workspace_path })
+      .from(projectTable);
+    const other = rows.find(
+      (row) =>
+        row.id !== exceptId &&
+        (row.workspace_path.startsWith(`${relative}/`) || relative.startsWith(`${row.workspace_path}/`)),
+    );
+    if (other) {
+      throw new ConflictError(
+        'workspace_taken',
+        `The folder "${relative}" and project "${other.name}"'s folder "${other.workspace_path}" would be inside one another. Give each project a folder of its own.`,
+        { workspace_path: relative, project_id: other.id },
+      );
     }
   }
 
@@ -94,6 +114,7 @@ export class ProjectService {
     const workspace =
       input.workspace_path === undefined ? undefined : await this.workspaces.resolve(input.workspace_path);
     try {
+      if (workspace) await this.refuseNestedWorkspace(workspace.relative, id);
       const [row] = await this.db
         .update(projectTable)
         .set({

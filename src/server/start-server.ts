@@ -32,8 +32,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await hub.close();
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
       throw new Error(`Port ${config.port} on ${config.host} is already in use: stop what uses it or set WFHUB_PORT.`);
+    }
+    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' || code === 'EAI_AGAIN') {
+      throw new Error(`Cannot listen on WFHUB_HOST=${config.host}: no such address on this machine. Use 127.0.0.1, or an address this machine has.`);
+    }
+    if (code === 'EACCES') {
+      throw new Error(`Not allowed to listen on port ${config.port}: ports below 1024 need privileges. Set WFHUB_PORT to 1024 or above.`);
     }
     throw error;
   }

@@ -57,7 +57,9 @@ export const taskUpdateSchema = z
   })
   .meta({ id: 'TaskUpdate' });
 
-const idOrNone = z.union([z.literal('none'), z.coerce.number().int().min(1).max(maxId)]);
+const idOrNone = z.union([z.literal('none'), z.coerce.number().int().min(1).max(maxId)], {
+  error: 'must be a task id or "none"',
+});
 
 export const taskListQuerySchema = z.object({
   status: z

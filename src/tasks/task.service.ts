@@ -53,7 +53,7 @@ export class TaskService {
     if (query.status?.length) conditions.push(inArray(taskTable.status, query.status));
     if (query.parent === 'none') conditions.push(isNull(taskTable.parent_id));
     else if (query.parent !== undefined) conditions.push(eq(taskTable.parent_id, query.parent));
-    if (query.node !== undefined) {
+    if (query.node) {
       const node = await this.nodes.find(/^\d+$/.test(query.node) ? Number(query.node) : query.node);
       conditions.push(eq(taskTable.node_id, node.id));
     }

@@ -210,3 +210,24 @@ describe('finding a project by name', () => {
     expect((await hub.call('GET', '/projects?name=alp')).body).toEqual([]);
   });
 });
+
+describe('nested project folders', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await createTestHub('pglite');
+  });
+  afterAll(() => hub?.close());
+
+  it('refuses a folder inside another project, or around one, with 409', async () => {
+    expect((await hub.call('POST', '/projects', { name: 'Outer', workspace_path: 'outer' })).status).toBe(201);
+    const inner = await hub.call('POST', '/projects', { name: 'Inner', workspace_path: 'outer/inner' });
+    expect(inner.status).toBe(409);
+    expect(errorCode(inner)).toBe('workspace_taken');
+    expect((await hub.call('POST', '/projects', { name: 'Deep', workspace_path: 'deep/a/b' })).status).toBe(201);
+    const around = await hub.call('POST', '/projects', { name: 'Around', workspace_path: 'deep' });
+    expect(around.status).toBe(409);
+    expect(existsSync(path.join(hub.services.config.workspacesDir, 'outer', 'inner'))).toBe(false);
+    // Names that only share a prefix are separate folders.
+    expect((await hub.call('POST', '/projects', { name: 'Outer two', workspace_path: 'outer2' })).status).toBe(201);
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockFilePath } from '../../src/db/data-dir-lock.js';
@@ -49,6 +49,12 @@ describe('wfhub command on the embedded database, without a server', () => {
     const badProject = await wfhub('task', 'add', 'x', '--project', 'nope');
     expect(badProject.code).toBe(1);
     expect(badProject.stderr).toContain('project nope does not exist');
+    const badId = await wfhub('task', 'show', 'abc');
+    expect(badId.code).not.toBe(0);
+    expect(badId.stderr).toContain('expected a whole number');
+    const badEnv = await wfhub('project', 'add', 'Env', '-e', 'NOEQ');
+    expect(badEnv.code).not.toBe(0);
+    expect(badEnv.stderr).toContain('"NOEQ" is not KEY=VALUE');
     const badConfig = await runCli(['project', 'list'], { cwd: dir, env: { ATTACHMENT_MAX_BYTES: 'lots' } });
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toContain('ATTACHMENT_MAX_BYTES');
@@ -136,6 +142,22 @@ describe('wfhub serve after a crash', () => {
   });
 });
 
+describe('wfhub serve stopped and started again', () => {
+  const { dir, cleanup } = tempDir('wfhub-restart-');
+  afterAll(cleanup);
+
+  it('keeps numbering ids where it left off', async () => {
+    const ids: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      const server = await startServe({ cwd: dir });
+      const created = await fetch(`${server.url}/projects`, { method: 'POST', body: JSON.stringify({ name: `round ${round}` }) });
+      ids.push(((await created.json()) as { id: number }).id);
+      expect(await server.stop('SIGTERM')).toBe(0);
+    }
+    expect(ids).toEqual([1, 2]);
+  });
+});
+
 describe('wfhub serve refuses unsafe or broken settings', () => {
   const { dir, cleanup } = tempDir('wfhub-refuse-');
   afterAll(cleanup);
@@ -144,6 +166,13 @@ describe('wfhub serve refuses unsafe or broken settings', () => {
     const result = await runCli(['serve'], { cwd: dir, env: { WFHUB_HOST: '0.0.0.0' } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('WFHUB_TOKEN');
+  });
+
+  it('says when the data dir cannot be used', async () => {
+    writeFileSync(path.join(dir, 'a-file'), 'not a folder');
+    const result = await runCli(['serve'], { cwd: dir, env: { WFHUB_DATA_DIR: path.join(dir, 'a-file', 'data') } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('WFHUB_DATA_DIR');
   });
 
   it('names the variable that is wrong', async () => {

@@ -12,14 +12,14 @@ export function projectCommand(program: Command) {
     .command('add <name>')
     .description('create a project (its workspace folder is created under the workspaces dir)')
     .option('-w, --workspace <path>', 'workspace folder inside the workspaces dir (default: from the name)')
-    .option('-e, --env <KEY=VALUE...>', 'environment facts for agents, repeatable')
+    .option('-e, --env <KEY=VALUE>', 'an environment fact for agents, repeatable', parseEnvironment)
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { workspace?: string; env?: string[]; json?: boolean }) => {
+    .action(async (name: string, options: { workspace?: string; env?: Record<string, string>; json?: boolean }) => {
       await withClient(connect(configFrom(program.opts<GlobalOptions>())), async (client) => {
         const created = await client.createProject({
           name,
           ...(options.workspace !== undefined && { workspace_path: options.workspace }),
-          ...(options.env && { environment: parseEnvironment(options.env) }),
+          ...(options.env && { environment: options.env }),
         });
         print(options.json, created, () => `created project ${created.id} "${created.name}" in ${created.workspace_dir}`);
       });

@@ -94,11 +94,11 @@ export function taskCommand(program: Command) {
     });
 
   task
-    .command('show <id>')
+    .command('show')
     .description('show a task with its criteria, subtasks and comments')
+    .argument('<id>', 'the task id', wholeNumber(1, maxId))
     .option('--json', 'print JSON')
-    .action(async (id: string, options: { json?: boolean }) => {
-      const taskId = wholeNumber(1, maxId)(id);
+    .action(async (taskId: number, options: { json?: boolean }) => {
       await withClient(connect(config()), async (client) => {
         const found = await client.getTask(taskId);
         const [criteria, subtasks, comments] = await Promise.all([
