@@ -20,12 +20,28 @@ const variables = {
   gitUserName: { name: 'GIT_USER_NAME', aliases: [] },
   gitUserEmail: { name: 'GIT_USER_EMAIL', aliases: [] },
   logLevel: { name: 'WFHUB_LOG_LEVEL', aliases: [] },
+  llmProvider: { name: 'WFHUB_LLM_PROVIDER', aliases: [] },
+  openaiBaseUrl: { name: 'OPENAI_BASE_URL', aliases: ['OPENAI_API_BASE'] },
+  openaiApiKey: { name: 'OPENAI_API_KEY', aliases: [] },
+  numCtx: { name: 'WFHUB_NUM_CTX', aliases: [] },
+  toolProtocol: { name: 'WFHUB_TOOL_PROTOCOL', aliases: [] },
+  sandbox: { name: 'WFHUB_SANDBOX', aliases: [] },
+  connectTimeout: { name: 'WFHUB_LLM_CONNECT_TIMEOUT', aliases: [] },
+  firstTokenTimeout: { name: 'WFHUB_FIRST_TOKEN_TIMEOUT', aliases: [] },
+  idleTimeout: { name: 'WFHUB_LLM_IDLE_TIMEOUT', aliases: [] },
+  callTimeout: { name: 'WFHUB_LLM_TIMEOUT', aliases: [] },
+  maxSteps: { name: 'WFHUB_MAX_STEPS', aliases: [] },
+  maxRunMinutes: { name: 'WFHUB_MAX_RUN_MINUTES', aliases: [] },
+  tokenBudget: { name: 'WFHUB_TOKEN_BUDGET', aliases: [] },
 } as const satisfies Record<string, { name: string; aliases: readonly string[] }>;
 
 type Key = keyof typeof variables;
 
 /** Values never repeated in messages: they may hold passwords. */
-const secretKeys = new Set<Key>(['token', 'databaseUrl']);
+const secretKeys = new Set<Key>(['token', 'databaseUrl', 'openaiApiKey']);
+
+/** Environment variables holding wfhub's secrets: never passed to commands an agent runs. */
+export const secretVariableNames: readonly string[] = [...secretKeys].flatMap((key) => [variables[key].name, ...variables[key].aliases]);
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -33,6 +49,9 @@ const httpUrl = z
   .string()
   .url('must be a URL such as http://127.0.0.1:11434')
   .refine((value) => /^https?:\/\//i.test(value), 'must start with http:// or https://');
+
+const seconds = (fallback: number) =>
+  z.coerce.number('must be a number of seconds').positive('must be a positive number of seconds').default(fallback);
 
 const shape = {
   host: z.string().min(1).default('127.0.0.1'),
@@ -57,6 +76,19 @@ const shape = {
   gitUserName: z.string().min(1).default('wfhub'),
   gitUserEmail: z.string().min(1).default('wfhub@localhost'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  llmProvider: z.enum(['ollama', 'openai'], 'must be "ollama" or "openai"').default('ollama'),
+  openaiBaseUrl: httpUrl.default('https://api.openai.com/v1'),
+  openaiApiKey: z.string().min(1).optional(),
+  numCtx: z.coerce.number().int('must be a whole number of tokens').min(2048, 'must be at least 2048 tokens').max(1_048_576).default(16384),
+  toolProtocol: z.enum(['auto', 'native', 'text'], 'must be "auto", "native" or "text"').default('auto'),
+  sandbox: z.enum(['auto', 'bwrap', 'off'], 'must be "auto", "bwrap" or "off"').default('auto'),
+  connectTimeout: seconds(10),
+  firstTokenTimeout: seconds(300),
+  idleTimeout: seconds(120),
+  callTimeout: seconds(900),
+  maxSteps: z.coerce.number().int('must be a whole number').min(1).max(10_000).default(40),
+  maxRunMinutes: z.coerce.number('must be a number of minutes').positive('must be a positive number of minutes').default(30),
+  tokenBudget: z.coerce.number().int('must be a whole number of tokens').positive('must be a positive number of tokens').optional(),
 } satisfies Record<Key, z.ZodType>;
 
 const schema = z.object(
@@ -130,6 +162,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return {
     ...value,
     ollamaHost: value.ollamaHost.replace(/\/+$/, ''),
+    openaiBaseUrl: value.openaiBaseUrl.replace(/\/+$/, ''),
     dataDir: path.resolve(cwd, value.dataDir),
     workspacesDir: path.resolve(cwd, value.workspacesDir),
     databaseKind: value.databaseUrl ? 'postgres' : 'pglite',
