@@ -1,0 +1,16 @@
+/** `WFHUB_SANDBOX`: `bwrap` requires bubblewrap, `off` runs commands directly, `auto` uses it when installed. */
+export type SandboxMode = 'auto' | 'bwrap' | 'off';
+
+/** How `bash` isolates a command. */
+export interface SandboxSettings {
+  readonly mode: SandboxMode;
+  /** Let commands reach the network (a project setting; off by default). */
+  readonly allowNetwork: boolean;
+  /**
+   * Folders a command must never see, even read-only: wfhub's data dir (database, secret key) and
+   * the user's home (~/.ssh). The workspace itself stays visible even when it lies inside one.
+   */
+  readonly hiddenPaths: readonly string[];
+  /** Environment variable names never passed to a command (wfhub's own secrets). */
+  readonly secretVariables: readonly string[];
+}
