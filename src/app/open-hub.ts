@@ -12,6 +12,6 @@ export interface Hub {
 /** Opens the database (migrating it) and wires the services: what every face starts from. */
 export async function openHub(config: Config, options: { purpose: string; logger?: Logger }): Promise<Hub> {
   const database = await openDatabase(config, { purpose: options.purpose, logger: options.logger });
-  const services = createServices(database.db, config);
+  const services = createServices(database.db, config, { onWarning: (message) => options.logger?.warn(message) });
   return { services, database, close: () => database.close() };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { AgentService } from '../agent/agent-service.js';
 import { CriterionService } from '../acceptance-criteria/criterion.service.js';
 import { AttachmentStore } from '../attachments/attachment-store.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
@@ -24,25 +25,33 @@ export interface Services {
   criteria: CriterionService;
   nodes: NodeService;
   health: HealthService;
+  agent: AgentService;
 }
 
-export function createServices(db: Database, config: Config): Services {
+export interface ServiceOptions {
+  /** Where operator warnings go (commands running without a sandbox, say). */
+  onWarning?: (message: string) => void;
+}
+
+export function createServices(db: Database, config: Config, options: ServiceOptions = {}): Services {
   const workspaces = new WorkspaceRoot(config.workspacesDir);
   const attachments = new AttachmentService(
     db,
     new AttachmentStore(path.join(config.dataDir, 'attachments'), config.attachmentMaxBytes),
   );
   const nodes = new NodeService(db);
+  const projects = new ProjectService(db, workspaces, attachments);
   return {
     config,
     db,
     workspaces,
-    projects: new ProjectService(db, workspaces, attachments),
+    projects,
     tasks: new TaskService(db, nodes, attachments),
     comments: new CommentService(db),
     attachments,
     criteria: new CriterionService(db),
     nodes,
     health: new HealthService(db, config, version),
+    agent: new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning }),
   };
 }

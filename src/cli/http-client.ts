@@ -1,3 +1,5 @@
+import type { AgentEvent } from '../agent/loop/agent-events.js';
+import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
@@ -81,6 +83,61 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     listCriteria: async (taskId) => (await page<Criterion>(`/tasks/${taskId}/acceptance-criteria?limit=5000`)).items,
     listComments: async (taskId) => (await page<Comment>(`/tasks/${taskId}/comments?limit=5000`)).items,
     listSubtasks: async (task) => (await page<Task>(`/projects/${task.project_id}/tasks?parent=${task.id}&limit=5000`)).items,
+    async runAgent(request, options) {
+      let response: Response;
+      try {
+        // No timeout: a run on a small local model can take many minutes; the signal stops it.
+        response = await fetch(`${baseUrl}/api/agent/run?stream=true`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+          body: JSON.stringify(request),
+          signal: options.signal,
+        });
+      } catch (error) {
+        if (options.signal?.aborted) throw new Error('The run was cancelled.', { cause: error });
+        throw new Error(`Cannot reach the wfhub server at ${baseUrl}: ${(error as Error).message}`, { cause: error });
+      }
+      if (!response.ok || !response.body) {
+        const text = await response.text();
+        let message = `HTTP ${response.status}`;
+        let code = 'http_error';
+        try {
+          const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+          message = error?.message ?? message;
+          code = error?.code ?? code;
+        } catch {
+          // Keep the status.
+        }
+        throw new ApiError(response.status, code, message);
+      }
+      let result: AgentResult | undefined;
+      let buffer = '';
+      const decoder = new TextDecoder();
+      const handle = async (line: string) => {
+        if (line.trim() === '') return;
+        const event = JSON.parse(line) as AgentEvent | { type: 'error'; error: { code: string; message: string } };
+        if (event.type === 'error') throw new ApiError(500, event.error.code, event.error.message);
+        if (event.type === 'run.finished' || event.type === 'run.failed') result = event.result;
+        await options.onEvent?.(event);
+      };
+      try {
+        for await (const chunk of response.body) {
+          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          let newline = buffer.indexOf('\n');
+          while (newline !== -1) {
+            await handle(buffer.slice(0, newline));
+            buffer = buffer.slice(newline + 1);
+            newline = buffer.indexOf('\n');
+          }
+        }
+        await handle(buffer);
+      } catch (error) {
+        if (options.signal?.aborted) throw new Error('The run was cancelled.', { cause: error });
+        throw error;
+      }
+      if (!result) throw new Error(`The wfhub server at ${baseUrl} ended the run's stream without a result.`);
+      return result;
+    },
     close: async () => {},
   };
 }

@@ -1,3 +1,5 @@
+import type { AgentRunOptions, AgentRunRequest } from '../agent/agent-service.js';
+import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
@@ -27,5 +29,7 @@ export interface HubClient {
   listCriteria(taskId: number): Promise<Criterion[]>;
   listComments(taskId: number): Promise<Comment[]>;
   listSubtasks(task: Task): Promise<Task[]>;
+  /** Runs the agent, passing each event on as it happens; resolves with the result. */
+  runAgent(request: AgentRunRequest, options: AgentRunOptions): Promise<AgentResult>;
   close(): Promise<void>;
 }

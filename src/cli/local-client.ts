@@ -5,7 +5,7 @@ const everything = { limit: 5000, offset: 0 };
 
 /** The CLI working on the database itself. */
 export function localClient(hub: Hub): HubClient {
-  const { projects, tasks, criteria, comments } = hub.services;
+  const { projects, tasks, criteria, comments, agent } = hub.services;
   return {
     via: `the ${hub.database.kind === 'pglite' ? 'embedded database at' : 'PostgreSQL database'} ${hub.database.location}`,
     listProjects: (page) => projects.list(page),
@@ -17,6 +17,7 @@ export function localClient(hub: Hub): HubClient {
     listCriteria: async (taskId) => (await criteria.list(taskId, everything)).items,
     listComments: async (taskId) => (await comments.list(taskId, everything)).items,
     listSubtasks: async (task) => (await tasks.listForProject(task.project_id, { parent: task.id, ...everything })).items,
+    runAgent: (request, options) => agent.run(request, options),
     close: () => hub.close(),
   };
 }

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.js';
 import { AppError } from '../core/errors.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { ApiError } from './http-client.js';
+import { agentCommand } from './commands/agent.js';
 import { migrateCommand } from './commands/migrate.js';
 import { projectCommand } from './commands/project.js';
 import { serveCommand } from './commands/serve.js';
@@ -22,6 +23,7 @@ serveCommand(program);
 migrateCommand(program);
 projectCommand(program);
 taskCommand(program);
+agentCommand(program);
 
 const expected = [ConfigError, DataDirLockedError, ApiError, AppError];
 

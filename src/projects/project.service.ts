@@ -57,6 +57,12 @@ export class ProjectService {
     return found;
   }
 
+  /** The project whose folder is `relative` (as stored: relative to the workspaces dir), if any. */
+  async findByWorkspace(relative: string): Promise<Project | undefined> {
+    const [row] = await this.db.select().from(projectTable).where(eq(projectTable.workspace_path, relative));
+    return row ? this.present(row) : undefined;
+  }
+
   async create(input: ProjectCreate): Promise<Project> {
     const workspace = await this.workspaces.resolve(input.workspace_path ?? (await this.freeFolderName(input.name)));
     try {

@@ -15,6 +15,8 @@ import { acceptJsonWhateverTheContentType } from './body-parsers.js';
 import { frameworkErrorResponse, installErrorHandling } from './error-handler.js';
 import { guardIds } from './id-guard.js';
 import { criterionRoutes } from './routes/acceptance-criteria.js';
+import { agentToolRoutes } from './routes/agent-tools.js';
+import { agentRoutes } from './routes/agent.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
@@ -78,6 +80,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   attachmentRoutes(app, services);
   criterionRoutes(app, services);
   nodeRoutes(app, services);
+  agentRoutes(app, services);
+  agentToolRoutes(app, services);
 
   await app.ready();
   return app;

@@ -11,6 +11,8 @@ import {
   UnsupportedMediaTypeError,
 } from '../core/errors.js';
 import { fromConstraintViolation } from '../db/database-errors.js';
+import { LlmError } from '../agent/llm/llm-error.js';
+import { ToolError } from '../agent/tools/tool.js';
 import { errorBody } from './http-schemas.js';
 
 /** The one place where a domain error becomes an HTTP status. */
@@ -23,6 +25,32 @@ const statusOf = new Map<Function, number>([
   [UnsupportedMediaTypeError, 415],
   [UnprocessableError, 422],
 ]);
+
+/**
+ * A tool's refusal: the request named something wrong (400), something missing (404), or asked
+ * for something the file does not allow, such as an edit that matches nothing (422). A sandbox
+ * that cannot run is the server's setup, not the request: 503.
+ */
+const toolErrorStatus: Record<string, number> = {
+  invalid_arguments: 400,
+  invalid_path: 400,
+  outside_workspace: 400,
+  protected_path: 400,
+  invalid_pattern: 400,
+  is_directory: 400,
+  not_a_file: 400,
+  unknown_tool: 404,
+  not_found: 404,
+  sandbox_unavailable: 503,
+  command_failed_to_start: 503,
+};
+
+/** A model server's failure is a bad gateway; its timeouts are a gateway timeout. */
+function llmErrorStatus(error: LlmError): number {
+  if (error.code === 'llm_model_not_found') return 404;
+  if (error.code.endsWith('_timeout')) return 504;
+  return 502;
+}
 
 /** Fastify's and its plugins' own errors, by code: status and a message that says what to do. */
 const frameworkErrors: Record<string, [number, string, string]> = {
@@ -62,6 +90,12 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (thrown instanceof AppError) {
       const status = statusOf.get(thrown.constructor) ?? 400;
       return reply.status(status).send(errorBody(thrown.code, thrown.message, thrown.details));
+    }
+    if (thrown instanceof ToolError) {
+      return reply.status(toolErrorStatus[thrown.code] ?? 422).send(errorBody(thrown.code, thrown.message, thrown.details as Record<string, unknown>));
+    }
+    if (thrown instanceof LlmError) {
+      return reply.status(llmErrorStatus(thrown)).send(errorBody(thrown.code, thrown.message));
     }
     const error = thrown as FastifyError;
     if (hasZodFastifySchemaValidationErrors(error) || error.validation) {

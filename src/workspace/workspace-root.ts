@@ -1,6 +1,6 @@
-import { mkdir, realpath, rmdir } from 'node:fs/promises';
+import { mkdir, realpath, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
 
 export interface ResolvedWorkspace {
   /** Relative to the workspaces dir, symlinks resolved, with forward slashes: what is stored. */
@@ -32,6 +32,14 @@ export function isInside(parent: string, child: string): boolean {
   return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
+async function isFolder(target: string): Promise<boolean> {
+  try {
+    return (await stat(target)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 async function deepestExisting(target: string): Promise<string> {
   let current = target;
   for (;;) {
@@ -55,8 +63,17 @@ export class WorkspaceRoot {
 
   /** Checks `input`, creates the folder when missing, and returns where it is. */
   async resolve(input: string): Promise<ResolvedWorkspace> {
+    return this.resolveOrLocate(input, true);
+  }
+
+  /** Checks `input` like `resolve`, but the folder must exist already (NotFoundError otherwise). */
+  async locate(input: string): Promise<ResolvedWorkspace> {
+    return this.resolveOrLocate(input, false);
+  }
+
+  private async resolveOrLocate(input: string, create: boolean): Promise<ResolvedWorkspace> {
     try {
-      return await this.resolveChecked(input);
+      return await this.resolveChecked(input, create);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code ? fileSystemReasons[code] : undefined;
@@ -65,7 +82,7 @@ export class WorkspaceRoot {
     }
   }
 
-  private async resolveChecked(input: string): Promise<ResolvedWorkspace> {
+  private async resolveChecked(input: string, create: boolean): Promise<ResolvedWorkspace> {
     const trimmed = input.trim();
     if (trimmed === '') refuse('workspace_path is empty: name a folder such as "poc".', input);
     if (trimmed.includes('\0')) refuse('workspace_path contains a NUL byte.', input);
@@ -97,7 +114,8 @@ export class WorkspaceRoot {
       refuse(`workspace_path "${input}" goes through a symlink that leaves the workspaces folder.`, input);
     }
     const absolute = path.join(root, relative);
-    const created = (await mkdir(absolute, { recursive: true })) !== undefined;
+    if (!create && !(await isFolder(absolute))) throw new NotFoundError('workspace', input);
+    const created = create && (await mkdir(absolute, { recursive: true })) !== undefined;
     const real = await realpath(absolute);
     if (!isInside(root, real) || real === root) {
       refuse(`workspace_path "${input}" resolves outside the workspaces folder.`, input);

@@ -33,6 +33,8 @@ export interface ChatRequest {
   /** false turns a thinking model's reasoning off (Ollama's `think`). */
   readonly think?: boolean;
   readonly signal?: AbortSignal;
+  /** Told about each retry of this call (the server was down or busy), before waiting. */
+  readonly onRetry?: (message: string) => void;
 }
 
 /** A model server. Providers translate wire formats into LlmEvents and failures into LlmErrors. */

@@ -147,7 +147,7 @@ export class OllamaProvider implements LlmProvider {
       policy: this.options.retry,
       signal: request.signal,
       onRetry: (error, attempt, delayMs) =>
-        this.options.onRetry?.(`${error.message} Retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1}).`),
+        (request.onRetry ?? this.options.onRetry)?.(`${error.message} Retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1}).`),
     });
   }
 

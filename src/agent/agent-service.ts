@@ -1,0 +1,171 @@
+import { homedir } from 'node:os';
+import { secretVariableNames, type Config } from '../config/config.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { NodeService } from '../nodes/node.service.js';
+import type { ProjectService } from '../projects/project.service.js';
+import type { WorkspaceRoot } from '../workspace/workspace-root.js';
+import { createProvider } from './llm/create-provider.js';
+import type { ModelSummary } from './llm/provider.js';
+import type { AgentEventSink } from './loop/agent-events.js';
+import { runAgent } from './loop/agent-loop.js';
+import type { AgentResult } from './loop/agent-result.js';
+import { summarizeWorkspace, workspaceContext, type WorkspaceContext } from './prompt/workspace-context.js';
+import type { SandboxSettings } from './tools/sandbox-settings.js';
+import { ToolError, type Tool, type ToolResult } from './tools/tool.js';
+import { workspaceTools } from './tools/workspace-tools.js';
+
+/** What `/api/config` shows and sets: the defaults for calls that name no workspace or model. */
+export interface AgentSettings {
+  workspace: string | null;
+  model: string;
+}
+
+export interface AgentRunRequest {
+  message: string;
+  /** A folder under the workspaces dir; the configured one when absent. */
+  workspace?: string;
+  model?: string;
+  /** A node (role) by name or id: its directive and model. */
+  node?: string | number;
+  /** Base64 images for vision models. */
+  images?: string[];
+}
+
+export interface AgentRunOptions {
+  signal?: AbortSignal;
+  onEvent?: AgentEventSink;
+}
+
+export interface AgentServiceOptions {
+  /** Told once when commands run without a sandbox, and of other things an operator should see. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Paths no command may see, even read-only: wfhub's data (database, secret key), the user's home
+ * (~/.ssh, cloud credentials) and sockets that would hand out the host (Docker, the user's bus).
+ */
+function hiddenPaths(config: Config): string[] {
+  return [config.dataDir, homedir(), '/run/user', '/var/run/docker.sock', '/run/docker.sock', '/run/containerd'];
+}
+
+/** Variables that reach a command's environment only to leak something: wfhub's secrets, agents' sockets. */
+const hiddenVariables = [...secretVariableNames, 'SSH_AUTH_SOCK', 'GPG_AGENT_INFO', 'WFHUB_TOKEN'];
+
+/**
+ * The agent engine as a service: the workspace tools one by one (the tools API), whole agent
+ * runs, and the workspace context. Used by the HTTP routes, the CLI and, later, the run worker.
+ */
+export class AgentService {
+  private current: AgentSettings;
+  private readonly tools: readonly Tool[];
+  private readonly toolsByName: Map<string, Tool>;
+
+  constructor(
+    private readonly config: Config,
+    private readonly workspaces: WorkspaceRoot,
+    private readonly nodes: NodeService,
+    private readonly projects: ProjectService,
+    private readonly options: AgentServiceOptions = {},
+  ) {
+    this.current = { workspace: null, model: config.model };
+    this.tools = workspaceTools({ onSandboxWarning: (message) => this.options.onWarning?.(message) });
+    this.toolsByName = new Map(this.tools.map((tool) => [tool.name, tool]));
+  }
+
+  settings(): AgentSettings {
+    return { ...this.current };
+  }
+
+  /** Sets the default workspace (created when missing, like a project's) and model. */
+  async configure(input: { workspace?: string | null; model?: string }): Promise<AgentSettings> {
+    const next = { ...this.current };
+    if (input.workspace === null) next.workspace = null;
+    else if (input.workspace !== undefined) next.workspace = (await this.workspaces.resolve(input.workspace)).relative;
+    if (input.model !== undefined) next.model = input.model;
+    this.current = next;
+    return this.settings();
+  }
+
+  /** The workspace named (or the default). Agent runs create a missing one; the single tools do not. */
+  private async workspace(name: string | undefined, create = false) {
+    const chosen = name ?? this.current.workspace;
+    if (chosen === null || chosen === undefined) {
+      throw new InvalidInputError(
+        'workspace_required',
+        'No workspace given: pass "workspace" (a folder under the workspaces dir, such as "poc"), or set a default with POST /api/config {"workspace": "poc"}.',
+      );
+    }
+    const located = create ? await this.workspaces.resolve(chosen) : await this.workspaces.locate(chosen);
+    const project = await this.projects.findByWorkspace(located.relative);
+    return { root: located.absolute, relative: located.relative, project };
+  }
+
+  private sandbox(allowNetwork: boolean): SandboxSettings {
+    return { mode: this.config.sandbox, allowNetwork, hiddenPaths: hiddenPaths(this.config), secretVariables: hiddenVariables };
+  }
+
+  /** Runs one workspace tool by name; a ToolError (outside the workspace, no match, ...) is thrown as is. */
+  async runTool(name: string, input: Record<string, unknown>, options: { workspace?: string; signal?: AbortSignal } = {}): Promise<ToolResult> {
+    const tool = this.toolsByName.get(name);
+    if (!tool) throw new ToolError('unknown_tool', `There is no tool named "${name}".`);
+    const workspace = await this.workspace(options.workspace);
+    return tool.run(input, {
+      root: workspace.root,
+      signal: options.signal ?? new AbortController().signal,
+      sandbox: this.sandbox(workspace.project?.settings.allow_network === true),
+    });
+  }
+
+  async context(workspaceName?: string): Promise<WorkspaceContext & { workspace: string }> {
+    const workspace = await this.workspace(workspaceName);
+    return { workspace: workspace.relative, ...(await workspaceContext(workspace.root)) };
+  }
+
+  async listModels(signal?: AbortSignal): Promise<ModelSummary[]> {
+    return createProvider(this.config).listModels(signal);
+  }
+
+  /**
+   * Checks a run request (workspace, node, model) without starting anything, so a bad request is
+   * refused before a stream of events begins. The returned function runs the agent.
+   */
+  async prepare(request: AgentRunRequest): Promise<(options?: AgentRunOptions) => Promise<AgentResult>> {
+    if (request.message.trim() === '') throw new InvalidInputError('message_required', 'The message is empty: say what the agent should do.');
+    // The node first: a refused request must not leave a new workspace folder behind.
+    const node = request.node === undefined ? undefined : await this.nodes.find(request.node);
+    const workspace = await this.workspace(request.workspace, true);
+    const projectModel = workspace.project?.settings.model;
+    const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
+    const sandbox = this.sandbox(workspace.project?.settings.allow_network === true);
+
+    return async (options = {}) => {
+      const context = await workspaceContext(workspace.root, options.signal).catch(() => undefined);
+      return runAgent({
+        provider: createProvider(this.config),
+        model,
+        root: workspace.root,
+        message: request.message,
+        images: request.images,
+        tools: this.tools,
+        sandbox,
+        node: node ? { name: node.name, directive: node.directive } : undefined,
+        numCtxCap: this.config.numCtx,
+        protocol: this.config.toolProtocol,
+        limits: {
+          maxSteps: this.config.maxSteps,
+          maxWallMs: this.config.maxRunMinutes * 60_000,
+          tokenBudget: this.config.tokenBudget,
+        },
+        workspaceSummary: context ? summarizeWorkspace(context) : undefined,
+        signal: options.signal,
+        onEvent: options.onEvent,
+      });
+    };
+  }
+
+  /** Runs the agent on `request.message` until it finishes or stops; every step goes to `onEvent`. */
+  async run(request: AgentRunRequest, options: AgentRunOptions = {}): Promise<AgentResult> {
+    return (await this.prepare(request))(options);
+  }
+}

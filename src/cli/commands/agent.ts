@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Config } from '../../config/config.js';
+import { isInside } from '../../workspace/workspace-root.js';
+import { progressPrinter, resultReport } from '../agent-progress.js';
+import { connect } from '../connect.js';
+import { configFrom, type GlobalOptions } from '../options.js';
+import { withClient } from '../run-command.js';
+
+/**
+ * `--workspace` takes a path (`./workspaces/poc`) or a name under the workspaces dir (`poc`); both
+ * end up as the name the API takes, so the run is the same with or without a server running.
+ */
+export function workspaceName(value: string, config: Config, cwd = process.cwd()): string {
+  const asPath = path.resolve(cwd, value);
+  const looksLikePath = value.startsWith('.') || path.isAbsolute(value) || existsSync(asPath);
+  if (!looksLikePath) return value;
+  if (!isInside(config.workspacesDir, asPath) || asPath === config.workspacesDir) {
+    throw new Error(
+      `${value} is not inside the workspaces folder (${config.workspacesDir}). Put the project there, or point WFHUB_WORKSPACES_DIR (or --workspaces-dir) at its parent.`,
+    );
+  }
+  return path.relative(config.workspacesDir, asPath).split(path.sep).join('/');
+}
+
+export function agentCommand(program: Command) {
+  program
+    .command('agent <message...>')
+    .description('run the agent on a message in a workspace, showing its progress')
+    .option('-w, --workspace <path|name>', 'the workspace folder, e.g. ./workspaces/poc or poc (created if missing)')
+    .option('-m, --model <model>', 'the model (default WFHUB_MODEL, or the node\'s or project\'s)')
+    .option('-n, --node <name>', 'the role to play: dev, qa, pm, security, documentation')
+    .option('--json', 'print every event as a JSON line instead of progress')
+    .action(async (words: string[], options: { workspace?: string; model?: string; node?: string; json?: boolean }) => {
+      const config = configFrom(program.opts<GlobalOptions>());
+      const workspace = options.workspace === undefined ? undefined : workspaceName(options.workspace, config);
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onInterrupt = () => {
+        interrupts++;
+        if (interrupts > 1) process.exit(130);
+        process.stderr.write('\nStopping the run (Ctrl-C again to quit at once)…\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onInterrupt);
+      const progress = progressPrinter(process.stderr);
+      try {
+        await withClient(connect(config), async (client) => {
+          const result = await client.runAgent(
+            { message: words.join(' '), ...(workspace && { workspace }), ...(options.model && { model: options.model }), ...(options.node && { node: options.node }) },
+            {
+              signal: controller.signal,
+              onEvent: (event) => {
+                if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+                else progress(event);
+              },
+            },
+          );
+          if (!options.json) process.stdout.write(`${resultReport(result, process.stdout.isTTY)}\n`);
+          process.exitCode = result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
+        });
+      } finally {
+        process.off('SIGINT', onInterrupt);
+      }
+    });
+}

@@ -1,0 +1,113 @@
+import { PassThrough } from 'node:stream';
+import {
+  agentResultSchema,
+  agentRunBodySchema,
+  agentRunQuerySchema,
+  agentSettingsSchema,
+  agentSettingsUpdateSchema,
+  contextBodySchema,
+  modelListSchema,
+  workspaceContextSchema,
+} from '../../agent/agent.schema.js';
+import type { AgentSettings } from '../../agent/agent-service.js';
+import type { Services } from '../../app/services.js';
+import { errorResponses, errorSchema } from '../http-schemas.js';
+import { typed, type App } from '../route-helpers.js';
+
+export function agentRoutes(app: App, services: Services) {
+  const route = typed(app);
+  const { config } = services;
+  const settings = (current: AgentSettings) => ({
+    ...current,
+    provider: config.llmProvider,
+    model_server: config.llmProvider === 'openai' ? config.openaiBaseUrl : config.ollamaHost,
+    num_ctx: config.numCtx,
+    tool_protocol: config.toolProtocol,
+    sandbox: config.sandbox,
+  });
+
+  route.get('/api/config', {
+    schema: { tags: ['agent'], summary: 'The default workspace and model, and how the agent reaches its model', response: { 200: agentSettingsSchema } },
+    handler: async () => settings(services.agent.settings()),
+  });
+
+  route.post('/api/config', {
+    schema: {
+      tags: ['agent'],
+      summary: 'Set the default workspace and model (kept until the server restarts)',
+      body: agentSettingsUpdateSchema,
+      response: { 200: agentSettingsSchema, ...errorResponses },
+    },
+    handler: async (request) => settings(await services.agent.configure(request.body)),
+  });
+
+  route.get('/api/models', {
+    schema: { tags: ['agent'], summary: 'The models the model server has', response: { 200: modelListSchema, 502: errorSchema, 504: errorSchema } },
+    handler: async () =>
+      (await services.agent.listModels()).map((model) => ({
+        name: model.name,
+        size_bytes: model.sizeBytes ?? null,
+        parameter_size: model.parameterSize ?? null,
+      })),
+  });
+
+  route.post('/api/context', {
+    schema: {
+      tags: ['agent'],
+      summary: "A workspace's files, languages, recent files and README",
+      body: contextBodySchema,
+      response: { 200: workspaceContextSchema, ...errorResponses },
+    },
+    handler: async (request) => {
+      const context = await services.agent.context(request.body?.workspace);
+      return {
+        workspace: context.workspace,
+        file_count: context.fileCount,
+        files: context.files,
+        languages: context.languages,
+        recent_files: context.recentFiles,
+        readme: context.readme ?? null,
+      };
+    },
+  });
+
+  route.post('/api/agent/run', {
+    schema: {
+      tags: ['agent'],
+      summary: 'Run the agent on a message in a workspace: the result, or with ?stream=true its events as NDJSON',
+      description:
+        'Without stream, answers the result when the run ends (200 whether it succeeded or not: see status and stop). ' +
+        'With stream=true, answers application/x-ndjson: one event per line as the run goes, the last one run.finished or run.failed with the result. ' +
+        'Closing the connection cancels the run.',
+      body: agentRunBodySchema,
+      querystring: agentRunQuerySchema,
+      response: { 200: agentResultSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      // Checked first, so a bad workspace or node is a 4xx even when streaming.
+      const start = await services.agent.prepare(request.body);
+      const controller = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
+      });
+
+      const streaming = request.query.stream === 'true' || request.query.stream === '1';
+      if (!streaming) return start({ signal: controller.signal });
+
+      const stream = new PassThrough();
+      void start({
+        signal: controller.signal,
+        onEvent: (event) => {
+          stream.write(`${JSON.stringify(event)}\n`);
+        },
+      })
+        .catch((error: unknown) => {
+          request.log.error({ err: error }, 'agent run failed');
+          const message = 'The run failed unexpectedly; the server log has the details.';
+          stream.write(`${JSON.stringify({ type: 'error', error: { code: 'internal_error', message } })}\n`);
+        })
+        .finally(() => stream.end());
+      return reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-cache').send(stream as never);
+    },
+  });
+}
