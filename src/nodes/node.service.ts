@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import { NotFoundError } from '../core/errors.js';
 import { maxId } from '../core/schema-helpers.js';
 import type { Database } from '../db/database.js';
-import type { Node } from './node.schema.js';
+import type { Node, NodeUpdate } from './node.schema.js';
 import { nodeTable } from './node.sql.js';
 
 export class NodeService {
@@ -24,6 +24,23 @@ export class NodeService {
     if (typeof reference === 'number') return this.get(reference);
     const [row] = await this.db.select().from(nodeTable).where(eq(nodeTable.name, reference));
     if (!row) throw new NotFoundError('node', reference);
+    return row;
+  }
+
+  /** Changes a role's directive or model; fields left out stay as they are. */
+  async update(id: number, input: NodeUpdate): Promise<Node> {
+    const current = await this.get(id);
+    if (input.directive === undefined && input.model === undefined) return current;
+    const [row] = await this.db
+      .update(nodeTable)
+      .set({
+        ...(input.directive !== undefined && { directive: input.directive }),
+        ...(input.model !== undefined && { model: input.model }),
+        updated_at: new Date(),
+      })
+      .where(eq(nodeTable.id, id))
+      .returning();
+    if (!row) throw new NotFoundError('node', id);
     return row;
   }
 }

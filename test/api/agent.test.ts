@@ -107,6 +107,26 @@ describe.each(backends())('the tools API and agent runs on %s', (kind) => {
     expect((await hub.call('POST', '/api/bash', { command: 'true', timeout: 601 })).status).toBe(400);
   });
 
+  it("keeps wfhub's data dir, its secrets and the network out of a command's reach", async () => {
+    const dataDir = hub.services.config.dataDir;
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(path.join(dataDir, 'secret.key'), 'do-not-read');
+    process.env.OPENAI_API_KEY = 'sk-must-not-leak';
+    try {
+      const answer = await hub.call('POST', '/api/bash', {
+        command: `cat ${dataDir}/secret.key; env; (exec 3<>/dev/tcp/127.0.0.1/${new URL(ollama.url).port}) && echo CONNECTED; echo made > inside.txt`,
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.body.metadata.sandboxed).toBe(true);
+      expect(answer.body.output).not.toContain('do-not-read');
+      expect(answer.body.output).not.toContain('sk-must-not-leak');
+      expect(answer.body.output).not.toContain('CONNECTED');
+      expect(readFileSync(workspaceFile('inside.txt'), 'utf8')).toBe('made\n');
+    } finally {
+      delete process.env.OPENAI_API_KEY;
+    }
+  });
+
   it('describes a workspace: files, languages, recent files and the README', async () => {
     writeFileSync(workspaceFile('README.md'), '# POC\nA proof of concept.\n');
     mkdirSync(workspaceFile('node_modules/x'), { recursive: true });
@@ -141,17 +161,18 @@ describe.each(backends())('the tools API and agent runs on %s', (kind) => {
   });
 
   it("uses the node's directive and model, and the call's model above both", async () => {
-    await hub.call('PATCH', '/nodes/2', { model: 'qwen3:4b' }).catch(() => undefined);
     const nodes = (await hub.call('GET', '/nodes')).body as { id: number; name: string }[];
     const qa = nodes.find((node) => node.name === 'qa')!;
+    expect((await hub.call('PATCH', `/nodes/${qa.id}`, { model: 'qwen3:4b' })).body.model).toBe('qwen3:4b');
     ollama.script({ text: 'All criteria pass.' });
     const answer = await hub.call('POST', '/api/agent/run', { message: 'check it', node: 'qa' });
-    expect(answer.body.status).toBe('succeeded');
+    expect(answer.body).toMatchObject({ status: 'succeeded', model: 'qwen3:4b' });
     const system = (ollama.chatRequests[0]!.messages as { content: string }[])[0]!.content;
     expect(system).toContain('You are the QA engineer');
     ollama.script({ text: 'ok' });
-    await hub.call('POST', '/api/agent/run', { message: 'check it', node: qa.id, model: 'qwen3:4b' });
-    expect(ollama.chatRequests[1]!.model).toBe('qwen3:4b');
+    await hub.call('POST', '/api/agent/run', { message: 'check it', node: qa.id, model: 'qwen2.5-coder:3b' });
+    expect(ollama.chatRequests[1]!.model).toBe('qwen2.5-coder:3b');
+    await hub.call('PATCH', `/nodes/${qa.id}`, { model: null });
   });
 
   it("uses the project's model for its workspace", async () => {

@@ -117,4 +117,16 @@ describe.each(backends())('nodes API on %s', (kind) => {
     }
     expect((await hub.call('GET', `/projects/${project}/tasks?node=designer`)).status).toBe(404);
   });
+
+  it("changes a role's model and directive, and refuses a bad change without changing anything", async () => {
+    const changed = await hub.call('PATCH', `/nodes/${nodeIds.documentation}`, { model: 'qwen3:4b', directive: 'Write the docs.' });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ name: 'documentation', model: 'qwen3:4b', directive: 'Write the docs.' });
+    expect((await hub.call('PATCH', `/nodes/${nodeIds.documentation}`, { model: '' })).status).toBe(400);
+    expect((await hub.call('PATCH', `/nodes/${nodeIds.documentation}`, { name: 'docs' })).status).toBe(400);
+    expect((await hub.call('PATCH', '/nodes/999999', { model: 'x' })).status).toBe(404);
+    const listed: Node[] = (await hub.call('GET', '/nodes')).body;
+    expect(listed.find((node) => node.name === 'documentation')).toMatchObject({ model: 'qwen3:4b', directive: 'Write the docs.' });
+    expect((await hub.call('PATCH', `/nodes/${nodeIds.documentation}`, { model: null })).body.model).toBeNull();
+  });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
-import { nodeSchema } from '../../nodes/node.schema.js';
-import { errorResponses } from '../http-schemas.js';
+import { nodeSchema, nodeUpdateSchema } from '../../nodes/node.schema.js';
+import { errorResponses, idParams } from '../http-schemas.js';
 import { typed, type App } from '../route-helpers.js';
 
 export function nodeRoutes(app: App, services: Services) {
@@ -12,5 +12,16 @@ export function nodeRoutes(app: App, services: Services) {
       response: { 200: z.array(nodeSchema), ...errorResponses },
     },
     handler: async () => services.nodes.list(),
+  });
+
+  typed(app).patch('/nodes/:id', {
+    schema: {
+      tags: ['nodes'],
+      summary: "Change a role's directive or model",
+      params: idParams,
+      body: nodeUpdateSchema,
+      response: { 200: nodeSchema, ...errorResponses },
+    },
+    handler: async (request) => services.nodes.update(Number(request.params.id), request.body),
   });
 }
