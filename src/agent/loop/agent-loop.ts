@@ -179,7 +179,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       const turn = await callModel(step, prompt.messages);
       promptTokens += turn.promptTokens;
       completionTokens += turn.completionTokens;
-      if (turn.promptTokens > 0) window.calibrate(prompt.messages, turn.promptTokens);
+      if (turn.promptTokens > 0) window.calibrate(turn.promptTokens);
 
       let calls = turn.calls;
       let recovered = false;

@@ -7,6 +7,8 @@ export interface HistoryEntry {
   toolResult?: { name: string };
   /** Replaced by a short note to save room. */
   collapsed?: boolean;
+  /** The message's size as the window counts it, cached: the history is walked at every step. */
+  characters?: number;
 }
 
 export interface FittedPrompt {
@@ -63,74 +65,93 @@ export class ContextWindow {
     return Math.ceil(characters / this.charsPerToken) + images * tokensPerImage;
   }
 
-  /** Learns the real ratio from what the server counted for a prompt (ignoring tiny prompts). */
-  calibrate(messages: readonly ChatMessage[], promptTokens: number): void {
-    if (promptTokens < 200) return;
-    let characters = 0;
-    let images = 0;
-    for (const message of messages) {
-      characters += this.characters(message);
-      if (message.role === 'user') images += message.images?.length ?? 0;
-    }
-    const textTokens = promptTokens - images * tokensPerImage;
+  /**
+   * Learns the real ratio from what the server counted for the prompt `fit` last returned
+   * (ignoring tiny prompts, whose fixed template overhead would skew it).
+   */
+  calibrate(promptTokens: number): void {
+    if (promptTokens < 200 || this.lastFit === undefined) return;
+    const textTokens = promptTokens - this.lastFit.imageTokens;
     if (textTokens <= 0) return;
-    this.charsPerToken = Math.min(8, Math.max(1.5, characters / textTokens));
+    this.charsPerToken = Math.min(8, Math.max(1.5, this.lastFit.characters / textTokens));
+  }
+
+  private lastFit: { characters: number; imageTokens: number } | undefined;
+
+  private sizeOf(entry: HistoryEntry): number {
+    entry.characters ??= this.characters(entry.message);
+    return entry.characters;
   }
 
   /**
    * The messages to send: all of them when they fit; otherwise older tool outputs collapsed to a
    * note, then the oldest exchanges dropped, never the first two entries (system prompt, task).
-   * Collapsing is recorded on the entries, so later prompts stay stable (and cacheable).
+   * Collapsing is recorded on the entries, so later prompts stay stable (and cacheable). Sizes are
+   * cached on the entries and summed once, so a step costs the same however long the run.
    */
   fit(history: HistoryEntry[]): FittedPrompt {
     let collapsedOutputs = 0;
-    const total = () => this.estimate(history.map((entry) => entry.message));
-    if (total() > this.budget) {
-      const results = history.map((entry, index) => ({ entry, index })).filter(({ entry }) => entry.toolResult && !entry.collapsed);
-      for (const { entry } of results.slice(0, Math.max(0, results.length - keepRecentResults))) {
-        if (total() <= this.budget) break;
+    let imageTokens = 0;
+    for (const entry of history) if (entry.message.role === 'user') imageTokens += (entry.message.images?.length ?? 0) * tokensPerImage;
+    const budgetChars = Math.max(0, this.budget - imageTokens) * this.charsPerToken;
+    let total = 0;
+    for (const entry of history) total += this.sizeOf(entry);
+    if (total > budgetChars) {
+      let results = 0;
+      for (const entry of history) if (entry.toolResult && !entry.collapsed) results++;
+      let collapsible = Math.max(0, results - keepRecentResults);
+      for (const entry of history) {
+        if (total <= budgetChars || collapsible === 0) break;
+        if (!entry.toolResult || entry.collapsed) continue;
+        collapsible--;
         const lines = entry.message.content.split('\n').length;
-        const note = `[Output of ${entry.toolResult!.name} (${lines} lines) removed to fit the context window. Call the tool again if you still need it.]`;
+        const note = `[Output of ${entry.toolResult.name} (${lines} lines) removed to fit the context window. Call the tool again if you still need it.]`;
+        total -= this.sizeOf(entry);
         entry.message = { ...entry.message, content: note } as ChatMessage;
         entry.collapsed = true;
+        entry.characters = undefined;
+        total += this.sizeOf(entry);
         collapsedOutputs++;
       }
     }
 
     let messages = history.map((entry) => entry.message);
     let droppedMessages = 0;
-    if (this.estimate(messages) > this.budget && messages.length > 3) {
-      const pinned = messages.slice(0, 2);
-      let rest = messages.slice(2);
+    if (total > budgetChars && history.length > 3) {
       // Drop whole exchanges from the front: an assistant message goes with the results after it.
-      while (rest.length > 1 && this.estimate([...pinned, ...rest]) > this.budget) {
-        let cut = 1;
-        while (cut < rest.length - 1 && rest[cut]!.role !== 'assistant') cut++;
-        rest = rest.slice(cut);
-        droppedMessages += cut;
+      let start = 2;
+      while (start < history.length - 1 && total > budgetChars) {
+        let cut = start + 1;
+        while (cut < history.length - 1 && history[cut]!.message.role !== 'assistant') cut++;
+        for (let index = start; index < cut; index++) total -= this.sizeOf(history[index]!);
+        droppedMessages += cut - start;
+        start = cut;
       }
       const note: ChatMessage = {
         role: 'user',
         content: `[${droppedMessages} earlier messages were removed to fit the context window. The task above still stands.]`,
       };
-      messages = [...pinned, note, ...rest];
+      messages = [messages[0]!, messages[1]!, note, ...messages.slice(start)];
+      total += this.characters(note);
     }
+    this.lastFit = { characters: total, imageTokens };
 
-    const estimatedTokens = this.estimate(messages);
-    if (estimatedTokens > this.budget) {
-      // Even the latest exchange alone is too big: shorten its longest message.
-      let longest = 2;
-      for (let index = 2; index < messages.length; index++) if (messages[index]!.content.length > messages[longest]!.content.length) longest = index;
-      const message = messages[longest];
-      if (message) {
-        const excessChars = Math.ceil((estimatedTokens - this.budget) * this.charsPerToken) + 200;
-        const keep = Math.max(0, message.content.length - excessChars);
-        messages[longest] = {
-          ...message,
-          content: `${message.content.slice(0, keep)}\n[... ${message.content.length - keep} characters cut to fit the context window ...]`,
-        } as ChatMessage;
-      }
+    const estimatedTokens = Math.ceil(total / this.charsPerToken) + imageTokens;
+    if (estimatedTokens <= this.budget) return { messages, estimatedTokens, collapsedOutputs, droppedMessages };
+    // Even the latest exchange alone is too big: shorten its longest message.
+    let longest = 2;
+    for (let index = 2; index < messages.length; index++) if (messages[index]!.content.length > messages[longest]!.content.length) longest = index;
+    const message = messages[longest];
+    if (message) {
+      const excessChars = Math.ceil((estimatedTokens - this.budget) * this.charsPerToken) + 200;
+      const keep = Math.max(0, message.content.length - excessChars);
+      messages[longest] = {
+        ...message,
+        content: `${message.content.slice(0, keep)}\n[... ${message.content.length - keep} characters cut to fit the context window ...]`,
+      } as ChatMessage;
     }
-    return { messages, estimatedTokens: this.estimate(messages), collapsedOutputs, droppedMessages };
+    const shortened = this.estimate(messages);
+    this.lastFit = { characters: (shortened - imageTokens) * this.charsPerToken, imageTokens };
+    return { messages, estimatedTokens: shortened, collapsedOutputs, droppedMessages };
   }
 }
