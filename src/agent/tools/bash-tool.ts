@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { changedFiles, snapshotFiles } from './file-changes.js';
 import { capText, saveFullOutput } from './output-limit.js';
 import { runProcessGroup } from './process-group.js';
 import { commandEnvironment, sandboxCommand } from './sandbox.js';
@@ -112,6 +113,8 @@ export function createBashTool(options: BashToolOptions = {}): Tool<typeof param
       });
       if (program.warning) options.onSandboxWarning?.(program.warning);
 
+      // Taken before and after, so the files a command wrote are reported like the file tools'.
+      const before = await snapshotFiles(context.root, context.signal).catch(() => undefined);
       const output = new OutputCollector();
       let result;
       try {
@@ -151,8 +154,10 @@ export function createBashTool(options: BashToolOptions = {}): Tool<typeof param
       }
       const text = body === '' ? '(no output)\n' : body.endsWith('\n') ? body : `${body}\n`;
 
+      const after = before && !context.signal.aborted ? await snapshotFiles(context.root, context.signal).catch(() => undefined) : undefined;
       return {
         output: text + lines.join('\n'),
+        ...(before && after ? { filesChanged: changedFiles(before, after) } : {}),
         metadata: {
           exitCode: result.exitCode,
           signal: result.signal,

@@ -82,6 +82,8 @@ export function commonArguments(searchRelative: string): string[] {
     '--no-config',
     '--hidden',
     '--no-require-git',
+    // A .gitignore above the workspace (wfhub's own checkout, say) is not the project's.
+    '--no-ignore-parent',
     ...(insideIgnored ? ['--no-ignore'] : []),
     // A trailing slash limits the glob to folders, so a file called `build` is still found.
     // `.git` can be a file too (worktrees, submodules).

@@ -99,11 +99,16 @@ function detection(bubblewrap: string): Detection {
       : Promise.resolve<BubblewrapStatus>({ usable: false, problem: `${bubblewrap} was not found on PATH` });
     entry = { status, warned: false };
     detections.set(bubblewrap, entry);
+    // A failed probe (a busy machine timing it out, say) is retried a minute later, so one bad
+    // moment does not leave every later command unsandboxed for the life of the process.
+    void status.then((result) => {
+      if (!result.usable) setTimeout(() => detections.delete(bubblewrap), 60_000).unref();
+    });
   }
   return entry;
 }
 
-/** Finds bubblewrap and checks that it can actually build a sandbox here. Probed once, then cached. */
+/** Finds bubblewrap and checks that it can actually build a sandbox here. A success is cached; a failure for a minute. */
 export function detectBubblewrap(bubblewrap = 'bwrap'): Promise<BubblewrapStatus> {
   return detection(bubblewrap).status;
 }
@@ -137,6 +142,16 @@ function outermost(paths: string[]): string[] {
 }
 
 /**
+ * With the network allowed, name lookups need /etc/resolv.conf, which is often a link into /run
+ * (systemd-resolved), a hidden folder: its real file is shown again, read-only.
+ */
+function resolverArguments(hidden: readonly string[]): string[] {
+  const real = existingRealPath('/etc/resolv.conf');
+  if (!real || real === '/etc/resolv.conf' || !hidden.some((folder) => isInside(folder, real))) return [];
+  return ['--ro-bind', real, real];
+}
+
+/**
  * The bubblewrap arguments around `bash -c command`. Mount order matters, since each later mount
  * covers earlier ones: the read-only system, a fresh /tmp, the hidden folders that contain the
  * workspace (or lie elsewhere), the workspace bound writable on top of them, and last the hidden
@@ -165,6 +180,7 @@ export function bubblewrapArguments(command: string, root: string, settings: San
     ...outermost(beforeWorkspace).flatMap(hideArguments),
     '--bind', root, root,
     ...outermost(insideWorkspace).flatMap(hideArguments),
+    ...(settings.allowNetwork ? resolverArguments(beforeWorkspace) : []),
     ...(settings.allowNetwork ? [] : ['--unshare-net']),
     '--unshare-pid',
     '--unshare-ipc',

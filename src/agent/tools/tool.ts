@@ -58,6 +58,23 @@ export interface ToolDefinition<Parameters extends z.ZodType> {
   execute(input: z.output<Parameters>, context: ToolContext): Promise<ToolResult>;
 }
 
+/**
+ * File-system failures that are about the path or file asked for, not about wfhub: they become a
+ * ToolError the model can act on (and a 4xx on the tools API) instead of an internal error. The
+ * message never repeats the host's absolute path.
+ */
+const fileSystemFailures: Record<string, [code: string, message: string]> = {
+  ELOOP: ['invalid_path', 'The path goes through a symlink loop.'],
+  ENAMETOOLONG: ['invalid_path', 'The path, or a name in it, is too long for the file system.'],
+  ENOTDIR: ['invalid_path', 'A part of the path is a file, not a folder.'],
+  EISDIR: ['is_directory', 'The path is a folder, not a file.'],
+  EACCES: ['permission_denied', 'The file system does not allow this on that path.'],
+  EPERM: ['permission_denied', 'The file system does not allow this on that path.'],
+  EROFS: ['permission_denied', 'That part of the file system is read-only.'],
+  ENOSPC: ['disk_full', 'The disk is full.'],
+  EMFILE: ['busy', 'Too many files are open at the moment; try again.'],
+};
+
 /** Defines a tool whose arguments are validated in one place, with a message a model can act on. */
 export function defineTool<Parameters extends z.ZodType>(name: string, definition: ToolDefinition<Parameters>): Tool<Parameters> {
   const jsonSchema = z.toJSONSchema(definition.parameters, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -79,7 +96,13 @@ export function defineTool<Parameters extends z.ZodType>(name: string, definitio
         );
       }
       context.signal.throwIfAborted();
-      return definition.execute(parsed.data, context);
+      try {
+        return await definition.execute(parsed.data, context);
+      } catch (error) {
+        const failure = error instanceof ToolError ? undefined : fileSystemFailures[(error as NodeJS.ErrnoException)?.code ?? ''];
+        if (!failure || context.signal.aborted) throw error;
+        throw new ToolError(failure[0], `The ${name} tool could not do that: ${failure[1]}`);
+      }
     },
   };
 }

@@ -194,6 +194,38 @@ describe('bash tool', () => {
     expect(grep.output).toBe('20001\n(exit code 0)');
   });
 
+  it('never writes a full output through a symlink a command left in place of the outputs folder', async () => {
+    const outside = tempDir('wfhub-bash-outside-');
+    try {
+      writeFileSync(path.join(outside.dir, 'victim'), 'keep me');
+      const sandboxedContext = toolContext(workspace.dir, { sandbox: sandboxed });
+      await run(sandboxedContext, { command: `ln -s ${outside.dir} .wfhub-outputs` });
+      const result = await run(sandboxedContext, { command: 'seq 1 20000' });
+      expect(result.metadata?.fullOutputPath).toBeUndefined();
+      expect(result.metadata?.saveProblem).toMatch(/not a plain folder/);
+      expect(readdirSync(outside.dir)).toEqual(['victim']);
+
+      // A link planted at the .gitignore inside a real outputs folder is not written through either.
+      await run(sandboxedContext, { command: `rm .wfhub-outputs && mkdir .wfhub-outputs && ln -s ${outside.dir}/victim .wfhub-outputs/.gitignore` });
+      const again = await run(sandboxedContext, { command: 'seq 1 20000' });
+      expect(again.metadata?.fullOutputPath).toMatch(/^\.wfhub-outputs\//);
+      expect(readFileSync(path.join(outside.dir, 'victim'), 'utf8')).toBe('keep me');
+    } finally {
+      outside.cleanup();
+    }
+  });
+
+  it('reports the files a command created, changed and deleted, but not ignored ones', async () => {
+    writeFileSync(path.join(workspace.dir, 'keep.txt'), 'same');
+    writeFileSync(path.join(workspace.dir, 'change.txt'), 'before');
+    writeFileSync(path.join(workspace.dir, 'gone.txt'), 'x');
+    writeFileSync(path.join(workspace.dir, '.gitignore'), 'build.log\n');
+    const result = await run(toolContext(workspace.dir, { sandbox: sandboxed }), {
+      command: 'echo after > change.txt; rm gone.txt; mkdir -p src && echo new > src/new.txt; echo noise > build.log',
+    });
+    expect(result.filesChanged).toEqual(['change.txt', 'gone.txt', 'src/new.txt']);
+  });
+
   it('keeps short outputs whole without saving a file', async () => {
     const result = await run(context, { command: 'seq 1 100' });
     expect(result.metadata?.fullOutputPath).toBeUndefined();
