@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import path from 'node:path';
 import { secretVariableNames, type Config } from '../config/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { NodeService } from '../nodes/node.service.js';
@@ -10,6 +11,7 @@ import type { AgentEventSink } from './loop/agent-events.js';
 import { runAgent } from './loop/agent-loop.js';
 import type { AgentResult } from './loop/agent-result.js';
 import { summarizeWorkspace, workspaceContext, type WorkspaceContext } from './prompt/workspace-context.js';
+import { detectBubblewrap } from './tools/sandbox.js';
 import type { SandboxSettings } from './tools/sandbox-settings.js';
 import { ToolError, type Tool, type ToolResult } from './tools/tool.js';
 import { workspaceTools } from './tools/workspace-tools.js';
@@ -42,11 +44,13 @@ export interface AgentServiceOptions {
 }
 
 /**
- * Paths no command may see, even read-only: wfhub's data (database, secret key), the user's home
- * (~/.ssh, cloud credentials) and sockets that would hand out the host (Docker, the user's bus).
+ * Paths no command may see, even read-only: wfhub's data (database, secret key), the other
+ * projects' workspaces (the command's own is mounted back), wfhub's .env, the user's home
+ * (~/.ssh, cloud credentials), and the folders of sockets that would hand out the host without
+ * any network (Docker, PostgreSQL's, the user's and the system's buses).
  */
 function hiddenPaths(config: Config): string[] {
-  return [config.dataDir, homedir(), '/run/user', '/var/run/docker.sock', '/run/docker.sock', '/run/containerd'];
+  return [config.dataDir, config.workspacesDir, path.resolve('.env'), homedir(), '/run', '/var/run', '/var/tmp'];
 }
 
 /** Variables that reach a command's environment only to leak something: wfhub's secrets, agents' sockets. */
@@ -58,6 +62,8 @@ const hiddenVariables = [...secretVariableNames, 'SSH_AUTH_SOCK', 'GPG_AGENT_INF
  */
 export class AgentService {
   private current: AgentSettings;
+  /** Runs and tool calls in progress, so closing the service stops them instead of waiting. */
+  private readonly active = new Set<AbortController>();
   private readonly tools: readonly Tool[];
   private readonly toolsByName: Map<string, Tool>;
 
@@ -105,16 +111,46 @@ export class AgentService {
     return { mode: this.config.sandbox, allowNetwork, hiddenPaths: hiddenPaths(this.config), secretVariables: hiddenVariables };
   }
 
+  /** What a user should be told at the start of every run about how commands are isolated. */
+  private async sandboxWarnings(): Promise<{ code: string; message: string }[]> {
+    if (this.config.sandbox === 'off') {
+      return [{ code: 'no_sandbox', message: 'Commands run without a sandbox (WFHUB_SANDBOX=off): they can read and change anything your user can.' }];
+    }
+    if (this.config.sandbox === 'bwrap') return [];
+    const status = await detectBubblewrap();
+    return status.usable
+      ? []
+      : [{ code: 'no_sandbox', message: `Commands run without a sandbox: ${status.problem}. Install bubblewrap (apt-get install bubblewrap) to isolate them.` }];
+  }
+
   /** Runs one workspace tool by name; a ToolError (outside the workspace, no match, ...) is thrown as is. */
   async runTool(name: string, input: Record<string, unknown>, options: { workspace?: string; signal?: AbortSignal } = {}): Promise<ToolResult> {
     const tool = this.toolsByName.get(name);
     if (!tool) throw new ToolError('unknown_tool', `There is no tool named "${name}".`);
     const workspace = await this.workspace(options.workspace);
-    return tool.run(input, {
-      root: workspace.root,
-      signal: options.signal ?? new AbortController().signal,
-      sandbox: this.sandbox(workspace.project?.settings.allow_network === true),
-    });
+    return this.tracked(options.signal, (signal) =>
+      tool.run(input, { root: workspace.root, signal, sandbox: this.sandbox(workspace.project?.settings.allow_network === true) }),
+    );
+  }
+
+  /** Runs `work` with a signal that fires when `outer` does or when the service is closed. */
+  private async tracked<T>(outer: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const forward = () => controller.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    outer?.addEventListener('abort', forward, { once: true });
+    this.active.add(controller);
+    try {
+      return await work(controller.signal);
+    } finally {
+      this.active.delete(controller);
+      outer?.removeEventListener('abort', forward);
+    }
+  }
+
+  /** Cancels every run and tool call in progress (the server is shutting down). */
+  cancelAll(): void {
+    for (const controller of this.active) controller.abort(new Error('wfhub is shutting down.'));
   }
 
   async context(workspaceName?: string): Promise<WorkspaceContext & { workspace: string }> {
@@ -138,30 +174,33 @@ export class AgentService {
     const projectModel = workspace.project?.settings.model;
     const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
     const sandbox = this.sandbox(workspace.project?.settings.allow_network === true);
+    const warnings = await this.sandboxWarnings();
 
-    return async (options = {}) => {
-      const context = await workspaceContext(workspace.root, options.signal).catch(() => undefined);
-      return runAgent({
-        provider: createProvider(this.config),
-        model,
-        root: workspace.root,
-        message: request.message,
-        images: request.images,
-        tools: this.tools,
-        sandbox,
-        node: node ? { name: node.name, directive: node.directive } : undefined,
-        numCtxCap: this.config.numCtx,
-        protocol: this.config.toolProtocol,
-        limits: {
-          maxSteps: this.config.maxSteps,
-          maxWallMs: this.config.maxRunMinutes * 60_000,
-          tokenBudget: this.config.tokenBudget,
-        },
-        workspaceSummary: context ? summarizeWorkspace(context) : undefined,
-        signal: options.signal,
-        onEvent: options.onEvent,
+    return (options = {}) =>
+      this.tracked(options.signal, async (signal) => {
+        const context = await workspaceContext(workspace.root, signal).catch(() => undefined);
+        return runAgent({
+          provider: createProvider(this.config),
+          model,
+          root: workspace.root,
+          message: request.message,
+          images: request.images,
+          tools: this.tools,
+          sandbox,
+          node: node ? { name: node.name, directive: node.directive } : undefined,
+          numCtxCap: this.config.numCtx,
+          protocol: this.config.toolProtocol,
+          limits: {
+            maxSteps: this.config.maxSteps,
+            maxWallMs: this.config.maxRunMinutes * 60_000,
+            tokenBudget: this.config.tokenBudget,
+          },
+          workspaceSummary: context ? summarizeWorkspace(context) : undefined,
+          warnings,
+          signal,
+          onEvent: options.onEvent,
+        });
       });
-    };
   }
 
   /** Runs the agent on `request.message` until it finishes or stops; every step goes to `onEvent`. */

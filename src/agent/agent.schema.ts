@@ -62,7 +62,7 @@ export const bashBodySchema = z
   .object({
     workspace: workspaceField.optional(),
     command: text({ min: 1, max: 100_000 }),
-    timeout: z.number().positive().max(600).optional().describe('Seconds (default 120, at most 600)'),
+    timeout: z.number().positive('must be a positive number of seconds').max(600, 'must be at most 600 seconds').optional().describe('Seconds (default 120, at most 600)'),
   })
   .strict();
 

@@ -50,6 +50,19 @@ const httpUrl = z
   .url('must be a URL such as http://127.0.0.1:11434')
   .refine((value) => /^https?:\/\//i.test(value), 'must start with http:// or https://');
 
+/**
+ * Ollama's own OLLAMA_HOST is often `host[:port]` without a scheme, and `0.0.0.0` (listen
+ * everywhere) is common: both are read the way Ollama's client reads them, so the variable a user
+ * already has works as it is.
+ */
+function ollamaAddress(value: unknown): unknown {
+  if (typeof value !== 'string' || value.trim() === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) return value;
+  const match = /^(\[[^\]]+\]|[^:/]+)(?::(\d+))?(\/.*)?$/.exec(value.trim());
+  if (!match) return value;
+  const host = match[1] === '0.0.0.0' ? '127.0.0.1' : match[1] === '[::]' ? '[::1]' : match[1];
+  return `http://${host}:${match[2] ?? '11434'}${match[3] ?? ''}`;
+}
+
 const seconds = (fallback: number) =>
   z.coerce.number('must be a number of seconds').positive('must be a positive number of seconds').default(fallback);
 
@@ -65,7 +78,7 @@ const shape = {
       'must be a postgres:// or postgresql:// URL (leave it unset for the embedded database)',
     )
     .optional(),
-  ollamaHost: httpUrl.default('http://127.0.0.1:11434'),
+  ollamaHost: z.preprocess(ollamaAddress, httpUrl).default('http://127.0.0.1:11434'),
   model: z.string().min(1).default('qwen2.5-coder:3b'),
   token: z.string().min(8, 'must be at least 8 characters long').optional(),
   attachmentMaxBytes: z.coerce

@@ -31,8 +31,10 @@ export class NotFoundError extends AppError {
   constructor(
     readonly entity: string,
     readonly id: number | string,
+    /** What to do instead, when the generic advice (list them) does not fit. */
+    hint = `Check the id, or list ${entity}s to find it.`,
   ) {
-    super(`${entity} ${id} does not exist. Check the id, or list ${entity}s to find it.`, { entity, id });
+    super(`${entity} ${id} does not exist. ${hint}`, { entity, id });
   }
 }
 

@@ -23,8 +23,12 @@ export class NodeService {
   async find(reference: number | string): Promise<Node> {
     if (typeof reference === 'number') return this.get(reference);
     const [row] = await this.db.select().from(nodeTable).where(eq(nodeTable.name, reference));
-    if (!row) throw new NotFoundError('node', reference);
-    return row;
+    if (row) return row;
+    // Names are matched exactly first (they are unique as written), then whatever their case.
+    const all = await this.list();
+    const folded = all.filter((node) => node.name.toLowerCase() === reference.toLowerCase());
+    if (folded.length === 1) return folded[0]!;
+    throw new NotFoundError('node', reference, `The roles are: ${all.map((node) => node.name).join(', ')}.`);
   }
 
   /** Changes a role's directive or model; fields left out stay as they are. */

@@ -82,6 +82,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   nodeRoutes(app, services);
   agentRoutes(app, services);
   agentToolRoutes(app, services);
+  // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
+  app.addHook('preClose', async () => services.agent.cancelAll());
 
   await app.ready();
   return app;

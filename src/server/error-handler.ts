@@ -42,6 +42,8 @@ const toolErrorStatus: Record<string, number> = {
   unknown_tool: 404,
   not_found: 404,
   sandbox_unavailable: 503,
+  disk_full: 507,
+  busy: 503,
   command_failed_to_start: 503,
 };
 

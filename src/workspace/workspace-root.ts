@@ -114,7 +114,9 @@ export class WorkspaceRoot {
       refuse(`workspace_path "${input}" goes through a symlink that leaves the workspaces folder.`, input);
     }
     const absolute = path.join(root, relative);
-    if (!create && !(await isFolder(absolute))) throw new NotFoundError('workspace', input);
+    if (!create && !(await isFolder(absolute))) {
+      throw new NotFoundError('workspace', input, `There is no folder "${relative.split(path.sep).join('/')}" in the workspaces folder: create a project with that workspace_path, or name an existing folder.`);
+    }
     const created = create && (await mkdir(absolute, { recursive: true })) !== undefined;
     const real = await realpath(absolute);
     if (!isInside(root, real) || real === root) {

@@ -127,6 +127,33 @@ describe.each(backends())('the tools API and agent runs on %s', (kind) => {
     }
   });
 
+  it("hides the other projects' workspaces, wfhub's .env and the host's sockets from a command", async () => {
+    mkdirSync(path.join(hub.dir, 'workspaces', 'other'), { recursive: true });
+    writeFileSync(path.join(hub.dir, 'workspaces', 'other', 'creds.txt'), 'other-project-secret');
+    const answer = await hub.call('POST', '/api/bash', { command: 'cat ../other/creds.txt; find /run /var/tmp -mindepth 1 | wc -l; ls ..' });
+    expect(answer.body.output).not.toContain('other-project-secret');
+    expect(answer.body.output).toMatch(/^0$/m);
+    expect(answer.body.output).not.toMatch(/^other$/m);
+  });
+
+  it('answers a symlink loop or an over-long path with 400, not a server error', async () => {
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync('loop-b', workspaceFile('loop-a'));
+    symlinkSync('loop-a', workspaceFile('loop-b'));
+    const loop = await hub.call('POST', '/api/read', { path: 'loop-a' });
+    expect(loop.status).toBe(400);
+    expect(errorCode(loop)).toBe('invalid_path');
+    expect(loop.body.error.message).not.toContain(hub.dir);
+    const long = await hub.call('POST', '/api/grep', { pattern: 'x', path: 'a'.repeat(300) });
+    expect(long.status).toBe(400);
+  });
+
+  it('describes the default workspace when the body is empty', async () => {
+    const answer = await hub.app.inject({ method: 'POST', url: '/api/context' });
+    expect(answer.statusCode, answer.body).toBe(200);
+    expect(JSON.parse(answer.body).workspace).toBe('poc');
+  });
+
   it('describes a workspace: files, languages, recent files and the README', async () => {
     writeFileSync(workspaceFile('README.md'), '# POC\nA proof of concept.\n');
     mkdirSync(workspaceFile('node_modules/x'), { recursive: true });
@@ -205,5 +232,42 @@ describe.each(backends())('the tools API and agent runs on %s', (kind) => {
     ollama.failWith = undefined;
     expect(down.status).toBe(502);
     expect(errorCode(down)).toBe('llm_server_error');
+  });
+
+  it('cancels the run when the client disconnects', async () => {
+    const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    const abandoned = ollama.abandonedChats;
+    ollama.script({ kind: 'hang', when: 'before-headers' });
+    const controller = new AbortController();
+    const response = await fetch(`${address}/api/agent/run?stream=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'wait', workspace: 'poc' }),
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    await reader.read();
+    while (ollama.chatRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    const deadline = Date.now() + 5000;
+    while (ollama.abandonedChats === abandoned && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ollama.abandonedChats).toBe(abandoned + 1);
+  });
+
+  it('stops a run in progress when the server closes, instead of waiting for it', async () => {
+    const closing = await createTestHub(kind, { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b' });
+    try {
+      ollama.script({ kind: 'hang', when: 'before-headers' });
+      const requests = ollama.chatRequests.length;
+      const running = closing.call('POST', '/api/agent/run', { message: 'wait', workspace: 'poc' });
+      while (ollama.chatRequests.length === requests) await new Promise((resolve) => setTimeout(resolve, 20));
+      const started = Date.now();
+      await closing.app.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await running).body).toMatchObject({ status: 'cancelled' });
+    } finally {
+      await closing.close().catch(() => undefined);
+    }
   });
 });

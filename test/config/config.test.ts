@@ -69,6 +69,31 @@ describe('configuration', () => {
     expect(config.ollamaHost).toBe('http://127.0.0.1:11435');
   });
 
+  it.each([
+    ['0.0.0.0', 'http://127.0.0.1:11434'],
+    ['0.0.0.0:11500', 'http://127.0.0.1:11500'],
+    ['gpu-box', 'http://gpu-box:11434'],
+    ['localhost:11500', 'http://localhost:11500'],
+    ['[::]:8080', 'http://[::1]:8080'],
+    ['https://ollama.example.com', 'https://ollama.example.com'],
+  ])('reads OLLAMA_HOST=%s the way Ollama does, as %s', (value, expected) => {
+    expect(loadConfig({ dotenv: false, env: { OLLAMA_HOST: value } }).ollamaHost).toBe(expected);
+  });
+
+  it('reads the agent settings, with their defaults', () => {
+    const defaults = loadConfig({ dotenv: false, env: {} });
+    expect(defaults).toMatchObject({ llmProvider: 'ollama', numCtx: 16384, toolProtocol: 'auto', sandbox: 'auto', firstTokenTimeout: 300, maxSteps: 40, maxRunMinutes: 30 });
+    expect(defaults.tokenBudget).toBeUndefined();
+    const set = loadConfig({
+      dotenv: false,
+      env: { WFHUB_LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1/', WFHUB_NUM_CTX: '8192', WFHUB_SANDBOX: 'bwrap', WFHUB_FIRST_TOKEN_TIMEOUT: '0.5', WFHUB_TOKEN_BUDGET: '50000' },
+    });
+    expect(set).toMatchObject({ llmProvider: 'openai', openaiBaseUrl: 'http://127.0.0.1:8080/v1', numCtx: 8192, sandbox: 'bwrap', firstTokenTimeout: 0.5, tokenBudget: 50000 });
+    expect(() => loadConfig({ dotenv: false, env: { WFHUB_SANDBOX: 'docker' } })).toThrow(/WFHUB_SANDBOX="docker" must be "auto", "bwrap" or "off"/);
+    expect(() => loadConfig({ dotenv: false, env: { WFHUB_NUM_CTX: '1000' } })).toThrow(/WFHUB_NUM_CTX/);
+    expect(() => loadConfig({ dotenv: false, env: { OPENAI_API_KEY: '' , WFHUB_LLM_PROVIDER: 'anthropic' } })).toThrow(/WFHUB_LLM_PROVIDER/);
+  });
+
   it('prefers the wfhub name over its alias, and explicit options over both', () => {
     const env = { WFHUB_PORT: '8100', PORT: '8200' };
     expect(loadConfig({ env, dotenv: false }).port).toBe(8100);

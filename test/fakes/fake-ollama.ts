@@ -20,6 +20,8 @@ export class FakeOllama {
   /** Bodies of the /api/chat requests, in order. */
   readonly chatRequests: Record<string, unknown>[] = [];
   models: FakeOllamaModel[] = [{ name: 'qwen2.5-coder:3b', capabilities: ['completion', 'tools'], contextLength: 32768 }];
+  /** /api/chat requests whose client went away before the reply ended (a cancelled run). */
+  abandonedChats = 0;
   /** When set, every request answers this status with an Ollama-style error body. */
   failWith: number | undefined;
   private readonly replies: ScriptedReply[] = [];
@@ -66,6 +68,9 @@ export class FakeOllama {
     if (request.method === 'POST' && request.url === '/api/chat') {
       const body = await readJson(request);
       this.chatRequests.push(body);
+      response.once('close', () => {
+        if (!response.writableFinished) this.abandonedChats++;
+      });
       if (!this.models.some((entry) => entry.name === body.model)) {
         return sendJson(response, 404, { error: `model "${String(body.model)}" not found, try pulling it first` });
       }

@@ -12,7 +12,7 @@ import type { AgentEvent, AgentEventMap, AgentEventSink, AgentEventType } from '
 import type { AgentResult } from './agent-result.js';
 import { ContextWindow, type HistoryEntry } from './context-window.js';
 import { finishSummary, finishToolSpec } from './finish-tool.js';
-import { callSignature, firstStop, formatErrors, repeatedCall, stepLimit, timeLimit, tokenBudget, type Stop, type StopCondition } from './stop-conditions.js';
+import { callSignature, firstStop, formatErrors, repeatedCall, stepLimit, timeLimit, timeLimitStop, tokenBudget, type Stop, type StopCondition } from './stop-conditions.js';
 
 export interface AgentLimits {
   readonly maxSteps: number;
@@ -38,6 +38,8 @@ export interface AgentOptions {
   readonly protocol: 'auto' | 'native' | 'text';
   readonly limits: AgentLimits;
   readonly workspaceSummary?: string;
+  /** Told to the user as `run.warning` events when the run starts (commands without a sandbox, say). */
+  readonly warnings?: readonly { code: string; message: string }[];
   readonly signal?: AbortSignal;
   readonly onEvent?: AgentEventSink;
   /** For tests of time limits; defaults to Date.now. */
@@ -59,7 +61,11 @@ const codeBlock = /```[\s\S]*?\n[\s\S]*?```/;
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const now = options.now ?? Date.now;
   const startedAtMs = now();
-  const signal = options.signal ?? new AbortController().signal;
+  const cancel = options.signal ?? new AbortController().signal;
+  // The wall-time limit also stops a step in the middle (a long model call or command), not only
+  // between steps.
+  const deadline = AbortSignal.timeout(Math.max(1, options.limits.maxWallMs));
+  const signal = AbortSignal.any([cancel, deadline]);
   let seq = 0;
   const emit = async <Type extends AgentEventType>(type: Type, data: AgentEventMap[Type]) => {
     const event = { type, seq: ++seq, at: new Date().toISOString(), ...data } as AgentEvent;
@@ -93,7 +99,11 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     await emit(outcome.status === 'succeeded' ? 'run.finished' : 'run.failed', { result: outcome });
     return outcome;
   };
-  const cancelled = () => result('cancelled', { code: 'cancelled', message: 'The run was cancelled.' });
+  /** Why `signal` fired: the caller cancelled, or the run's time was up. */
+  const cancelled = () =>
+    cancel.aborted
+      ? result('cancelled', { code: 'cancelled', message: 'The run was cancelled.' })
+      : result('failed', timeLimitStop(options.limits.maxWallMs));
 
   let info: ModelInfo;
   try {
@@ -104,9 +114,10 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
 
   const numCtx = Math.min(options.numCtxCap, info.contextLength ?? options.numCtxCap);
   const maxOutputTokens = Math.max(512, Math.min(4096, Math.floor(numCtx / 4)));
-  const window = new ContextWindow(numCtx, maxOutputTokens);
+
   const protocol: 'native' | 'text' = options.protocol === 'auto' ? (info.tools === false ? 'text' : 'native') : options.protocol;
   const images = info.vision === false ? undefined : options.images;
+  const window = new ContextWindow(numCtx, maxOutputTokens, protocol === 'native' ? JSON.stringify(specs).length : 0);
 
   const history: HistoryEntry[] = [
     {
@@ -135,6 +146,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     num_ctx: numCtx,
     tools: specs.map((spec) => spec.name),
   });
+  for (const warning of options.warnings ?? []) await emit('run.warning', { step: 0, ...warning });
   if (options.images?.length && !images) {
     await emit('run.warning', { step: 0, code: 'images_ignored', message: `${options.model} cannot see images; the images were not sent.` });
   }
@@ -246,12 +258,20 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         continue;
       }
 
+      let failedThisTurn = 0;
       for (const call of calls) {
         if (signal.aborted) return end(cancelled());
         toolCalls++;
         callSignatures.push(callSignature(call.name, call.arguments));
         await emit('tool.called', { step, call_id: call.id, name: call.name, arguments: call.arguments, recovered });
 
+        if (call.name === finishToolSpec.name && failedThisTurn > 0) {
+          // Small models often send a write and finish together: a failed write is not done.
+          const message = 'Not finished: a tool call before finish in the same reply failed (see its error above). Fix that first, then call finish.';
+          await emit('tool.result', { step, call_id: call.id, name: call.name, ok: false, output: message, code: 'earlier_call_failed', duration_ms: 0 });
+          addToolResult(call, `Error: ${message}`, true);
+          continue;
+        }
         if (call.name === finishToolSpec.name) {
           const summary = finishSummary(call.arguments) || visibleText.trim();
           await emit('tool.result', { step, call_id: call.id, name: call.name, ok: true, output: 'Finished.', duration_ms: 0 });
@@ -262,6 +282,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         const tool = toolsByName.get(call.name);
         if (!tool) {
           const message = `There is no tool named "${call.name}". The tools are: ${specs.map((spec) => spec.name).join(', ')}.`;
+          failedThisTurn++;
           await formatError(step, message);
           await emit('tool.result', { step, call_id: call.id, name: call.name, ok: false, output: message, code: 'unknown_tool', duration_ms: 0 });
           addToolResult(call, `Error: ${message}`, true);
@@ -285,6 +306,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
           addToolResult(call, outcome.output);
         } catch (error) {
           if (signal.aborted) return end(cancelled());
+          failedThisTurn++;
           const toolError = error instanceof ToolError ? error : undefined;
           // An edit whose blocks applied in part wrote those files before it failed.
           const partial = toolError?.details?.filesChanged;

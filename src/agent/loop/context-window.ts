@@ -38,6 +38,8 @@ export class ContextWindow {
   constructor(
     readonly numCtx: number,
     readonly maxOutputTokens: number,
+    /** Sent with every prompt besides the messages: the tools' JSON schemas, in native mode. */
+    private readonly reservedCharacters = 0,
   ) {
     this.budget = Math.floor(0.85 * (numCtx - maxOutputTokens));
   }
@@ -93,7 +95,7 @@ export class ContextWindow {
     let collapsedOutputs = 0;
     let imageTokens = 0;
     for (const entry of history) if (entry.message.role === 'user') imageTokens += (entry.message.images?.length ?? 0) * tokensPerImage;
-    const budgetChars = Math.max(0, this.budget - imageTokens) * this.charsPerToken;
+    const budgetChars = Math.max(0, this.budget - imageTokens) * this.charsPerToken - this.reservedCharacters;
     let total = 0;
     for (const entry of history) total += this.sizeOf(entry);
     if (total > budgetChars) {
@@ -123,6 +125,9 @@ export class ContextWindow {
       while (start < history.length - 1 && total > budgetChars) {
         let cut = start + 1;
         while (cut < history.length - 1 && history[cut]!.message.role !== 'assistant') cut++;
+        // Never keep a tool result without the assistant message that asked for it: strict
+        // OpenAI-compatible servers refuse such a prompt.
+        if (history[cut]!.message.role !== 'assistant') break;
         for (let index = start; index < cut; index++) total -= this.sizeOf(history[index]!);
         droppedMessages += cut - start;
         start = cut;
@@ -134,9 +139,9 @@ export class ContextWindow {
       messages = [messages[0]!, messages[1]!, note, ...messages.slice(start)];
       total += this.characters(note);
     }
-    this.lastFit = { characters: total, imageTokens };
+    this.lastFit = { characters: total + this.reservedCharacters, imageTokens };
 
-    const estimatedTokens = Math.ceil(total / this.charsPerToken) + imageTokens;
+    const estimatedTokens = Math.ceil((total + this.reservedCharacters) / this.charsPerToken) + imageTokens;
     if (estimatedTokens <= this.budget) return { messages, estimatedTokens, collapsedOutputs, droppedMessages };
     // Even the latest exchange alone is too big: shorten its longest message.
     let longest = 2;
@@ -150,7 +155,7 @@ export class ContextWindow {
         content: `${message.content.slice(0, keep)}\n[... ${message.content.length - keep} characters cut to fit the context window ...]`,
       } as ChatMessage;
     }
-    const shortened = this.estimate(messages);
+    const shortened = this.estimate(messages) + Math.ceil(this.reservedCharacters / this.charsPerToken);
     this.lastFit = { characters: (shortened - imageTokens) * this.charsPerToken, imageTokens };
     return { messages, estimatedTokens: shortened, collapsedOutputs, droppedMessages };
   }

@@ -30,11 +30,20 @@ export function stepLimit(maxSteps: number): StopCondition {
       : undefined;
 }
 
+/** "30 minutes", "90 s": how a limit is said back to the user. */
+export function describeDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}`;
+  if (ms >= 60_000) return `${(ms / 60_000).toFixed(1)} minutes`;
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The stop for a run out of time, whether seen between steps or in the middle of one. */
+export function timeLimitStop(maxMs: number): Stop {
+  return { code: 'time_limit', message: `Stopped after ${describeDuration(maxMs)}, the run's time limit (WFHUB_MAX_RUN_MINUTES).` };
+}
+
 export function timeLimit(maxMs: number): StopCondition {
-  return (state) =>
-    state.nowMs - state.startedAtMs >= maxMs
-      ? { code: 'time_limit', message: `Stopped after ${Math.round(maxMs / 60_000) || maxMs / 60_000} minutes, the run's time limit (WFHUB_MAX_RUN_MINUTES).` }
-      : undefined;
+  return (state) => (state.nowMs - state.startedAtMs >= maxMs ? timeLimitStop(maxMs) : undefined);
 }
 
 export function tokenBudget(maxTokens: number): StopCondition {

@@ -55,7 +55,7 @@ export function agentRoutes(app: App, services: Services) {
     schema: {
       tags: ['agent'],
       summary: "A workspace's files, languages, recent files and README",
-      body: contextBodySchema,
+      body: contextBodySchema.nullish(),
       response: { 200: workspaceContextSchema, ...errorResponses },
     },
     handler: async (request) => {

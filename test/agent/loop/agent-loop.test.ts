@@ -243,4 +243,29 @@ describe('the agent loop', () => {
     expect(existsSync(path.join(workspace.dir, '..', 'escaped.txt'))).toBe(false);
     expect(events.find((event) => event.type === 'tool.result')).toMatchObject({ ok: false, code: 'outside_workspace' });
   });
+
+  it('does not take finish as success when a call before it in the same reply failed', async () => {
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: '../escape.html', content: html } }, { name: 'finish', arguments: { summary: 'Created it.' } }] },
+      { toolCalls: [{ name: 'write', arguments: { path: 'index.html', content: html } }, { name: 'finish', arguments: { summary: 'Created index.html.' } }] },
+    );
+    const result = await runAgent(options());
+    expect(result).toMatchObject({ status: 'succeeded', summary: 'Created index.html.', files_changed: ['index.html'], usage: { steps: 2 } });
+    const refused = events.find((event) => event.type === 'tool.result' && event.name === 'finish' && !event.ok);
+    expect(refused).toMatchObject({ code: 'earlier_call_failed' });
+  });
+
+  it('stops a step that runs past the time limit, without waiting for it to end', async () => {
+    ollama.script({ kind: 'hang', when: 'before-headers' });
+    const started = Date.now();
+    const result = await runAgent(options({ limits: { maxSteps: 10, maxWallMs: 400 } }));
+    expect(result).toMatchObject({ status: 'failed', stop: { code: 'time_limit', message: expect.stringContaining('0.4 s') } });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('tells the user at the start when commands run without a sandbox', async () => {
+    ollama.script({ text: 'Nothing to do.' });
+    await runAgent(options({ warnings: [{ code: 'no_sandbox', message: 'Commands run without a sandbox.' }] }));
+    expect(events[1]).toMatchObject({ type: 'run.warning', code: 'no_sandbox' });
+  });
 });
