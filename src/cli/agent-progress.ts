@@ -14,6 +14,18 @@ const style = (tty: boolean | undefined) => ({
   green: (text: string) => (tty ? `\x1b[32m${text}\x1b[39m` : text),
 });
 
+/**
+ * Model text and command output are shown as they are, except control characters: an escape
+ * sequence from a model or a command must not move the cursor, retitle or clear the terminal.
+ */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
+function count(value: number, noun: string): string {
+  return `${value} ${noun}${value === 1 ? '' : 's'}`;
+}
+
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
@@ -23,12 +35,12 @@ function describeCall(name: string, args: unknown): string {
   if (!args || typeof args !== 'object') return name;
   const record = args as Record<string, unknown>;
   const main = record.path ?? record.command ?? record.pattern ?? record.summary;
-  const shown = typeof main === 'string' ? main.replace(/\s+/g, ' ') : '';
+  const shown = typeof main === 'string' ? printable(main.replace(/\s+/g, ' ')) : '';
   return shown ? `${name} ${shown.length > 80 ? `${shown.slice(0, 79)}…` : shown}` : name;
 }
 
 function firstLine(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
+  const line = printable(text.trim().split('\n')[0] ?? '');
   return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }
 
@@ -58,7 +70,7 @@ export function progressPrinter(output: ProgressOutput): (event: AgentEvent) => 
         break;
       case 'llm.delta':
         if (event.kind === 'text') {
-          output.write(dim(event.text));
+          output.write(dim(printable(event.text)));
           midLine = !event.text.endsWith('\n');
         }
         break;
@@ -75,7 +87,7 @@ export function progressPrinter(output: ProgressOutput): (event: AgentEvent) => 
         line(event.ok ? `  ${green('✓')} ${dim(firstLine(event.output))}` : `  ${red('✗')} ${firstLine(event.output)}`);
         break;
       case 'run.warning':
-        line(`  ${red('!')} ${event.message}`);
+        line(`  ${red('!')} ${printable(event.message)}`);
         break;
       case 'run.finished':
       case 'run.failed':
@@ -92,11 +104,13 @@ export function resultReport(result: AgentResult, tty?: boolean): string {
   const head =
     result.status === 'succeeded' ? green(bold('Done.')) : result.status === 'cancelled' ? bold('Cancelled.') : red(bold(`Failed: ${result.stop.message}`));
   const lines = [head];
-  if (result.summary) lines.push('', result.summary);
+  if (result.summary) lines.push('', printable(result.summary));
   if (result.files_changed.length) lines.push('', `Files changed: ${result.files_changed.join(', ')}`);
   lines.push(
     '',
-    dim(`${usage.steps} steps · ${usage.tool_calls} tool calls · ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens · ${seconds(usage.duration_ms)}`),
+    dim(
+      `${count(usage.steps, 'step')} · ${count(usage.tool_calls, 'tool call')} · ${usage.prompt_tokens} prompt + ${usage.completion_tokens} completion tokens · ${seconds(usage.duration_ms)}`,
+    ),
   );
   return lines.join('\n');
 }

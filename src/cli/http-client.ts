@@ -1,3 +1,4 @@
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { AgentEvent } from '../agent/loop/agent-events.js';
 import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
@@ -18,6 +19,8 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+const untimedAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
 /** The CLI talking to a running wfhub server (which holds the embedded database). */
 export function httpClient(baseUrl: string, token: string | undefined): HubClient {
@@ -84,14 +87,17 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     listComments: async (taskId) => (await page<Comment>(`/tasks/${taskId}/comments?limit=5000`)).items,
     listSubtasks: async (task) => (await page<Task>(`/projects/${task.project_id}/tasks?parent=${task.id}&limit=5000`)).items,
     async runAgent(request, options) {
-      let response: Response;
+      let response;
       try {
-        // No timeout: a run on a small local model can take many minutes; the signal stops it.
-        response = await fetch(`${baseUrl}/api/agent/run?stream=true`, {
+        // No timeout: a step on a small local model (a slow first token, a 10-minute command) can
+        // send nothing for many minutes; fetch's own 300 s body timeout would end the run. The
+        // signal (Ctrl-C) stops it.
+        response = await undiciFetch(`${baseUrl}/api/agent/run?stream=true`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
           body: JSON.stringify(request),
           signal: options.signal,
+          dispatcher: untimedAgent,
         });
       } catch (error) {
         if (options.signal?.aborted) throw new Error('The run was cancelled.', { cause: error });

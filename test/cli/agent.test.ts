@@ -61,7 +61,8 @@ describe('wfhub agent', () => {
     expect(result.stderr).toContain('is not inside the workspaces folder');
   });
 
-  it('stops on Ctrl-C and exits 130', async () => {
+  /** Starts a run on a model that never answers, interrupts it once it is waiting, and returns how it ended. */
+  async function interrupted(): Promise<{ code: number | null; stdout: string; stderr: string }> {
     ollama.script({ kind: 'hang', when: 'before-headers' });
     const child = spawn(process.execPath, [binPath, 'agent', 'wait forever', '-w', 'poc'], {
       cwd: folder.dir,
@@ -76,8 +77,19 @@ describe('wfhub agent', () => {
     while (!stderr.includes('step 1') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stdout, stderr };
+  }
+
+  it('stops on Ctrl-C and exits 130', async () => {
+    const { code, stdout } = await interrupted();
     expect(code).toBe(130);
     expect(stdout).toContain('Cancelled.');
+  });
+
+  it('asks for a workspace', async () => {
+    const result = await runCli(['agent', 'do something'], { cwd: folder.dir, env });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('--workspace');
   });
 
   it('goes through a running server, which holds the database', async () => {
@@ -88,6 +100,12 @@ describe('wfhub agent', () => {
       expect(result.stderr).toContain('→ write served.txt');
       expect(result.code).toBe(0);
       expect(readFileSync(path.join(folder.dir, 'workspaces', 'poc', 'served.txt'), 'utf8')).toBe('via the server\n');
+      expect(result.stderr).toContain('running on the wfhub server at');
+
+      // Ctrl-C through the server ends the same way as without one.
+      const stopped = await interrupted();
+      expect(stopped.code).toBe(130);
+      expect(stopped.stdout).toContain('Cancelled.');
     } finally {
       await server.stop();
     }

@@ -28,13 +28,18 @@ export function agentCommand(program: Command) {
   program
     .command('agent <message...>')
     .description('run the agent on a message in a workspace, showing its progress')
-    .option('-w, --workspace <path|name>', 'the workspace folder, e.g. ./workspaces/poc or poc (created if missing)')
-    .option('-m, --model <model>', 'the model (default WFHUB_MODEL, or the node\'s or project\'s)')
+    .requiredOption('-w, --workspace <path|name>', 'the workspace folder, e.g. ./workspaces/poc or poc (created if missing)')
+    .option('-m, --model <model>', "the model; by default the role's, else the project's, else WFHUB_MODEL")
     .option('-n, --node <name>', 'the role to play: dev, qa, pm, security, documentation')
     .option('--json', 'print every event as a JSON line instead of progress')
-    .action(async (words: string[], options: { workspace?: string; model?: string; node?: string; json?: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nThe model server is OLLAMA_HOST (or OPENAI_BASE_URL with WFHUB_LLM_PROVIDER=openai).\n' +
+        'Exit codes: 0 when the agent finished, 1 when the run failed, 130 when stopped with Ctrl-C.',
+    )
+    .action(async (words: string[], options: { workspace: string; model?: string; node?: string; json?: boolean }) => {
       const config = configFrom(program.opts<GlobalOptions>());
-      const workspace = options.workspace === undefined ? undefined : workspaceName(options.workspace, config);
+      const workspace = workspaceName(options.workspace, config);
       const controller = new AbortController();
       let interrupts = 0;
       const onInterrupt = () => {
@@ -44,11 +49,14 @@ export function agentCommand(program: Command) {
         controller.abort();
       };
       process.on('SIGINT', onInterrupt);
+      process.on('SIGTERM', onInterrupt);
       const progress = progressPrinter(process.stderr);
       try {
         await withClient(connect(config), async (client) => {
+          // Through a running server, the server's settings (model server, default model) apply.
+          if (client.via.startsWith('the wfhub server') && !options.json) process.stderr.write(`running on ${client.via}, with its settings\n`);
           const result = await client.runAgent(
-            { message: words.join(' '), ...(workspace && { workspace }), ...(options.model && { model: options.model }), ...(options.node && { node: options.node }) },
+            { message: words.join(' '), workspace, ...(options.model && { model: options.model }), ...(options.node && { node: options.node }) },
             {
               signal: controller.signal,
               onEvent: (event) => {
@@ -60,8 +68,15 @@ export function agentCommand(program: Command) {
           if (!options.json) process.stdout.write(`${resultReport(result, process.stdout.isTTY)}\n`);
           process.exitCode = result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
         });
+      } catch (error) {
+        // Through a server, Ctrl-C closes the connection (which cancels the run there) and the
+        // stream ends in an error here: the outcome is the same as a local cancel.
+        if (!controller.signal.aborted) throw error;
+        process.stdout.write('Cancelled.\n');
+        process.exitCode = 130;
       } finally {
         process.off('SIGINT', onInterrupt);
+        process.off('SIGTERM', onInterrupt);
       }
     });
 }

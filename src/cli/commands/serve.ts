@@ -6,7 +6,7 @@ import { configFrom, type GlobalOptions } from '../options.js';
 export function serveCommand(program: Command) {
   program
     .command('serve')
-    .description('start the wfhub server (the API and, once built, the web UI)')
+    .description('start the wfhub server (the REST API, the tools API and their docs at /docs)')
     .option('--host <host>', 'address to listen on (WFHUB_HOST)')
     .option('--port <port>', 'port to listen on (WFHUB_PORT)')
     .action(async (options: { host?: string; port?: string }) => {
