@@ -54,6 +54,9 @@ interface Turn {
   completionTokens: number;
 }
 
+/** An Aider SEARCH/REPLACE block: its three markers, in order, each on a line of its own. */
+const searchReplaceBlock = /^\s*<{5,9} SEARCH>?\s*$[\s\S]*?^\s*={5,9}\s*$[\s\S]*?^\s*>{5,9} REPLACE\s*$/m;
+
 /** Replies that show code instead of writing it: the chatbot failure of small models. */
 const codeBlock = /```[\s\S]*?\n[\s\S]*?```/;
 
@@ -204,6 +207,11 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         if (recovery.calls.length > 0) {
           recovered = true;
           calls = recovery.calls.map((call, index) => ({ id: `step${step}_call${index + 1}`, name: call.name, arguments: call.arguments }));
+        } else if (problems.length === 0 && toolsByName.has('edit') && searchReplaceBlock.test(turn.text)) {
+          // Models trained on Aider's format often answer with SEARCH/REPLACE blocks instead of a
+          // call: they are exactly what the edit tool's `blocks` takes.
+          recovered = true;
+          calls = [{ id: `step${step}_call1`, name: 'edit', arguments: { blocks: turn.text } }];
         }
       }
 

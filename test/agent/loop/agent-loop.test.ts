@@ -268,4 +268,28 @@ describe('the agent loop', () => {
     await runAgent(options({ warnings: [{ code: 'no_sandbox', message: 'Commands run without a sandbox.' }] }));
     expect(events[1]).toMatchObject({ type: 'run.warning', code: 'no_sandbox' });
   });
+
+  it('creates then edits a file through the text protocol, the edit as SEARCH/REPLACE blocks', async () => {
+    const blocks = 'index.html\n```\n<<<<<<< SEARCH\n<h1 class="hello">Hello World</h1>\n=======\n<h1 class="hello">Hello, World!</h1>\n>>>>>>> REPLACE\n```';
+    ollama.script(
+      { text: `<function=write>\n<parameter=path>\nindex.html\n</parameter>\n<parameter=content>\n${html}\n</parameter>\n</function>` },
+      { text: `<function=edit>\n<parameter=blocks>\n${blocks}\n</parameter>\n</function>` },
+      { text: '<function=finish>\n<parameter=summary>\nDone.\n</parameter>\n</function>' },
+    );
+    const result = await runAgent(options({ model: 'plain:1b' }));
+    expect(result).toMatchObject({ status: 'succeeded', files_changed: ['index.html'] });
+    expect(readFileSync(file('index.html'), 'utf8')).toBe(html.replace('Hello World', 'Hello, World!'));
+  });
+
+  it('applies SEARCH/REPLACE blocks a model writes in its reply instead of calling a tool', async () => {
+    writeFileSync(file('app.js'), 'const greeting = "hi";\nconsole.log(greeting);\n');
+    ollama.script(
+      { text: 'I will change the greeting.\n\napp.js\n```js\n<<<<<<< SEARCH\nconst greeting = "hi";\n=======\nconst greeting = "hello";\n>>>>>>> REPLACE\n```\n' },
+      finish('Changed the greeting.'),
+    );
+    const result = await runAgent(options());
+    expect(result).toMatchObject({ status: 'succeeded', files_changed: ['app.js'] });
+    expect(readFileSync(file('app.js'), 'utf8')).toBe('const greeting = "hello";\nconsole.log(greeting);\n');
+    expect(events.find((event) => event.type === 'tool.called')).toMatchObject({ name: 'edit', recovered: true });
+  });
 });
