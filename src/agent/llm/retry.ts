@@ -52,3 +52,20 @@ export function retryAfterMs(headers: Headers): number | undefined {
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
+
+/**
+ * A provider's `chat`: `once` retried under the provider's policy, each retry told to the
+ * request's listener (or the provider's) in words a user can read.
+ */
+export function retryingChat<T>(
+  once: () => AsyncIterable<T>,
+  request: { signal?: AbortSignal; onRetry?: (message: string) => void },
+  provider: { retry?: RetryPolicy; onRetry?: (message: string) => void },
+): AsyncGenerator<T> {
+  const listener = request.onRetry ?? provider.onRetry;
+  return withRetries(once, {
+    policy: provider.retry,
+    signal: request.signal,
+    onRetry: (error, attempt, delayMs) => listener?.(`${error.message} Retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1}).`),
+  });
+}

@@ -5,16 +5,7 @@ import { globTool } from '../../../src/agent/tools/glob-tool.js';
 import { compileGlob, defaultIgnoredFolders } from '../../../src/agent/tools/ripgrep.js';
 import { ToolError, type ToolContext } from '../../../src/agent/tools/tool.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { toolContext } from './tool-context.js';
-
-async function refusal(promise: Promise<unknown>): Promise<ToolError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ToolError);
-  return error as ToolError;
-}
+import { toolContext, refusal } from './tool-context.js';
 
 describe('compileGlob', () => {
   it.each([

@@ -6,16 +6,7 @@ import { grepTool } from '../../../src/agent/tools/grep-tool.js';
 import { defaultIgnoredFolders, runRipgrep } from '../../../src/agent/tools/ripgrep.js';
 import { ToolError, type ToolContext } from '../../../src/agent/tools/tool.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { toolContext } from './tool-context.js';
-
-async function refusal(promise: Promise<unknown>): Promise<ToolError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ToolError);
-  return error as ToolError;
-}
+import { toolContext, refusal } from './tool-context.js';
 
 /** Processes whose command line mentions `marker`: to see that an aborted ripgrep is gone. */
 function processesMentioning(marker: string): number[] {

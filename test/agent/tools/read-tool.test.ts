@@ -5,16 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { maxReadBytes, readTool } from '../../../src/agent/tools/read-tool.js';
 import { ToolError, type ToolContext } from '../../../src/agent/tools/tool.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { toolContext } from './tool-context.js';
-
-async function refusal(promise: Promise<unknown>): Promise<ToolError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ToolError);
-  return error as ToolError;
-}
+import { toolContext, refusal } from './tool-context.js';
 
 function numbered(count: number, text = (line: number) => `line ${line}`): string {
   return Array.from({ length: count }, (_, index) => `${text(index + 1)}\n`).join('');

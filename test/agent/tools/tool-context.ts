@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
-import type { ToolContext } from '../../../src/agent/tools/tool.js';
+import { expect } from 'vitest';
+import { ToolError, type ToolContext } from '../../../src/agent/tools/tool.js';
 
 /** A tool context over a real folder: not cancelled, no sandbox, unless `overrides` says otherwise. */
 export function toolContext(root: string, overrides?: Partial<ToolContext>): ToolContext {
@@ -9,4 +10,14 @@ export function toolContext(root: string, overrides?: Partial<ToolContext>): Too
     sandbox: { mode: 'off', allowNetwork: false, hiddenPaths: [], secretVariables: [] },
     ...overrides,
   };
+}
+
+/** The ToolError a tool call was refused with (fails the test when it was not refused). */
+export async function refusal(promise: Promise<unknown>): Promise<ToolError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ToolError);
+  return error as ToolError;
 }

@@ -1,18 +1,10 @@
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { refusal } from './tool-context.js';
 import { ToolError } from '../../../src/agent/tools/tool.js';
 import { resolveInWorkspace } from '../../../src/agent/tools/workspace-path.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-
-async function refusal(promise: Promise<unknown>): Promise<ToolError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ToolError);
-  return error as ToolError;
-}
 
 describe('resolveInWorkspace', () => {
   let workspace: ReturnType<typeof tempDir>;

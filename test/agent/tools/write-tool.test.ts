@@ -5,16 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ToolError, type ToolContext } from '../../../src/agent/tools/tool.js';
 import { writeTool } from '../../../src/agent/tools/write-tool.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { toolContext } from './tool-context.js';
-
-async function refusal(promise: Promise<unknown>): Promise<ToolError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ToolError);
-  return error as ToolError;
-}
+import { toolContext, refusal } from './tool-context.js';
 
 /** Every file and folder under `folder`, relative, so a test can see nothing stray was left. */
 function listAll(folder: string): string[] {

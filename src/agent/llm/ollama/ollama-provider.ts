@@ -2,7 +2,7 @@ import { LlmError } from '../llm-error.js';
 import { lines, requestJson, streamText } from '../http-stream.js';
 import type { ChatMessage, FinishReason, LlmEvent, ToolCall } from '../llm-types.js';
 import type { ChatRequest, LlmProvider, ModelInfo, ModelSummary, ProviderOptions } from '../provider.js';
-import { retryAfterMs, withRetries } from '../retry.js';
+import { retryAfterMs, retryingChat } from '../retry.js';
 import { chatLine, errorBody, showResponse, tagsResponse } from './ollama-wire.js';
 
 const unreachableHint = 'Is Ollama running? Start it with `ollama serve`, or set OLLAMA_HOST to where it listens.';
@@ -143,12 +143,7 @@ export class OllamaProvider implements LlmProvider {
   }
 
   chat(request: ChatRequest): AsyncIterable<LlmEvent> {
-    return withRetries(() => this.chatOnce(request), {
-      policy: this.options.retry,
-      signal: request.signal,
-      onRetry: (error, attempt, delayMs) =>
-        (request.onRetry ?? this.options.onRetry)?.(`${error.message} Retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1}).`),
-    });
+    return retryingChat(() => this.chatOnce(request), request, this.options);
   }
 
   private async *chatOnce(request: ChatRequest): AsyncGenerator<LlmEvent> {

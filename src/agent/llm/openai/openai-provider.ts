@@ -3,7 +3,7 @@ import { LlmError } from '../llm-error.js';
 import { requestJson, streamText } from '../http-stream.js';
 import type { ChatMessage, FinishReason, LlmEvent, ToolCall } from '../llm-types.js';
 import type { ChatRequest, LlmProvider, ModelInfo, ModelSummary, ProviderOptions } from '../provider.js';
-import { retryAfterMs, withRetries } from '../retry.js';
+import { retryAfterMs, retryingChat } from '../retry.js';
 import { chunkFrame, errorBody, modelsResponse } from './openai-wire.js';
 
 const unreachableHint = 'Is the server running? Check OPENAI_BASE_URL (for example http://127.0.0.1:8080/v1).';
@@ -154,12 +154,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   chat(request: ChatRequest): AsyncIterable<LlmEvent> {
-    return withRetries(() => this.chatOnce(request), {
-      policy: this.options.retry,
-      signal: request.signal,
-      onRetry: (error, attempt, delayMs) =>
-        (request.onRetry ?? this.options.onRetry)?.(`${error.message} Retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt + 1}).`),
-    });
+    return retryingChat(() => this.chatOnce(request), request, this.options);
   }
 
   private async *chatOnce(request: ChatRequest): AsyncGenerator<LlmEvent> {
