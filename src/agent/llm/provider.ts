@@ -30,6 +30,8 @@ export interface ChatRequest {
   readonly numCtx?: number;
   readonly maxOutputTokens?: number;
   readonly temperature?: number;
+  /** How long the server keeps the model loaded after this call (Ollama's `keep_alive`, "30m"). */
+  readonly keepAlive?: string;
   /** false turns a thinking model's reasoning off (Ollama's `think`). */
   readonly think?: boolean;
   readonly signal?: AbortSignal;

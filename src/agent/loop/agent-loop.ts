@@ -365,6 +365,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       numCtx,
       maxOutputTokens,
       think: info.thinking ? false : undefined,
+      // Ollama unloads an idle model after 5 minutes; a long command between two steps would
+      // then cost a reload. Keep it for as long as the run may last.
+      keepAlive: `${Math.ceil(options.limits.maxWallMs / 60_000)}m`,
       signal,
       onRetry: (message) => retries.push(message),
     })) {

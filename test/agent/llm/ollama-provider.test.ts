@@ -60,10 +60,11 @@ describe('Ollama provider', () => {
         numCtx: 16384,
         maxOutputTokens: 4096,
         think: false,
+        keepAlive: '30m',
       }),
     );
     const body = ollama.chatRequests[0]!;
-    expect(body).toMatchObject({ model, stream: true, think: false, options: { num_ctx: 16384, num_predict: 4096 } });
+    expect(body).toMatchObject({ model, stream: true, think: false, keep_alive: '30m', options: { num_ctx: 16384, num_predict: 4096 } });
     expect(body.tools).toEqual([{ type: 'function', function: { name: 'read', description: 'Read a file', parameters: { type: 'object', properties: { path: { type: 'string' } } } } }]);
     const messages = body.messages as Record<string, unknown>[];
     expect(messages[1]).toEqual({ role: 'user', content: 'look', images: ['iVBORw0KGgo='] });

@@ -116,6 +116,8 @@ describe('the agent loop', () => {
     const sent = ollama.chatRequests.map((request) => (request.options as { num_ctx: number }).num_ctx);
     expect(sent).toEqual([40960, 40960]);
     expect(ollama.chatRequests.every((request) => request.think === false)).toBe(true);
+    // The model stays loaded for as long as the run may last (here its 60 s limit).
+    expect(ollama.chatRequests.every((request) => request.keep_alive === '1m')).toBe(true);
   });
 
   it('answers an invalid call with a format error the model can act on, and goes on', async () => {

@@ -164,6 +164,7 @@ export class OllamaProvider implements LlmProvider {
       }));
     }
     if (request.think !== undefined) body.think = request.think;
+    if (request.keepAlive !== undefined) body.keep_alive = request.keepAlive;
 
     let calledTools = false;
     let finished = false;
