@@ -12,6 +12,9 @@ export interface Hub {
 /** Opens the database (migrating it) and wires the services: what every face starts from. */
 export async function openHub(config: Config, options: { purpose: string; logger?: Logger }): Promise<Hub> {
   const database = await openDatabase(config, { purpose: options.purpose, logger: options.logger });
-  const services = createServices(database.db, config, { onWarning: (message) => options.logger?.warn(message) });
+  const services = createServices(database.db, database.connection, config, {
+    onWarning: (message) => options.logger?.warn(message),
+    onError: (error, context) => options.logger?.error({ err: error }, `${context} failed`),
+  });
   return { services, database, close: () => database.close() };
 }

@@ -5,10 +5,14 @@ import { AttachmentStore } from '../attachments/attachment-store.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
 import { CommentService } from '../comments/comment.service.js';
 import type { Config } from '../config/config.js';
-import type { Database } from '../db/database.js';
+import type { Database, DatabaseConnection } from '../db/database.js';
 import { HealthService } from '../health/health.service.js';
 import { NodeService } from '../nodes/node.service.js';
 import { ProjectService } from '../projects/project.service.js';
+import { RunQueue } from '../runs/run-queue.js';
+import { RunScheduler } from '../runs/run-scheduler.js';
+import { RunService } from '../runs/run.service.js';
+import { RunWorker } from '../runs/run-worker.js';
 import { TaskService } from '../tasks/task.service.js';
 import { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { version } from './version.js';
@@ -26,14 +30,18 @@ export interface Services {
   nodes: NodeService;
   health: HealthService;
   agent: AgentService;
+  runs: RunService;
+  scheduler: RunScheduler;
 }
 
 export interface ServiceOptions {
   /** Where operator warnings go (commands running without a sandbox, say). */
   onWarning?: (message: string) => void;
+  /** Where failures nobody awaits go (a run's worker, the queue). */
+  onError?: (error: unknown, context: string) => void;
 }
 
-export function createServices(db: Database, config: Config, options: ServiceOptions = {}): Services {
+export function createServices(db: Database, connection: DatabaseConnection, config: Config, options: ServiceOptions = {}): Services {
   const workspaces = new WorkspaceRoot(config.workspacesDir);
   const attachments = new AttachmentService(
     db,
@@ -41,17 +49,35 @@ export function createServices(db: Database, config: Config, options: ServiceOpt
   );
   const nodes = new NodeService(db);
   const projects = new ProjectService(db, workspaces, attachments);
+  const tasks = new TaskService(db, nodes, attachments);
+  const comments = new CommentService(db);
+  const criteria = new CriterionService(db);
+  const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
+  const runs = new RunService(db, nodes);
+  const worker = new RunWorker({
+    runs,
+    tasks,
+    projects,
+    criteria,
+    comments,
+    agent,
+    onError: (error, runId) => options.onError?.(error, `run ${runId}`),
+  });
+  // A job outlives the longest run by a margin; a job delivered again finds its run taken.
+  const queue = new RunQueue(connection, { jobExpirySeconds: Math.ceil(config.maxRunMinutes * 60) + 300, onError: (error) => options.onError?.(error, 'run queue') });
   return {
     config,
     db,
     workspaces,
     projects,
-    tasks: new TaskService(db, nodes, attachments),
-    comments: new CommentService(db),
+    tasks,
+    comments,
     attachments,
-    criteria: new CriterionService(db),
+    criteria,
     nodes,
     health: new HealthService(db, config, version),
-    agent: new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning }),
+    agent,
+    runs,
+    scheduler: new RunScheduler(runs, queue, worker, { concurrency: config.maxConcurrentRuns, embedded: connection.kind === 'pglite' }),
   };
 }

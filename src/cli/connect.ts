@@ -11,6 +11,7 @@ import { localClient } from './local-client.js';
 const stderrNotices = {
   info: (_fields: object, message: string) => process.stderr.write(`${message}\n`),
   warn: (_fields: object, message: string) => process.stderr.write(`warning: ${message}\n`),
+  error: (_fields: object, message: string) => process.stderr.write(`error: ${message}\n`),
   debug: () => {},
 } as unknown as Logger;
 

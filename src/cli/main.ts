@@ -9,6 +9,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { projectCommand } from './commands/project.js';
 import { serveCommand } from './commands/serve.js';
 import { taskCommand } from './commands/task.js';
+import { workerCommand } from './commands/worker.js';
 
 const program = new Command('wfhub')
   .description('wfhub: a self-hosted hub for handing software tasks to AI coding agents')
@@ -24,6 +25,7 @@ migrateCommand(program);
 projectCommand(program);
 taskCommand(program);
 agentCommand(program);
+workerCommand(program);
 
 const expected = [ConfigError, DataDirLockedError, ApiError, AppError];
 

@@ -33,6 +33,7 @@ const variables = {
   maxSteps: { name: 'WFHUB_MAX_STEPS', aliases: [] },
   maxRunMinutes: { name: 'WFHUB_MAX_RUN_MINUTES', aliases: [] },
   tokenBudget: { name: 'WFHUB_TOKEN_BUDGET', aliases: [] },
+  maxConcurrentRuns: { name: 'WFHUB_MAX_CONCURRENT_RUNS', aliases: [] },
 } as const satisfies Record<string, { name: string; aliases: readonly string[] }>;
 
 type Key = keyof typeof variables;
@@ -102,6 +103,7 @@ const shape = {
   maxSteps: z.coerce.number().int('must be a whole number').min(1).max(10_000).default(40),
   maxRunMinutes: z.coerce.number('must be a number of minutes').positive('must be a positive number of minutes').default(30),
   tokenBudget: z.coerce.number().int('must be a whole number of tokens').positive('must be a positive number of tokens').optional(),
+  maxConcurrentRuns: z.coerce.number().int('must be a whole number').min(1).max(64).default(2),
 } satisfies Record<Key, z.ZodType>;
 
 const schema = z.object(

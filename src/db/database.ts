@@ -1,6 +1,14 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type * as schema from './schema.js';
 
+/**
+ * How to reach the same database outside drizzle (the job queue needs it): the embedded
+ * database's client, or PostgreSQL's URL. Minimal on purpose: only what those users call.
+ */
+export type DatabaseConnection =
+  | { kind: 'pglite'; client: { query(query: string, params?: unknown[]): Promise<{ rows: any[] }>; exec(query: string): Promise<Array<{ rows: any[] }>> } }
+  | { kind: 'postgres'; url: string };
+
 /** The typed database handle, the same type on the embedded database and on PostgreSQL. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 

@@ -5,7 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { DataDirLock } from './data-dir-lock.js';
-import type { Database } from './database.js';
+import type { Database, DatabaseConnection } from './database.js';
 import { migratePgliteDatabase, migratePostgresDatabase } from './migrate.js';
 import * as schema from './schema.js';
 
@@ -14,6 +14,8 @@ export interface OpenedDatabase {
   kind: 'pglite' | 'postgres';
   /** Human description for logs: a folder or a URL without its password. */
   location: string;
+  /** The same database for the job queue. */
+  connection: DatabaseConnection;
   /** Present on the embedded database: the exclusive hold on the data dir. */
   lock?: DataDirLock;
   close(): Promise<void>;
@@ -64,6 +66,7 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
     return {
       db: db as unknown as Database,
       kind: 'postgres',
+      connection: { kind: 'postgres', url: config.databaseUrl },
       location: redactUrl(config.databaseUrl),
       close: () => pool.end(),
     };
@@ -90,6 +93,7 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
     return {
       db: db as unknown as Database,
       kind: 'pglite',
+      connection: { kind: 'pglite', client },
       location: directory,
       lock,
       async close() {

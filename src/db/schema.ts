@@ -4,5 +4,5 @@ export { attachmentTable } from '../attachments/attachment.sql.js';
 export { commentTable } from '../comments/comment.sql.js';
 export { nodeTable } from '../nodes/node.sql.js';
 export { projectTable } from '../projects/project.sql.js';
-export { runTable } from '../runs/run.sql.js';
+export { runEventTable, runTable } from '../runs/run.sql.js';
 export { taskTable } from '../tasks/task.sql.js';

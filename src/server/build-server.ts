@@ -22,6 +22,7 @@ import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectRoutes } from './routes/projects.js';
+import { runRoutes } from './routes/runs.js';
 import { taskRoutes } from './routes/tasks.js';
 
 const swaggerUiAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
@@ -82,6 +83,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   nodeRoutes(app, services);
   agentRoutes(app, services);
   agentToolRoutes(app, services);
+  runRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());
 

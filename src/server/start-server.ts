@@ -50,9 +50,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const reachable = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
   const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   const url = `http://${host}:${port}`;
-  hub.database.lock?.advertise(url);
   // Files left by an upload that crashed before it was recorded; no request can be using them.
   hub.services.attachments.sweepOrphans().catch((error: Error) => logger.warn({ err: error }, 'attachment sweep failed'));
+  try {
+    await hub.services.scheduler.start();
+  } catch (error) {
+    await app.close();
+    await hub.close();
+    throw new Error(`Cannot start taking runs: ${(error as Error).message}`, { cause: error });
+  }
+  // Advertised last: a CLI that finds the address may use everything at once.
+  hub.database.lock?.advertise(url);
 
   let closing: Promise<void> | undefined;
   return {
@@ -62,6 +70,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close: () =>
       (closing ??= (async () => {
         try {
+          await hub.services.scheduler.stop();
           await app.close();
         } finally {
           await hub.close();

@@ -5,7 +5,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { inject } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import type { Database, DatabaseConnection } from '../../src/db/database.js';
 import { migratePostgresDatabase } from '../../src/db/migrate.js';
 import * as schema from '../../src/db/schema.js';
 
@@ -25,9 +25,18 @@ export function backends(): BackendKind[] {
 export interface TestDatabase {
   kind: BackendKind;
   db: Database;
+  connection: DatabaseConnection;
   /** For PostgreSQL: the URL of this test's own database. */
   url?: string;
   close(): Promise<void>;
+}
+
+/** A migrated PostgreSQL database at `url` that the caller created and will drop. */
+export async function openPostgresAt(url: string): Promise<TestDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const db = drizzlePostgres({ client: pool, schema });
+  await migratePostgresDatabase(db);
+  return { kind: 'postgres', db: db as unknown as Database, connection: { kind: 'postgres', url }, url, close: () => pool.end() };
 }
 
 /** A fresh, migrated database of the given kind, private to the caller. */
@@ -35,7 +44,7 @@ export async function openTestDatabase(kind: BackendKind): Promise<TestDatabase>
   if (kind === 'pglite') {
     const snapshot = new Blob([readFileSync(inject('pgliteSnapshot'))]);
     const client = await PGlite.create({ loadDataDir: snapshot });
-    return { kind, db: drizzlePglite({ client, schema }) as unknown as Database, close: () => client.close() };
+    return { kind, db: drizzlePglite({ client, schema }) as unknown as Database, connection: { kind, client }, close: () => client.close() };
   }
   const url = await createPostgresDatabase();
   const pool = new pg.Pool({ connectionString: url, max: 5 });
@@ -44,6 +53,7 @@ export async function openTestDatabase(kind: BackendKind): Promise<TestDatabase>
   return {
     kind,
     db: db as unknown as Database,
+    connection: { kind, url },
     url,
     async close() {
       await pool.end();

@@ -3,7 +3,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { createServices, type Services } from '../../src/app/services.js';
 import { loadConfig, type ConfigOverrides } from '../../src/config/config.js';
 import { buildServer } from '../../src/server/build-server.js';
-import { openTestDatabase, type BackendKind, type TestDatabase } from './database.js';
+import { openPostgresAt, openTestDatabase, type BackendKind, type TestDatabase } from './database.js';
 import { tempDir } from './temp-dir.js';
 
 export interface TestHub {
@@ -38,8 +38,9 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
       ...overrides,
     },
   });
-  const database = await openTestDatabase(kind);
-  const services = createServices(database.db, config);
+  // A given DATABASE_URL is one the test shares with other processes (workers): use it as it is.
+  const database = kind === 'postgres' && overrides.databaseUrl ? await openPostgresAt(String(overrides.databaseUrl)) : await openTestDatabase(kind);
+  const services = createServices(database.db, database.connection, config);
   const app = await buildServer(services);
   return {
     kind,
@@ -57,6 +58,7 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
       return toAnswer(raw);
     },
     async close() {
+      await services.scheduler.stop();
       await app.close();
       await database.close();
       cleanup();

@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError } from '../core/errors.js';
+import { finishedRunStatuses, type Run, type RunTrigger } from './run.schema.js';
+import type { RunQueue } from './run-queue.js';
+import type { RunService } from './run.service.js';
+import type { RunWorker } from './run-worker.js';
+
+/**
+ * Triggering, waiting for and cancelling runs, and taking runs from the queue in this process.
+ * The faces (HTTP, CLI) go through it; the run records stay in RunService.
+ */
+export class RunScheduler {
+  private working = false;
+
+  constructor(
+    private readonly runs: RunService,
+    private readonly queue: RunQueue,
+    private readonly worker: RunWorker,
+    private readonly options: { concurrency: number; embedded: boolean },
+  ) {}
+
+  /** Creates a queued run and its job in one transaction. */
+  async trigger(taskId: number, input: RunTrigger): Promise<Run> {
+    // Started first: starting runs its own queries, which on the embedded database (one
+    // connection) would wait for the transaction below, and the transaction for them.
+    await this.queue.start();
+    return this.runs.create(taskId, input, (transaction, run) => this.queue.enqueue(transaction, run.id));
+  }
+
+  /** Answers the run once it has ended (polling its record), or as it is when `signal` fires. */
+  async waitFor(runId: number, signal?: AbortSignal): Promise<Run> {
+    for (;;) {
+      const run = await this.runs.get(runId);
+      if (finishedRunStatuses.includes(run.status) || signal?.aborted) return run;
+      await sleep(200, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Cancels a queued or running run. One running here is stopped at once and ends itself; any
+   * other is ended in the database, and a worker elsewhere notices at its next heartbeat.
+   */
+  async cancel(runId: number): Promise<Run> {
+    const run = await this.runs.get(runId);
+    if (finishedRunStatuses.includes(run.status)) {
+      throw new ConflictError('run_finished', `Run ${runId} has already ended (${run.status}); there is nothing to cancel.`, { status: run.status });
+    }
+    if (this.worker.abort(runId, 'The run was cancelled by the user.')) return this.waitFor(runId);
+    const ended = await this.runs.finish(runId, { status: 'cancelled', error: { code: 'cancelled', message: 'The run was cancelled by the user.' } });
+    if (ended) await this.worker.comment(ended);
+    return ended ?? this.runs.get(runId);
+  }
+
+  /**
+   * Starts taking runs. Runs left "running" by a crash are interrupted first: on the embedded
+   * database every one of them (only one process can use it), on PostgreSQL those whose lease
+   * has expired.
+   */
+  async start(): Promise<void> {
+    if (this.working) return;
+    this.worker.resume();
+    this.working = true;
+    const interrupted = await this.runs.interruptAbandoned({ everyRunning: this.options.embedded });
+    for (const run of interrupted) await this.worker.comment(run).catch(() => undefined);
+    await this.queue.work(this.options.concurrency, (runId) => this.worker.execute(runId));
+  }
+
+  async stop(): Promise<void> {
+    this.worker.abortAll('wfhub is shutting down.');
+    await this.queue.stop();
+    this.working = false;
+  }
+}

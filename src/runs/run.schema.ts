@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
+
+export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+/** Statuses a run never leaves. */
+export const finishedRunStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
+
+export const runSchema = z
+  .object({
+    id: idSchema,
+    task_id: idSchema,
+    node_id: idSchema.nullable(),
+    status: z.enum(runStatuses),
+    executor: z.string(),
+    provider: z.string().nullable(),
+    model: z.string().nullable(),
+    message: z.string().nullable().describe('What the user added when triggering'),
+    prompt: z.string().nullable().describe('The exact task prompt the agent was given'),
+    steps: z.number().int(),
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    summary: z.string().nullable(),
+    files_changed: z.array(z.string()),
+    git_head_before: z.string().nullable(),
+    git_head_after: z.string().nullable(),
+    attempt: z.number().int(),
+    started_at: timestampSchema.nullable(),
+    finished_at: timestampSchema.nullable(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'Run' });
+
+export const runTriggerSchema = z
+  .strictObject({
+    node: z
+      .union([label(100), idSchema])
+      .optional()
+      .describe("The role for this run (name or id); the task's own role by default"),
+    model: label(200).optional().describe("Overrides the role's, the project's and the default model"),
+    message: text({ max: 200_000 }).optional().describe('Added to the task as further instructions'),
+  })
+  .meta({ id: 'RunTrigger' });
+
+export const runEventSchema = z
+  .object({
+    seq: z.number().int(),
+    type: z.string(),
+    at: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'RunEvent' });
+
+export type Run = z.output<typeof runSchema>;
+export type RunTrigger = z.output<typeof runTriggerSchema>;
+export type RunEvent = z.output<typeof runEventSchema>;

@@ -1,0 +1,236 @@
+import { and, asc, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { Page, PageOf } from '../core/schema-helpers.js';
+import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
+import type { NodeService } from '../nodes/node.service.js';
+import { requireTask } from '../tasks/task-lookup.js';
+import { taskTable } from '../tasks/task.sql.js';
+import type { TaskStatus } from '../tasks/task-fields.js';
+import type { Run, RunEvent, RunStatus, RunTrigger } from './run.schema.js';
+import { runEventTable, runTable, type RunRow } from './run.sql.js';
+
+/** How a run ended, as the worker records it. */
+export interface RunOutcome {
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled' | 'interrupted'>;
+  error?: { code: string; message: string };
+  summary?: string;
+  filesChanged?: readonly string[];
+  steps?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  provider?: string;
+  model?: string;
+  gitHeadAfter?: string;
+  diff?: string;
+}
+
+/** What the task becomes when its run ends: success goes to review, failure says so, a cancel puts it back. */
+const taskStatusAfter: Record<RunOutcome['status'], TaskStatus> = {
+  succeeded: 'review',
+  failed: 'failed',
+  cancelled: 'todo',
+  interrupted: 'todo',
+};
+
+function present(row: RunRow): Run {
+  return {
+    id: row.id,
+    task_id: row.task_id,
+    node_id: row.node_id,
+    status: row.status as RunStatus,
+    executor: row.executor,
+    provider: row.provider,
+    model: row.model,
+    message: row.message,
+    prompt: row.prompt,
+    steps: row.steps,
+    prompt_tokens: row.prompt_tokens,
+    completion_tokens: row.completion_tokens,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    summary: row.summary,
+    files_changed: row.files_changed,
+    git_head_before: row.git_head_before,
+    git_head_after: row.git_head_after,
+    attempt: row.attempt,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/**
+ * The run records: created queued by a trigger, claimed by a worker, ended once. Every change of
+ * status is a conditional update, so two workers, a cancel and a crash recovery can race without
+ * a run ending twice.
+ */
+export class RunService {
+  constructor(
+    private readonly db: Database,
+    private readonly nodes: NodeService,
+  ) {}
+
+  /**
+   * Creates a queued run for a task; `enqueue` runs in the same transaction, so a run is never
+   * recorded without its job, nor a job sent for a run that was not recorded.
+   */
+  async create(taskId: number, input: RunTrigger, enqueue: (transaction: Database, run: Run) => Promise<void>): Promise<Run> {
+    const node = input.node === undefined ? undefined : await this.nodes.find(input.node);
+    try {
+      return await this.db.transaction(async (transaction) => {
+        const db = transaction as unknown as Database;
+        const task = await requireTask(db, taskId);
+        const [row] = await db
+          .insert(runTable)
+          .values({ task_id: taskId, node_id: node?.id ?? task.node_id, model: input.model ?? null, message: input.message ?? null })
+          .returning();
+        const run = present(row!);
+        await db.update(taskTable).set({ status: 'in_progress', updated_at: new Date() }).where(eq(taskTable.id, taskId));
+        await enqueue(db, run);
+        return run;
+      });
+    } catch (error) {
+      if (postgresErrorCode(error) === uniqueViolation && postgresConstraint(error) === 'task_run_active_idx') {
+        const active = await this.activeRun(taskId);
+        throw new ConflictError(
+          'run_active',
+          `Task ${taskId} already has a run ${active ? `(${active.id}, ${active.status})` : ''} queued or running. Wait for it to end, or cancel it with POST /runs/${active?.id ?? '{id}'}/cancel.`,
+          { task_id: taskId, run_id: active?.id },
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async activeRun(taskId: number): Promise<RunRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(runTable)
+      .where(and(eq(runTable.task_id, taskId), inArray(runTable.status, ['queued', 'running'])));
+    return row;
+  }
+
+  async get(id: number): Promise<Run> {
+    const [row] = await this.db.select().from(runTable).where(eq(runTable.id, id));
+    if (!row) throw new NotFoundError('run', id);
+    return present(row);
+  }
+
+  /** A task's runs, newest first. */
+  async listForTask(taskId: number, page: Page): Promise<PageOf<Run>> {
+    await requireTask(this.db, taskId);
+    const where = eq(runTable.task_id, taskId);
+    const [rows, [total]] = await Promise.all([
+      this.db.select().from(runTable).where(where).orderBy(desc(runTable.id)).limit(page.limit).offset(page.offset),
+      this.db.select({ value: count() }).from(runTable).where(where),
+    ]);
+    return { items: rows.map(present), total: total?.value ?? 0 };
+  }
+
+  /** A run's events in order, after `afterSeq` (0 for all). */
+  async events(runId: number, query: { afterSeq: number; limit: number }): Promise<PageOf<RunEvent>> {
+    await this.get(runId);
+    const [rows, [total]] = await Promise.all([
+      this.db
+        .select()
+        .from(runEventTable)
+        .where(and(eq(runEventTable.run_id, runId), gt(runEventTable.seq, query.afterSeq)))
+        .orderBy(asc(runEventTable.seq))
+        .limit(query.limit),
+      this.db.select({ value: count() }).from(runEventTable).where(eq(runEventTable.run_id, runId)),
+    ]);
+    return {
+      items: rows.map((row) => ({ seq: row.seq, type: row.type, at: row.created_at.toISOString(), data: row.data })),
+      total: total?.value ?? 0,
+    };
+  }
+
+  /** Stores one event, before the run goes on: a crash after this keeps it. */
+  async appendEvent(runId: number, event: { seq: number; type: string; data: Record<string, unknown> }): Promise<void> {
+    await this.db.insert(runEventTable).values({ run_id: runId, seq: event.seq, type: event.type, data: event.data });
+  }
+
+  /** Claims a queued run for a worker; undefined when it is no longer queued (cancelled meanwhile). */
+  async claim(id: number, worker: string, leaseMs: number, prompt: string): Promise<Run | undefined> {
+    const now = new Date();
+    const [row] = await this.db
+      .update(runTable)
+      .set({ status: 'running', worker, started_at: now, lease_expires_at: new Date(now.getTime() + leaseMs), prompt, updated_at: now })
+      .where(and(eq(runTable.id, id), eq(runTable.status, 'queued')))
+      .returning();
+    return row ? present(row) : undefined;
+  }
+
+  /** Renews a running run's lease; false when the run is no longer this worker's. */
+  async renewLease(id: number, worker: string, leaseMs: number): Promise<boolean> {
+    const rows = await this.db
+      .update(runTable)
+      .set({ lease_expires_at: new Date(Date.now() + leaseMs) })
+      .where(and(eq(runTable.id, id), eq(runTable.status, 'running'), eq(runTable.worker, worker)))
+      .returning({ id: runTable.id });
+    return rows.length > 0;
+  }
+
+  /**
+   * Ends a run (queued or running) once, and moves its task on. Answers the ended run, or
+   * undefined when it had already ended (a cancel that lost the race, say).
+   */
+  async finish(id: number, outcome: RunOutcome): Promise<Run | undefined> {
+    return this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      const now = new Date();
+      const [row] = await db
+        .update(runTable)
+        .set({
+          status: outcome.status,
+          error_code: outcome.error?.code ?? null,
+          error_message: outcome.error?.message ?? null,
+          summary: outcome.summary ?? null,
+          ...(outcome.filesChanged && { files_changed: [...outcome.filesChanged] }),
+          ...(outcome.steps !== undefined && { steps: outcome.steps }),
+          ...(outcome.promptTokens !== undefined && { prompt_tokens: outcome.promptTokens }),
+          ...(outcome.completionTokens !== undefined && { completion_tokens: outcome.completionTokens }),
+          ...(outcome.provider && { provider: outcome.provider }),
+          ...(outcome.model && { model: outcome.model }),
+          ...(outcome.gitHeadAfter && { git_head_after: outcome.gitHeadAfter }),
+          ...(outcome.diff !== undefined && { diff: outcome.diff }),
+          lease_expires_at: null,
+          finished_at: now,
+          updated_at: now,
+        })
+        .where(and(eq(runTable.id, id), inArray(runTable.status, ['queued', 'running'])))
+        .returning();
+      if (!row) return undefined;
+      await db
+        .update(taskTable)
+        .set({ status: taskStatusAfter[outcome.status], updated_at: now })
+        .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'in_progress')));
+      return present(row);
+    });
+  }
+
+  /**
+   * Runs whose worker stopped renewing its lease (a crash, `kill -9`) end as interrupted, so
+   * nothing stays "running" for ever. With `everyRunning`, every running run does (the embedded
+   * database: one process, so at start nothing can still be running).
+   */
+  async interruptAbandoned(options: { everyRunning?: boolean } = {}): Promise<Run[]> {
+    const abandoned = await this.db
+      .select({ id: runTable.id })
+      .from(runTable)
+      .where(
+        options.everyRunning
+          ? eq(runTable.status, 'running')
+          : and(eq(runTable.status, 'running'), sql`${runTable.lease_expires_at} < now()`),
+      );
+    const ended: Run[] = [];
+    for (const { id } of abandoned) {
+      const run = await this.finish(id, {
+        status: 'interrupted',
+        error: { code: 'interrupted', message: 'The run was interrupted: the process running it stopped (a crash or a restart) before it ended.' },
+      });
+      if (run) ended.push(run);
+    }
+    return ended;
+  }
+}

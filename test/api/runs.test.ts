@@ -1,0 +1,159 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fakes/fake-ollama.js';
+import { backends } from '../helpers/database.js';
+import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
+
+describe.each(backends())('runs on %s', (kind) => {
+  let ollama: FakeOllama;
+  let hub: TestHub;
+  let projectId: number;
+  const workspaceFile = (name: string) => path.join(hub.dir, 'workspaces', 'poc', name);
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    hub = await createTestHub(kind, { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b', firstTokenTimeout: 10 });
+    await hub.services.scheduler.start();
+    projectId = (await hub.call('POST', '/projects', { name: 'POC', workspace_path: 'poc' })).body.id;
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await ollama?.stop();
+  });
+  beforeEach(() => {
+    ollama.chatRequests.length = 0;
+  });
+
+  const newTask = async (title: string, extra: Record<string, unknown> = {}) =>
+    (await hub.call('POST', '/tasks', { project_id: projectId, title, ...extra })).body as { id: number };
+
+  async function ended(runId: number) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const run = (await hub.call('GET', `/runs/${runId}`)).body;
+      if (!['queued', 'running'].includes(run.status) || Date.now() > deadline) return run;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it("runs the seed's flow: trigger, the agent writes the file, the run and the task record it", async () => {
+    const task = await newTask('Create hello.txt', { description: 'It says hi.', acceptance_criteria: ['hello.txt exists'] });
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: 'hello.txt', content: 'hi\n' } }], promptTokens: 800, completionTokens: 40 },
+      { toolCalls: [{ name: 'finish', arguments: { summary: 'Created hello.txt saying hi.' } }], promptTokens: 900, completionTokens: 10 },
+    );
+    const triggered = await hub.call('POST', `/tasks/${task.id}/trigger`);
+    expect(triggered.status).toBe(202);
+    expect(triggered.body).toMatchObject({ task_id: task.id, status: 'queued', executor: 'builtin' });
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('in_progress');
+
+    const run = await ended(triggered.body.id);
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      summary: 'Created hello.txt saying hi.',
+      files_changed: ['hello.txt'],
+      steps: 2,
+      prompt_tokens: 1700,
+      completion_tokens: 50,
+      model: 'qwen2.5-coder:3b',
+      provider: 'ollama',
+      error: null,
+    });
+    expect(run.prompt).toContain('# Task: Create hello.txt');
+    expect(run.prompt).toContain('- hello.txt exists');
+    expect(readFileSync(workspaceFile('hello.txt'), 'utf8')).toBe('hi\n');
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('review');
+
+    const events = await hub.call('GET', `/runs/${run.id}/events?limit=5000`);
+    expect(events.body[0]).toMatchObject({ seq: 1, type: 'run.started' });
+    expect(events.body.at(-1)).toMatchObject({ type: 'run.finished' });
+    expect(events.body.map((event: { seq: number }) => event.seq)).toEqual(events.body.map((_: unknown, index: number) => index + 1));
+    expect(Number(events.headers['x-total-count'])).toBe(events.body.length);
+    const later = await hub.call('GET', `/runs/${run.id}/events?after=3&limit=2`);
+    expect(later.body.map((event: { seq: number }) => event.seq)).toEqual([4, 5]);
+
+    const comments = (await hub.call('GET', `/tasks/${task.id}/comments`)).body;
+    expect(comments.at(-1)).toMatchObject({ author: 'wfhub' });
+    expect(comments.at(-1).body).toContain(`Run ${run.id} finished.`);
+    expect(comments.at(-1).body).toContain('Files changed: hello.txt');
+
+    const listed = await hub.call('GET', `/tasks/${task.id}/runs`);
+    expect(listed.body.map((item: { id: number }) => item.id)).toEqual([run.id]);
+  });
+
+  it('answers the ended run with ?wait=true', async () => {
+    const task = await newTask('Say hi');
+    ollama.script({ text: 'Nothing to change; hi is already there.' });
+    const answer = await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`, { message: 'Be brief.' });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'succeeded', message: 'Be brief.' });
+    expect(answer.body.prompt).toContain('Be brief.');
+  });
+
+  it('records a failed run, fails the task and says why in a comment', async () => {
+    const task = await newTask('Use a missing model');
+    const answer = await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`, { model: 'absent:7b' });
+    expect(answer.body).toMatchObject({ status: 'failed', error: { code: 'llm_model_not_found' } });
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('failed');
+    const comments = (await hub.call('GET', `/tasks/${task.id}/comments`)).body;
+    expect(comments.at(-1).body).toContain('ollama pull absent:7b');
+  });
+
+  it('refuses a second run while one is active, and cancels a running one', async () => {
+    const task = await newTask('Wait for ever');
+    ollama.script({ kind: 'hang', when: 'before-headers' });
+    const first = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    const second = await hub.call('POST', `/tasks/${task.id}/trigger`);
+    expect(second.status).toBe(409);
+    expect(errorCode(second)).toBe('run_active');
+    expect(second.body.error.message).toContain(`/runs/${first.id}/cancel`);
+
+    while ((await hub.call('GET', `/runs/${first.id}`)).body.status !== 'running') await new Promise((resolve) => setTimeout(resolve, 50));
+    const cancelled = await hub.call('POST', `/runs/${first.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled' });
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
+    const again = await hub.call('POST', `/runs/${first.id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(errorCode(again)).toBe('run_finished');
+  });
+
+  it('refuses bad triggers with a clear 4xx and creates no run', async () => {
+    const task = await newTask('Bad triggers');
+    expect((await hub.call('POST', '/tasks/999999/trigger')).status).toBe(404);
+    const badNode = await hub.call('POST', `/tasks/${task.id}/trigger`, { node: 'wizard' });
+    expect(badNode.status).toBe(404);
+    expect(badNode.body.error.message).toContain('pm, dev, qa');
+    expect((await hub.call('POST', `/tasks/${task.id}/trigger`, { modle: 'x' })).status).toBe(400);
+    expect((await hub.call('GET', `/tasks/${task.id}/runs`)).body).toEqual([]);
+    expect((await hub.call('GET', '/runs/999999')).status).toBe(404);
+    expect((await hub.call('GET', '/runs/999999/events')).status).toBe(404);
+  });
+
+  it('leaves nothing "running" after a crash: an abandoned run becomes interrupted at start', async () => {
+    const task = await newTask('Crashed mid-run');
+    // What a crash leaves: a running run whose lease has run out, and no process working on it.
+    await hub.services.scheduler.stop();
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    await hub.services.db.execute(sql`update task_runs set status = 'running', worker = 'gone', lease_expires_at = now() - interval '1 minute' where id = ${run.id}`);
+    await hub.services.scheduler.start();
+    const after = (await hub.call('GET', `/runs/${run.id}`)).body;
+    expect(after).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
+    expect(existsSync(workspaceFile('never.txt'))).toBe(false);
+  });
+
+  it('marks a running run interrupted, not cancelled, when wfhub stops', async () => {
+    const task = await newTask('Running at shutdown');
+    ollama.script({ kind: 'hang', when: 'before-headers' });
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    while ((await hub.call('GET', `/runs/${run.id}`)).body.status !== 'running') await new Promise((resolve) => setTimeout(resolve, 50));
+    await hub.services.scheduler.stop();
+    const after = await ended(run.id);
+    expect(after).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
+    await hub.services.scheduler.start();
+  });
+});

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fakes/fake-ollama.js';
+import { startServe, type ServerProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describe("the seed's headline flow against wfhub serve", () => {
+  let ollama: FakeOllama;
+  let folder: { dir: string; cleanup: () => void };
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    folder = tempDir('wfhub-seed-flow-');
+    server = await startServe({ cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await ollama.stop();
+    folder.cleanup();
+  });
+
+  it('creates a project and a task, triggers it, and finds workspaces/poc/hello.txt', async () => {
+    // curl -d sends a form content-type and no trigger body: both are fine.
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const project = await fetch(`${server.url}/projects`, { method: 'POST', headers: form, body: '{"name":"POC","workspace_path":"poc"}' });
+    const projectId = ((await project.json()) as { id: number }).id;
+    const task = await fetch(`${server.url}/tasks`, { method: 'POST', headers: form, body: JSON.stringify({ project_id: projectId, title: 'Create hello.txt' }) });
+    const taskId = ((await task.json()) as { id: number }).id;
+
+    ollama.script(
+      { text: JSON.stringify({ name: 'write', arguments: { path: 'hello.txt', content: 'Hello from wfhub\n' } }) },
+      { toolCalls: [{ name: 'finish', arguments: { summary: 'Created hello.txt.' } }] },
+    );
+    const triggered = await fetch(`${server.url}/tasks/${taskId}/trigger?wait=true`, { method: 'POST' });
+    const run = (await triggered.json()) as { status: string; files_changed: string[] };
+    expect(triggered.status).toBe(200);
+    expect(run).toMatchObject({ status: 'succeeded', files_changed: ['hello.txt'] });
+    expect(readFileSync(path.join(folder.dir, 'workspaces', 'poc', 'hello.txt'), 'utf8')).toBe('Hello from wfhub\n');
+  });
+
+  it('keeps the events of a run killed mid-way and leaves it interrupted, not running, after a restart', async () => {
+    const project = await fetch(`${server.url}/projects`, { method: 'POST', body: JSON.stringify({ name: 'Crash', workspace_path: 'crash' }) });
+    const projectId = ((await project.json()) as { id: number }).id;
+    const task = await fetch(`${server.url}/tasks`, { method: 'POST', body: JSON.stringify({ project_id: projectId, title: 'Write then hang' }) });
+    const taskId = ((await task.json()) as { id: number }).id;
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'first.txt', content: 'one\n' } }] }, { kind: 'hang', when: 'before-headers' });
+    const run = (await (await fetch(`${server.url}/tasks/${taskId}/trigger`, { method: 'POST' })).json()) as { id: number };
+
+    // Wait until the first tool call is recorded, then kill the server without warning.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const events = (await (await fetch(`${server.url}/runs/${run.id}/events`)).json()) as { type: string }[];
+      if (events.some((event) => event.type === 'tool.result') || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await server.stop('SIGKILL');
+    server = await startServe({ cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });
+
+    const after = (await (await fetch(`${server.url}/runs/${run.id}`)).json()) as { status: string };
+    expect(after.status).toBe('interrupted');
+    const events = (await (await fetch(`${server.url}/runs/${run.id}/events`)).json()) as { type: string; data: { name?: string } }[];
+    expect(events.map((event) => event.type)).toContain('tool.result');
+    expect(events.find((event) => event.type === 'tool.called')?.data.name).toBe('write');
+    const taskAfter = (await (await fetch(`${server.url}/tasks/${taskId}`)).json()) as { status: string };
+    expect(taskAfter.status).toBe('todo');
+  });
+});

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fakes/fake-ollama.js';
+import { backends, createPostgresDatabase, dropPostgresDatabase } from '../helpers/database.js';
+import { binPath, cliEnvironment } from '../helpers/cli.js';
+import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+/** Starts `wfhub worker` and resolves once it says it is taking runs. */
+function startWorker(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [binPath, 'worker', '--concurrency', '3'], { cwd, env: cliEnvironment(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('taking runs')) {
+        clearInterval(timer);
+        resolve({ child, output: () => output });
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`wfhub worker exited: ${output}`));
+      }
+    }, 50);
+  });
+}
+
+describe.each(backends().filter((kind) => kind === 'postgres'))('wfhub worker on %s', () => {
+  let ollama: FakeOllama;
+  let url: string;
+  let folder: { dir: string; cleanup: () => void };
+  let hub: TestHub;
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    url = await createPostgresDatabase();
+    folder = tempDir('wfhub-workers-');
+    // The hub only triggers (its scheduler is not started): the two worker processes execute.
+    hub = await createTestHub('postgres', { databaseUrl: url, workspacesDir: `${folder.dir}/workspaces`, ollamaHost: ollama.url });
+  });
+  afterAll(async () => {
+    for (const child of workers) child.kill('SIGKILL');
+    await hub?.close();
+    await ollama.stop();
+    await dropPostgresDatabase(url);
+    folder.cleanup();
+  });
+
+  it('two workers on one PostgreSQL database execute twenty runs exactly once each', async () => {
+    const env = { DATABASE_URL: url, OLLAMA_HOST: ollama.url, WFHUB_WORKSPACES_DIR: `${folder.dir}/workspaces`, WFHUB_LOG_LEVEL: 'info' };
+    const first = await startWorker(folder.dir, env);
+    const second = await startWorker(folder.dir, env);
+    workers.push(first.child, second.child);
+
+    const project = (await hub.call('POST', '/projects', { name: 'Shared', workspace_path: 'shared' })).body;
+    for (let index = 0; index < 20; index++) ollama.script({ text: `Done ${index}.` });
+    const runIds: number[] = [];
+    for (let index = 0; index < 20; index++) {
+      const task = (await hub.call('POST', '/tasks', { project_id: project.id, title: `Task ${index}` })).body;
+      runIds.push((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
+    }
+
+    const deadline = Date.now() + 45_000;
+    let runs: { status: string; worker: string | null }[] = [];
+    for (;;) {
+      runs = await Promise.all(runIds.map(async (id) => (await hub.call('GET', `/runs/${id}`)).body));
+      if (runs.every((run) => !['queued', 'running'].includes(run.status)) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(runs.map((run) => run.status), `worker 1:\n${first.output()}\nworker 2:\n${second.output()}`).toEqual(Array(20).fill('succeeded'));
+    // Exactly once: twenty model calls in all, and one run.started per run.
+    expect(ollama.chatRequests).toHaveLength(20);
+    for (const id of runIds) {
+      const events = (await hub.call('GET', `/runs/${id}/events?limit=5000`)).body as { type: string }[];
+      expect(events.filter((event) => event.type === 'run.started')).toHaveLength(1);
+    }
+  });
+});
