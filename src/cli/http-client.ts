@@ -5,6 +5,7 @@ import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
 import type { Project } from '../projects/project.schema.js';
+import type { Run, RunEvent } from '../runs/run.schema.js';
 import type { Task } from '../tasks/task.schema.js';
 import type { HubClient } from './hub-client.js';
 
@@ -86,6 +87,10 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     listCriteria: async (taskId) => (await page<Criterion>(`/tasks/${taskId}/acceptance-criteria?limit=5000`)).items,
     listComments: async (taskId) => (await page<Comment>(`/tasks/${taskId}/comments?limit=5000`)).items,
     listSubtasks: async (task) => (await page<Task>(`/projects/${task.project_id}/tasks?parent=${task.id}&limit=5000`)).items,
+    triggerRun: async (taskId, input) => (await call<Run>('POST', `/tasks/${taskId}/trigger`, input)).data,
+    getRun: async (runId) => (await call<Run>('GET', `/runs/${runId}`)).data,
+    runEvents: async (runId, afterSeq) => (await call<RunEvent[]>('GET', `/runs/${runId}/events?after=${afterSeq}&limit=5000`)).data,
+    cancelRun: async (runId) => (await call<Run>('POST', `/runs/${runId}/cancel`)).data,
     async runAgent(request, options) {
       let response;
       try {

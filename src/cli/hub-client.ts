@@ -4,6 +4,7 @@ import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
 import type { Project, ProjectCreate } from '../projects/project.schema.js';
+import type { Run, RunEvent, RunTrigger } from '../runs/run.schema.js';
 import type { Task, TaskCreate } from '../tasks/task.schema.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
 
@@ -29,6 +30,12 @@ export interface HubClient {
   listCriteria(taskId: number): Promise<Criterion[]>;
   listComments(taskId: number): Promise<Comment[]>;
   listSubtasks(task: Task): Promise<Task[]>;
+  /** Queues a run of a task. In this process (no server), runs are executed here too. */
+  triggerRun(taskId: number, input: RunTrigger): Promise<Run>;
+  getRun(runId: number): Promise<Run>;
+  /** A run's recorded events after `afterSeq`, in order. */
+  runEvents(runId: number, afterSeq: number): Promise<RunEvent[]>;
+  cancelRun(runId: number): Promise<Run>;
   /** Runs the agent, passing each event on as it happens; resolves with the result. */
   runAgent(request: AgentRunRequest, options: AgentRunOptions): Promise<AgentResult>;
   close(): Promise<void>;

@@ -5,7 +5,8 @@ const everything = { limit: 5000, offset: 0 };
 
 /** The CLI working on the database itself. */
 export function localClient(hub: Hub): HubClient {
-  const { projects, tasks, criteria, comments, agent } = hub.services;
+  const { projects, tasks, criteria, comments, agent, runs, scheduler } = hub.services;
+  let working = false;
   return {
     via: `the ${hub.database.kind === 'pglite' ? 'embedded database at' : 'PostgreSQL database'} ${hub.database.location}`,
     listProjects: (page) => projects.list(page),
@@ -18,6 +19,18 @@ export function localClient(hub: Hub): HubClient {
     listComments: async (taskId) => (await comments.list(taskId, everything)).items,
     listSubtasks: async (task) => (await tasks.listForProject(task.project_id, { parent: task.id, ...everything })).items,
     runAgent: (request, options) => agent.run(request, options),
-    close: () => hub.close(),
+    async triggerRun(taskId, input) {
+      // No server holds the database: this process executes the run itself.
+      if (!working) await scheduler.start();
+      working = true;
+      return scheduler.trigger(taskId, input);
+    },
+    getRun: (runId) => runs.get(runId),
+    runEvents: async (runId, afterSeq) => (await runs.events(runId, { afterSeq, limit: 5000 })).items,
+    cancelRun: (runId) => scheduler.cancel(runId),
+    async close() {
+      await scheduler.stop();
+      await hub.close();
+    },
   };
 }

@@ -7,6 +7,7 @@ import { ApiError } from './http-client.js';
 import { agentCommand } from './commands/agent.js';
 import { migrateCommand } from './commands/migrate.js';
 import { projectCommand } from './commands/project.js';
+import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { taskCommand } from './commands/task.js';
 import { workerCommand } from './commands/worker.js';
@@ -25,6 +26,7 @@ migrateCommand(program);
 projectCommand(program);
 taskCommand(program);
 agentCommand(program);
+runCommand(program);
 workerCommand(program);
 
 const expected = [ConfigError, DataDirLockedError, ApiError, AppError];

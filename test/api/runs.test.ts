@@ -110,7 +110,7 @@ describe.each(backends())('runs on %s', (kind) => {
     expect(errorCode(second)).toBe('run_active');
     expect(second.body.error.message).toContain(`/runs/${first.id}/cancel`);
 
-    while ((await hub.call('GET', `/runs/${first.id}`)).body.status !== 'running') await new Promise((resolve) => setTimeout(resolve, 50));
+    while (ollama.chatRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     const cancelled = await hub.call('POST', `/runs/${first.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled' });
@@ -149,11 +149,37 @@ describe.each(backends())('runs on %s', (kind) => {
     const task = await newTask('Running at shutdown');
     ollama.script({ kind: 'hang', when: 'before-headers' });
     const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
-    while ((await hub.call('GET', `/runs/${run.id}`)).body.status !== 'running') await new Promise((resolve) => setTimeout(resolve, 50));
+    // Running, and waiting on the model (so the scripted hang is used by this run, not a later one).
+    while (ollama.chatRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     await hub.services.scheduler.stop();
     const after = await ended(run.id);
     expect(after).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
     expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
     await hub.services.scheduler.start();
+  });
+
+  it('streams a run as Server-Sent Events: recorded events, then live ones, no gap, no duplicate, then end', async () => {
+    const task = await newTask('Stream me');
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: 'streamed.txt', content: 'x\n' } }], firstByteDelayMs: 300 },
+      { text: 'Wrote streamed.txt, step by step.', chunkSize: 3, chunkDelayMs: 20 },
+    );
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    // Connect while the run is still going: what was recorded comes first, the rest as it happens.
+    const streamed = await hub.app.inject({ method: 'GET', url: `/runs/${run.id}/stream` });
+    expect(streamed.statusCode).toBe(200);
+    expect(streamed.headers['content-type']).toContain('text/event-stream');
+    const blocks = streamed.body.trim().split('\n\n');
+    const ids = blocks.filter((block) => block.startsWith('id: ')).map((block) => Number(block.split('\n')[0]!.slice(4)));
+    expect(ids).toEqual(ids.map((_, index) => index + 1));
+    const recorded = (await hub.call('GET', `/runs/${run.id}/events?limit=5000`)).body;
+    expect(ids).toHaveLength(recorded.length);
+    expect(blocks.at(-1), blocks.at(-1)).toMatch(/^event: end\ndata: .*"status":"succeeded"/);
+
+    // Reconnecting with Last-Event-ID continues after it.
+    const resumed = await hub.app.inject({ method: 'GET', url: `/runs/${run.id}/stream`, headers: { 'last-event-id': String(ids.length - 2) } });
+    const resumedIds = resumed.body.split('\n\n').filter((block) => block.startsWith('id: ')).map((block) => Number(block.split('\n')[0]!.slice(4)));
+    expect(resumedIds).toEqual([ids.length - 1, ids.length]);
+    expect((await hub.call('GET', '/runs/999999/stream')).status).toBe(404);
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
-import { startServe, type ServerProcess } from '../helpers/cli.js';
+import { runCli, startServe, type ServerProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe("the seed's headline flow against wfhub serve", () => {
@@ -65,5 +65,48 @@ describe("the seed's headline flow against wfhub serve", () => {
     expect(events.find((event) => event.type === 'tool.called')?.data.name).toBe('write');
     const taskAfter = (await (await fetch(`${server.url}/tasks/${taskId}`)).json()) as { status: string };
     expect(taskAfter.status).toBe('todo');
+  });
+
+  it('wfhub run triggers a task through the server and follows it with progress', async () => {
+    const project = await fetch(`${server.url}/projects`, { method: 'POST', body: JSON.stringify({ name: 'Followed', workspace_path: 'followed' }) });
+    const projectId = ((await project.json()) as { id: number }).id;
+    const task = await fetch(`${server.url}/tasks`, { method: 'POST', body: JSON.stringify({ project_id: projectId, title: 'Write notes.md' }) });
+    const taskId = ((await task.json()) as { id: number }).id;
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: 'notes.md', content: '# Notes\n' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { summary: 'Wrote notes.md.' } }] },
+    );
+    const result = await runCli(['run', String(taskId)], { cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });
+    expect(result.stderr).toContain('→ write notes.md');
+    expect(result.stdout).toContain('Done.');
+    expect(result.stdout).toContain('Files changed: notes.md');
+    expect(result.code).toBe(0);
+    expect(readFileSync(path.join(folder.dir, 'workspaces', 'followed', 'notes.md'), 'utf8')).toBe('# Notes\n');
+  });
+});
+
+describe('wfhub run without a server', () => {
+  it('executes the run in the command itself, and exits 1 when it fails', async () => {
+    const ollama = await new FakeOllama().start();
+    const folder = tempDir('wfhub-run-local-');
+    try {
+      const env = { OLLAMA_HOST: ollama.url };
+      await runCli(['project', 'add', 'Local', '--workspace', 'local'], { cwd: folder.dir, env });
+      await runCli(['task', 'add', 'Create a.txt', '--project', 'Local'], { cwd: folder.dir, env });
+      ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'a.txt', content: 'a\n' } }] }, { text: 'Created a.txt.' });
+      const result = await runCli(['run', '1'], { cwd: folder.dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(path.join(folder.dir, 'workspaces', 'local', 'a.txt'), 'utf8')).toBe('a\n');
+
+      const failed = await runCli(['run', '1', '--model', 'absent:1b'], { cwd: folder.dir, env });
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain('ollama pull absent:1b');
+      const bad = await runCli(['run', 'one'], { cwd: folder.dir, env });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/whole number/);
+    } finally {
+      await ollama.stop();
+      folder.cleanup();
+    }
   });
 });

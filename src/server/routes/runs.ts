@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
 import { pagingQuery } from '../../core/schema-helpers.js';
-import { runEventSchema, runSchema, runTriggerSchema } from '../../runs/run.schema.js';
+import { finishedRunStatuses, runEventSchema, runSchema, runTriggerSchema } from '../../runs/run.schema.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
 
@@ -70,5 +71,56 @@ export function runRoutes(app: App, services: Services) {
       response: { 200: runSchema, ...errorResponses },
     },
     handler: async (request) => scheduler.cancel(Number(request.params.id)),
+  });
+
+  route.get('/runs/:id/stream', {
+    schema: {
+      tags: ['runs'],
+      summary: "A run's events as Server-Sent Events: the recorded ones first, then the new ones as they happen",
+      description:
+        'Each event is `id: <seq>`, `event: <type>`, `data: <the event as JSON>`; the stream ends with an `end` event holding the run. ' +
+        'Reconnecting with `Last-Event-ID` (or `?after=`) continues after that event, with no gap and no duplicate.',
+      params: idParams,
+      querystring: z.object({ after: z.coerce.number().int().min(0).max(2_147_483_647).optional() }),
+      response: { ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const runId = Number(request.params.id);
+      await runs.get(runId);
+      const lastEventId = Number(request.headers['last-event-id']);
+      let after = request.query.after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
+      let open = true;
+      reply.raw.once('close', () => (open = false));
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      let quietSince = Date.now();
+      try {
+        while (open) {
+          // The status is read before the events: once it says ended, the events read after it are all there are.
+          const run = await runs.get(runId);
+          const page = await runs.events(runId, { afterSeq: after, limit: 500 });
+          for (const event of page.items) {
+            reply.raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+            after = event.seq;
+            quietSince = Date.now();
+          }
+          if (page.items.length === 500) continue;
+          if (finishedRunStatuses.includes(run.status)) {
+            reply.raw.write(`event: end\ndata: ${JSON.stringify(run)}\n\n`);
+            break;
+          }
+          // A comment line now and then keeps proxies from closing a quiet stream.
+          if (Date.now() - quietSince > 15_000) {
+            reply.raw.write(': still running\n\n');
+            quietSince = Date.now();
+          }
+          await sleep(250);
+        }
+      } catch (error) {
+        request.log.error({ err: error }, 'run stream failed');
+      } finally {
+        reply.raw.end();
+      }
+    },
   });
 }
