@@ -61,6 +61,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     criteria,
     comments,
     agent,
+    workspaces,
+    gitIdentity: { name: config.gitUserName, email: config.gitUserEmail },
     onError: (error, runId) => options.onError?.(error, `run ${runId}`),
   });
   // A job outlives the longest run by a margin; a job delivered again finds its run taken.

@@ -51,6 +51,16 @@ export class RunScheduler {
     return ended ?? this.runs.get(runId);
   }
 
+  /** Undoes an ended run's changes to its workspace (see RunWorker.undo). */
+  async undo(runId: number): Promise<Run> {
+    const run = await this.runs.get(runId);
+    if (!finishedRunStatuses.includes(run.status)) {
+      throw new ConflictError('run_not_finished', `Run ${runId} is ${run.status}: cancel it, or wait for it to end, before undoing it.`);
+    }
+    await this.worker.undo(run);
+    return run;
+  }
+
   /**
    * Starts taking runs. Runs left "running" by a crash are interrupted first: on the embedded
    * database every one of them (only one process can use it), on PostgreSQL those whose lease

@@ -2,8 +2,11 @@ import { hostname } from 'node:os';
 import type { CriterionService } from '../acceptance-criteria/criterion.service.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { CommentService } from '../comments/comment.service.js';
+import { ConflictError } from '../core/errors.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { TaskService } from '../tasks/task.service.js';
+import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
+import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { Run } from './run.schema.js';
 import type { RunOutcome, RunService } from './run.service.js';
 import { runCommentAuthor, taskPrompt } from './task-prompt.js';
@@ -15,12 +18,19 @@ export interface RunWorkerDependencies {
   criteria: CriterionService;
   comments: CommentService;
   agent: AgentService;
+  workspaces: WorkspaceRoot;
+  gitIdentity: GitIdentity;
   /** How long a claim on a run holds without a heartbeat; renewed every third of it. */
   leaseMs?: number;
   onError?: (error: unknown, runId: number) => void;
 }
 
 const everything = { limit: 5000, offset: 0 };
+
+/** Where the workspace as it was before a run is kept. */
+export function snapshotRef(runId: number): string {
+  return `refs/wfhub/runs/${runId}/before`;
+}
 
 /**
  * Executes runs in this process: claims a queued run, gives its task to the agent, stores every
@@ -73,10 +83,12 @@ export class RunWorker {
     let outcome: RunOutcome;
     const controller = new AbortController();
     let heartbeat: NodeJS.Timeout | undefined;
+    let git: { repository: WorkspaceGit; snapshot: string; headBefore: string; autoCommit: boolean } | undefined;
     try {
-      const { prompt, workspace } = await this.prepare(run);
+      const { prompt, workspace, autoCommit } = await this.prepare(run);
       const claimed = await runs.claim(runId, this.id, this.leaseMs, prompt);
       if (!claimed) return;
+      git = await this.snapshotBefore(runId, workspace, autoCommit);
       this.active.set(runId, controller);
       heartbeat = setInterval(() => {
         runs.renewLease(runId, this.id, this.leaseMs).then(
@@ -125,11 +137,49 @@ export class RunWorker {
       this.active.delete(runId);
     }
 
+    if (git) {
+      try {
+        outcome = { ...outcome, ...(await this.recordAfter(runId, git, outcome)) };
+      } catch (error) {
+        // The run's own outcome stands; only its git record is missing.
+        this.dependencies.onError?.(error, runId);
+      }
+    }
     const ended = await runs.finish(runId, outcome);
     if (ended) await this.comment(ended).catch((error: unknown) => this.dependencies.onError?.(error, runId));
   }
 
-  private async prepare(run: Run): Promise<{ prompt: string; workspace: string }> {
+  /**
+   * Before the agent touches anything: the workspace becomes a repository if it is not one, and
+   * everything in it, uncommitted work included, is recorded under refs/wfhub/runs/<id>/before.
+   */
+  private async snapshotBefore(runId: number, workspace: string, autoCommit: boolean) {
+    const repository = new WorkspaceGit(this.dependencies.workspaces.pathOf(workspace), this.dependencies.gitIdentity);
+    await repository.ensureRepository();
+    const headBefore = await repository.head();
+    const snapshot = await repository.snapshot(snapshotRef(runId), `wfhub: the workspace before run ${runId}`);
+    await this.dependencies.runs.recordHeadBefore(runId, headBefore);
+    return { repository, snapshot, headBefore, autoCommit };
+  }
+
+  /** After the agent: what the run changed (whatever tool did it), its diff, and a commit when it succeeded. */
+  private async recordAfter(
+    runId: number,
+    git: { repository: WorkspaceGit; snapshot: string; autoCommit: boolean },
+    outcome: RunOutcome,
+  ): Promise<Partial<RunOutcome>> {
+    const after = await git.repository.workingTree();
+    const paths = await git.repository.changedPaths(git.snapshot, after);
+    const diff = await git.repository.diff(git.snapshot, after);
+    let gitHeadAfter: string | undefined;
+    if (outcome.status === 'succeeded' && git.autoCommit && paths.length > 0) {
+      const subject = (outcome.summary ?? '').split('\n')[0]!.trim().slice(0, 72) || `changes of run ${runId}`;
+      gitHeadAfter = await git.repository.commitPaths(paths, `wfhub run ${runId}: ${subject}`);
+    }
+    return { filesChanged: paths, diff, gitHeadAfter: gitHeadAfter ?? (await git.repository.head()) };
+  }
+
+  private async prepare(run: Run): Promise<{ prompt: string; workspace: string; autoCommit: boolean }> {
     const { tasks, projects, criteria, comments } = this.dependencies;
     const task = await tasks.get(run.task_id);
     const [project, criteriaPage, commentPage, subtaskPage] = await Promise.all([
@@ -141,7 +191,32 @@ export class RunWorker {
     return {
       prompt: taskPrompt({ task, criteria: criteriaPage.items, comments: commentPage.items, subtasks: subtaskPage.items, message: run.message }),
       workspace: project.workspace_path,
+      autoCommit: project.settings.auto_commit !== false,
     };
+  }
+
+  /**
+   * Puts the workspace back as it was before the run: the run's commit undone, its files
+   * restored, the files it created removed, and the user's uncommitted work as it was.
+   */
+  async undo(run: Run): Promise<void> {
+    const { tasks, projects, workspaces, gitIdentity, comments } = this.dependencies;
+    const task = await tasks.get(run.task_id);
+    const project = await projects.get(task.project_id);
+    const repository = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
+    const snapshot = (await repository.run(['rev-parse', '--verify', '-q', snapshotRef(run.id)], { allowFailure: true })).trim();
+    if (!snapshot || !run.git_head_before) {
+      throw new ConflictError('no_snapshot', `Run ${run.id} has no snapshot of the workspace from before it, so it cannot be undone.`);
+    }
+    const head = await repository.head();
+    if (head !== run.git_head_before && head !== run.git_head_after) {
+      throw new ConflictError(
+        'workspace_moved_on',
+        `The workspace has commits made after run ${run.id} (HEAD is ${head.slice(0, 12)}); undoing it would drop them. Revert its commit ${run.git_head_after?.slice(0, 12) ?? ''} by hand instead.`,
+      );
+    }
+    await repository.restore(snapshot, run.files_changed, run.git_head_before);
+    await comments.create(run.task_id, { body: `Run ${run.id} was undone: the workspace is back as it was before it.`, author: runCommentAuthor });
   }
 
   /** The run's outcome as a comment on its task: what happened, which files, what it cost. */

@@ -145,6 +145,13 @@ export class RunService {
     };
   }
 
+  /** The diff a run made (empty when it changed nothing or git could not record it). */
+  async diff(id: number): Promise<string> {
+    const [row] = await this.db.select({ diff: runTable.diff }).from(runTable).where(eq(runTable.id, id));
+    if (!row) throw new NotFoundError('run', id);
+    return row.diff ?? '';
+  }
+
   /** Stores one event, before the run goes on: a crash after this keeps it. */
   async appendEvent(runId: number, event: { seq: number; type: string; data: Record<string, unknown> }): Promise<void> {
     await this.db.insert(runEventTable).values({ run_id: runId, seq: event.seq, type: event.type, data: event.data });
@@ -159,6 +166,10 @@ export class RunService {
       .where(and(eq(runTable.id, id), eq(runTable.status, 'queued')))
       .returning();
     return row ? present(row) : undefined;
+  }
+
+  async recordHeadBefore(id: number, sha: string): Promise<void> {
+    await this.db.update(runTable).set({ git_head_before: sha }).where(eq(runTable.id, id));
   }
 
   /** Renews a running run's lease; false when the run is no longer this worker's. */

@@ -73,6 +73,26 @@ export function runRoutes(app: App, services: Services) {
     handler: async (request) => scheduler.cancel(Number(request.params.id)),
   });
 
+  route.get('/runs/:id/diff', {
+    schema: {
+      tags: ['runs'],
+      summary: 'The changes a run made to its workspace, as a unified diff (text)',
+      params: idParams,
+      response: { 200: z.string(), ...errorResponses },
+    },
+    handler: async (request, reply) => reply.type('text/x-diff; charset=utf-8').send(await runs.diff(Number(request.params.id))),
+  });
+
+  route.post('/runs/:id/undo', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Put the workspace back as it was before an ended run (its commit undone, your uncommitted work kept)',
+      params: idParams,
+      response: { 200: runSchema, ...errorResponses },
+    },
+    handler: async (request) => scheduler.undo(Number(request.params.id)),
+  });
+
   route.get('/runs/:id/stream', {
     schema: {
       tags: ['runs'],

@@ -1,0 +1,155 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Who wfhub's commits are by. */
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export class GitError extends Error {
+  override readonly name = 'GitError';
+  constructor(
+    message: string,
+    readonly args: readonly string[],
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The largest diff kept with a run; a bigger one is cut with a note. */
+const maxDiffBytes = 1_000_000;
+
+/**
+ * Git in one workspace, through the real `git` command. Nothing here touches the user's index or
+ * working tree except `commitPaths` (which commits only the paths a run changed) and `restore`.
+ */
+export class WorkspaceGit {
+  constructor(
+    readonly dir: string,
+    private readonly identity: GitIdentity,
+  ) {}
+
+  run(args: readonly string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        'git',
+        ['-c', `user.name=${this.identity.name}`, '-c', `user.email=${this.identity.email}`, '-c', 'core.quotepath=off', ...args],
+        {
+          cwd: this.dir,
+          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C', ...options.env },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => {
+          if (error && !options.allowFailure) {
+            reject(new GitError(`git ${args[0]} failed in ${this.dir}: ${stderr.trim() || error.message}`, args, stderr));
+          } else resolve(stdout);
+        },
+      );
+    });
+  }
+
+  /** Whether the workspace is the top of its own repository (not a folder inside another one). */
+  async isRepository(): Promise<boolean> {
+    const top = (await this.run(['rev-parse', '--show-toplevel'], { allowFailure: true })).trim();
+    return top !== '' && path.resolve(top) === path.resolve(this.dir);
+  }
+
+  /** Makes the workspace a repository of its own when it is not, with a first commit of what is there. */
+  async ensureRepository(): Promise<boolean> {
+    if (await this.isRepository()) {
+      if ((await this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true })).trim() === '') {
+        await this.run(['commit', '--allow-empty', '-q', '-m', 'Initial commit']);
+      }
+      return false;
+    }
+    await this.run(['init', '-q', '-b', 'main']);
+    await this.run(['add', '-A']);
+    await this.run(['commit', '--allow-empty', '-q', '-m', 'Initial commit (the workspace as wfhub found it)']);
+    return true;
+  }
+
+  async head(): Promise<string> {
+    return (await this.run(['rev-parse', 'HEAD'])).trim();
+  }
+
+  /**
+   * The whole working tree (tracked changes and untracked, not ignored, files) as a tree object,
+   * written through a private index so the user's own index is left alone.
+   */
+  async workingTree(): Promise<string> {
+    const folder = await mkdtemp(path.join(tmpdir(), 'wfhub-index-'));
+    const env = { GIT_INDEX_FILE: path.join(folder, 'index') };
+    try {
+      await this.run(['read-tree', 'HEAD'], { env });
+      await this.run(['add', '-A'], { env });
+      return (await this.run(['write-tree'], { env })).trim();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** Records the working tree as a commit under `ref` (refs/wfhub/...), so nothing in it can be lost. */
+  async snapshot(ref: string, message: string): Promise<string> {
+    const tree = await this.workingTree();
+    const commit = (await this.run(['commit-tree', tree, '-p', 'HEAD', '-m', message])).trim();
+    await this.run(['update-ref', ref, commit]);
+    return commit;
+  }
+
+  /** Paths that differ between two trees or commits. */
+  async changedPaths(from: string, to: string): Promise<string[]> {
+    const output = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to]);
+    return output.split('\0').filter(Boolean).sort();
+  }
+
+  /** The diff between two trees or commits, cut at 1 MB. */
+  async diff(from: string, to: string): Promise<string> {
+    const text = await this.run(['diff', '--no-color', '--no-ext-diff', from, to]);
+    return Buffer.byteLength(text) > maxDiffBytes ? `${text.slice(0, maxDiffBytes)}\n[... diff cut at 1 MB ...]\n` : text;
+  }
+
+  /** Commits exactly `paths` as they are in the working tree (other staged work stays staged). */
+  async commitPaths(paths: readonly string[], message: string): Promise<string | undefined> {
+    if (paths.length === 0) return undefined;
+    // New files must be known to git before `commit --only` can take them; deleted ones are fine.
+    await this.run(['add', '-A', '--', ...paths]);
+    await this.run(['commit', '-q', '--only', '-m', message, '--', ...paths]);
+    return this.head();
+  }
+
+  async statusPorcelain(): Promise<string> {
+    return this.run(['status', '--porcelain=v1', '--branch']);
+  }
+
+  async log(limit: number): Promise<{ sha: string; author: string; date: string; subject: string }[]> {
+    const output = await this.run(['log', `-${limit}`, '--format=%H%x1f%an%x1f%aI%x1f%s%x1e'], { allowFailure: true });
+    return output
+      .split('\x1e')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [sha = '', author = '', date = '', subject = ''] = entry.split('\x1f');
+        return { sha, author, date, subject };
+      });
+  }
+
+  /**
+   * Puts the working tree back as it was in a snapshot: its files restored, files created since
+   * removed, HEAD moved back to the snapshot's parent when the commits since are wfhub's own.
+   */
+  async restore(snapshot: string, createdSince: readonly string[], headBefore: string): Promise<void> {
+    const current = await this.head();
+    if (current !== headBefore) await this.run(['reset', '-q', '--soft', headBefore]);
+    const inSnapshot = new Set((await this.run(['ls-tree', '-r', '-z', '--name-only', snapshot])).split('\0').filter(Boolean));
+    for (const file of createdSince) {
+      if (!inSnapshot.has(file)) await rm(path.join(this.dir, file), { force: true });
+    }
+    if (inSnapshot.size > 0) await this.run(['checkout', snapshot, '--', '.']);
+    // The snapshot's files are now staged; the user's index goes back to HEAD, their work stays in the tree.
+    await this.run(['reset', '-q']);
+  }
+}

@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fakes/fake-ollama.js';
+import { backends } from '../helpers/database.js';
+import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
+
+describe.each(backends())('runs and git on %s', (kind) => {
+  let ollama: FakeOllama;
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    hub = await createTestHub(kind, { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b', gitUserName: 'Hub Bot', gitUserEmail: 'bot@example.com' });
+    await hub.services.scheduler.start();
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await ollama?.stop();
+  });
+
+  const git = (dir: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Me', '-c', 'user.email=me@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+
+  async function project(name: string): Promise<{ id: number; dir: string }> {
+    const created = (await hub.call('POST', '/projects', { name, workspace_path: name })).body;
+    return { id: created.id, dir: path.join(hub.dir, 'workspaces', name) };
+  }
+
+  async function runTask(projectId: number, title: string) {
+    const task = (await hub.call('POST', '/tasks', { project_id: projectId, title })).body;
+    return (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+  }
+
+  it('makes a plain folder a repository, commits what the run changed and keeps its diff', async () => {
+    const { id, dir } = await project('plain');
+    writeFileSync(path.join(dir, 'existing.txt'), 'already here\n');
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: 'hello.txt', content: 'hi\n' } }] },
+      { toolCalls: [{ name: 'bash', arguments: { command: 'echo made-by-bash > bash.txt' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { summary: 'Added hello.txt and bash.txt' } }] },
+    );
+    const run = await runTask(id, 'Create hello.txt');
+    expect(run).toMatchObject({ status: 'succeeded', files_changed: ['bash.txt', 'hello.txt'] });
+    expect(run.git_head_before).toMatch(/^[0-9a-f]{40}$/);
+    expect(run.git_head_after).not.toBe(run.git_head_before);
+    expect(git(dir, 'log', '-1', '--format=%an|%s')).toBe('Hub Bot|wfhub run ' + run.id + ': Added hello.txt and bash.txt');
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(['bash.txt', 'hello.txt']);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    const diff = await hub.app.inject({ method: 'GET', url: `/runs/${run.id}/diff` });
+    expect(diff.headers['content-type']).toContain('text/x-diff');
+    expect(diff.body).toContain('+hi');
+    expect(diff.body).toContain('+made-by-bash');
+  });
+
+  it("keeps the user's uncommitted work out of the run's commit, and an undo brings the workspace back", async () => {
+    const { id, dir } = await project('dirty');
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(dir, 'app.js'), 'const a = 1;\n');
+    writeFileSync(path.join(dir, 'notes.md'), 'committed notes\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'mine');
+    const mine = git(dir, 'rev-parse', 'HEAD');
+    // Work in progress the user has not committed: an edit, a staged edit and a new file.
+    writeFileSync(path.join(dir, 'notes.md'), 'notes being edited\n');
+    writeFileSync(path.join(dir, 'draft.txt'), 'a draft\n');
+
+    ollama.script(
+      { toolCalls: [{ name: 'edit', arguments: { path: 'app.js', old_string: 'const a = 1;', new_string: 'const a = 2;' } }] },
+      { toolCalls: [{ name: 'write', arguments: { path: 'new.js', content: 'export {};\n' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { summary: 'Bumped a' } }] },
+    );
+    const run = await runTask(id, 'Bump a');
+    expect(run).toMatchObject({ status: 'succeeded', files_changed: ['app.js', 'new.js'], git_head_before: mine });
+    expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(['app.js', 'new.js']);
+    expect(readFileSync(path.join(dir, 'notes.md'), 'utf8')).toBe('notes being edited\n');
+    expect(readFileSync(path.join(dir, 'draft.txt'), 'utf8')).toBe('a draft\n');
+
+    const undone = await hub.call('POST', `/runs/${run.id}/undo`);
+    expect(undone.status).toBe(200);
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(mine);
+    expect(readFileSync(path.join(dir, 'app.js'), 'utf8')).toBe('const a = 1;\n');
+    expect(existsSync(path.join(dir, 'new.js'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'notes.md'), 'utf8')).toBe('notes being edited\n');
+    expect(readFileSync(path.join(dir, 'draft.txt'), 'utf8')).toBe('a draft\n');
+    // Unstaged edit and untracked file, as the user left them.
+    expect(git(dir, 'status', '--porcelain').split('\n').map((line) => line.trim()).sort()).toEqual(['?? draft.txt', 'M notes.md']);
+    expect(git(dir, 'diff', '--name-only')).toBe('notes.md');
+  });
+
+  it('refuses to undo a run when the workspace has moved on, or when the run has not ended', async () => {
+    const { id, dir } = await project('moved');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'a.txt', content: 'a\n' } }] }, { text: 'Done.' });
+    const run = await runTask(id, 'Write a.txt');
+    writeFileSync(path.join(dir, 'later.txt'), 'later\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'later work');
+    const refused = await hub.call('POST', `/runs/${run.id}/undo`);
+    expect(refused.status).toBe(409);
+    expect(errorCode(refused)).toBe('workspace_moved_on');
+    expect(existsSync(path.join(dir, 'later.txt'))).toBe(true);
+    expect((await hub.call('POST', '/runs/999999/undo')).status).toBe(404);
+  });
+});
