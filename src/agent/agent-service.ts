@@ -53,6 +53,20 @@ function hiddenPaths(config: Config): string[] {
   return [config.dataDir, config.workspacesDir, path.resolve('.env'), homedir(), '/run', '/var/run', '/var/tmp'];
 }
 
+/** A positive number from a project's settings, or undefined; anything else there is refused with what to fix. */
+function projectLimit(settings: Record<string, unknown>, key: 'max_steps' | 'max_run_minutes' | 'token_budget'): number | undefined {
+  const value = settings[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (key !== 'max_run_minutes' && !Number.isInteger(value))) {
+    throw new InvalidInputError(
+      'invalid_project_setting',
+      `The project's settings.${key} is ${JSON.stringify(value)}: it must be a positive ${key === 'max_run_minutes' ? 'number' : 'whole number'}. Fix it with PATCH /projects/{id}.`,
+      { setting: key },
+    );
+  }
+  return value;
+}
+
 /** Variables that reach a command's environment only to leak something: wfhub's secrets, agents' sockets. */
 const hiddenVariables = [...secretVariableNames, 'SSH_AUTH_SOCK', 'GPG_AGENT_INFO', 'WFHUB_TOKEN'];
 
@@ -175,6 +189,13 @@ export class AgentService {
     const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
     const sandbox = this.sandbox(workspace.project?.settings.allow_network === true);
     const warnings = await this.sandboxWarnings();
+    // A project may set its own limits in its settings; the configuration gives the rest.
+    const settings = workspace.project?.settings ?? {};
+    const limits = {
+      maxSteps: projectLimit(settings, 'max_steps') ?? this.config.maxSteps,
+      maxWallMs: (projectLimit(settings, 'max_run_minutes') ?? this.config.maxRunMinutes) * 60_000,
+      tokenBudget: projectLimit(settings, 'token_budget') ?? this.config.tokenBudget,
+    };
 
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
@@ -190,11 +211,7 @@ export class AgentService {
           node: node ? { name: node.name, directive: node.directive } : undefined,
           numCtxCap: this.config.numCtx,
           protocol: this.config.toolProtocol,
-          limits: {
-            maxSteps: this.config.maxSteps,
-            maxWallMs: this.config.maxRunMinutes * 60_000,
-            tokenBudget: this.config.tokenBudget,
-          },
+          limits,
           workspaceSummary: context ? summarizeWorkspace(context) : undefined,
           warnings,
           signal,

@@ -54,7 +54,10 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   const criteria = new CriterionService(db);
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
   const runs = new RunService(db, nodes);
+  // A job outlives the longest run by a margin; a job delivered again finds its run taken.
+  const queue = new RunQueue(connection, { jobExpirySeconds: Math.ceil(config.maxRunMinutes * 60) + 300, onError: (error) => options.onError?.(error, 'run queue') });
   const worker = new RunWorker({
+    requeue: (runId) => queue.enqueueLater(runId, 2),
     runs,
     tasks,
     projects,
@@ -65,8 +68,6 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     gitIdentity: { name: config.gitUserName, email: config.gitUserEmail },
     onError: (error, runId) => options.onError?.(error, `run ${runId}`),
   });
-  // A job outlives the longest run by a margin; a job delivered again finds its run taken.
-  const queue = new RunQueue(connection, { jobExpirySeconds: Math.ceil(config.maxRunMinutes * 60) + 300, onError: (error) => options.onError?.(error, 'run queue') });
   return {
     config,
     db,

@@ -41,6 +41,12 @@ export class RunQueue {
     await boss.send(queueName, { runId }, { db: fromDrizzle(transaction as never, sql as never) });
   }
 
+  /** Sends a run's job again, to be taken after `seconds` (its workspace was busy). */
+  async enqueueLater(runId: number, seconds: number): Promise<void> {
+    const boss = await this.start();
+    await boss.send(queueName, { runId }, { startAfter: seconds });
+  }
+
   /** Takes jobs, at most `concurrency` at a time in this process, and hands each run id to `execute`. */
   async work(concurrency: number, execute: (runId: number) => Promise<void>): Promise<void> {
     const boss = await this.start();

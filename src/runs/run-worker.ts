@@ -20,6 +20,8 @@ export interface RunWorkerDependencies {
   agent: AgentService;
   workspaces: WorkspaceRoot;
   gitIdentity: GitIdentity;
+  /** Puts a run whose workspace is busy back in the queue for a little later. */
+  requeue: (runId: number) => Promise<void>;
   /** How long a claim on a run holds without a heartbeat; renewed every third of it. */
   leaseMs?: number;
   onError?: (error: unknown, runId: number) => void;
@@ -87,7 +89,12 @@ export class RunWorker {
     try {
       const { prompt, workspace, autoCommit } = await this.prepare(run);
       const claimed = await runs.claim(runId, this.id, this.leaseMs, prompt);
-      if (!claimed) return;
+      if (claimed === 'gone') return;
+      if (claimed === 'busy') {
+        // Another run is working in the same workspace: this one stays queued and comes back.
+        await this.dependencies.requeue(runId);
+        return;
+      }
       git = await this.snapshotBefore(runId, workspace, autoCommit);
       this.active.set(runId, controller);
       heartbeat = setInterval(() => {

@@ -157,15 +157,36 @@ export class RunService {
     await this.db.insert(runEventTable).values({ run_id: runId, seq: event.seq, type: event.type, data: event.data });
   }
 
-  /** Claims a queued run for a worker; undefined when it is no longer queued (cancelled meanwhile). */
-  async claim(id: number, worker: string, leaseMs: number, prompt: string): Promise<Run | undefined> {
-    const now = new Date();
-    const [row] = await this.db
-      .update(runTable)
-      .set({ status: 'running', worker, started_at: now, lease_expires_at: new Date(now.getTime() + leaseMs), prompt, updated_at: now })
-      .where(and(eq(runTable.id, id), eq(runTable.status, 'queued')))
-      .returning();
-    return row ? present(row) : undefined;
+  /**
+   * Claims a queued run for a worker. `busy` when another run of the same project is running
+   * (runs in one workspace take turns: the project's row is locked while this is decided, so two
+   * workers cannot both see it free); `gone` when the run is no longer queued (cancelled).
+   */
+  async claim(id: number, worker: string, leaseMs: number, prompt: string): Promise<Run | 'busy' | 'gone'> {
+    return this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      const [target] = await db
+        .select({ projectId: taskTable.project_id, status: runTable.status })
+        .from(runTable)
+        .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
+        .where(eq(runTable.id, id));
+      if (!target || target.status !== 'queued') return 'gone';
+      await db.execute(sql`select id from projects where id = ${target.projectId} for update`);
+      const [running] = await db
+        .select({ id: runTable.id })
+        .from(runTable)
+        .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
+        .where(and(eq(taskTable.project_id, target.projectId), eq(runTable.status, 'running')))
+        .limit(1);
+      if (running) return 'busy';
+      const now = new Date();
+      const [row] = await db
+        .update(runTable)
+        .set({ status: 'running', worker, started_at: now, lease_expires_at: new Date(now.getTime() + leaseMs), prompt, updated_at: now })
+        .where(and(eq(runTable.id, id), eq(runTable.status, 'queued')))
+        .returning();
+      return row ? present(row) : 'gone';
+    });
   }
 
   async recordHeadBefore(id: number, sha: string): Promise<void> {

@@ -182,4 +182,29 @@ describe.each(backends())('runs on %s', (kind) => {
     expect(resumedIds).toEqual([ids.length - 1, ids.length]);
     expect((await hub.call('GET', '/runs/999999/stream')).status).toBe(404);
   });
+
+  it('runs of tasks in the same workspace take turns, instead of editing it at the same time', async () => {
+    const first = await newTask('First in the workspace');
+    const second = await newTask('Second in the workspace');
+    ollama.script({ text: 'First done.', firstByteDelayMs: 1200 }, { text: 'Second done.' });
+    const runA = (await hub.call('POST', `/tasks/${first.id}/trigger`)).body;
+    const runB = (await hub.call('POST', `/tasks/${second.id}/trigger`)).body;
+    const [a, b] = [await ended(runA.id), await ended(runB.id)];
+    expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
+    const [earlier, later] = new Date(a.started_at) < new Date(b.started_at) ? [a, b] : [b, a];
+    expect(new Date(later.started_at).getTime()).toBeGreaterThanOrEqual(new Date(earlier.finished_at).getTime());
+  });
+
+  it("applies a project's own limits from its settings, and says when one is malformed", async () => {
+    const limited = (await hub.call('POST', '/projects', { name: 'Limited', workspace_path: 'limited', settings: { max_steps: 1 } })).body;
+    const task = (await hub.call('POST', '/tasks', { project_id: limited.id, title: 'Two steps' })).body;
+    ollama.script({ toolCalls: [{ name: 'glob', arguments: { pattern: '*' } }] });
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(run).toMatchObject({ status: 'failed', steps: 1, error: { code: 'step_limit' } });
+
+    await hub.call('PATCH', `/projects/${limited.id}`, { settings: { max_steps: 'many' } });
+    const broken = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(broken).toMatchObject({ status: 'failed' });
+    expect(broken.error.message).toContain('settings.max_steps');
+  });
 });
