@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import type { Database, DatabaseConnection } from '../db/database.js';
 import { HealthService } from '../health/health.service.js';
 import { NodeService } from '../nodes/node.service.js';
+import { ProjectGitService } from '../projects/project-git.service.js';
 import { ProjectService } from '../projects/project.service.js';
 import { RunQueue } from '../runs/run-queue.js';
 import { RunScheduler } from '../runs/run-scheduler.js';
@@ -23,6 +24,7 @@ export interface Services {
   db: Database;
   workspaces: WorkspaceRoot;
   projects: ProjectService;
+  projectGit: ProjectGitService;
   tasks: TaskService;
   comments: CommentService;
   attachments: AttachmentService;
@@ -73,6 +75,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     db,
     workspaces,
     projects,
+    projectGit: new ProjectGitService(projects, workspaces, { name: config.gitUserName, email: config.gitUserEmail }),
     tasks,
     comments,
     attachments,

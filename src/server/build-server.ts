@@ -21,6 +21,7 @@ import { attachmentRoutes } from './routes/attachments.js';
 import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
 import { nodeRoutes } from './routes/nodes.js';
+import { projectGitRoutes } from './routes/project-git.js';
 import { projectRoutes } from './routes/projects.js';
 import { runRoutes } from './routes/runs.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -84,6 +85,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   agentRoutes(app, services);
   agentToolRoutes(app, services);
   runRoutes(app, services);
+  projectGitRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());
 

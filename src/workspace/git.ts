@@ -23,6 +23,10 @@ export class GitError extends Error {
 /** The largest diff kept with a run; a bigger one is cut with a note. */
 const maxDiffBytes = 1_000_000;
 
+function cutDiff(text: string): string {
+  return Buffer.byteLength(text) > maxDiffBytes ? `${text.slice(0, maxDiffBytes)}\n[... diff cut at 1 MB ...]\n` : text;
+}
+
 /**
  * Git in one workspace, through the real `git` command. Nothing here touches the user's index or
  * working tree except `commitPaths` (which commits only the paths a run changed) and `restore`.
@@ -108,8 +112,7 @@ export class WorkspaceGit {
 
   /** The diff between two trees or commits, cut at 1 MB. */
   async diff(from: string, to: string): Promise<string> {
-    const text = await this.run(['diff', '--no-color', '--no-ext-diff', from, to]);
-    return Buffer.byteLength(text) > maxDiffBytes ? `${text.slice(0, maxDiffBytes)}\n[... diff cut at 1 MB ...]\n` : text;
+    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', from, to]));
   }
 
   /** Commits exactly `paths` as they are in the working tree (other staged work stays staged). */
@@ -121,11 +124,29 @@ export class WorkspaceGit {
     return this.head();
   }
 
-  async statusPorcelain(): Promise<string> {
-    return this.run(['status', '--porcelain=v1', '--branch']);
+  /** Branch, HEAD and uncommitted changes; `repository: false` for a folder git does not manage yet. */
+  async status(): Promise<{ repository: boolean; branch: string | null; head: string | null; changes: { status: string; path: string }[] }> {
+    if (!(await this.isRepository())) return { repository: false, branch: null, head: null, changes: [] };
+    const [branch, head, porcelain] = await Promise.all([
+      this.run(['symbolic-ref', '--short', '-q', 'HEAD'], { allowFailure: true }),
+      this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true }),
+      this.run(['status', '--porcelain=v1', '-z', '--untracked-files=all']),
+    ]);
+    const changes = porcelain
+      .split('\0')
+      .filter((entry) => entry.length > 3)
+      .map((entry) => ({ status: entry.slice(0, 2), path: entry.slice(3) }));
+    return { repository: true, branch: branch.trim() || null, head: head.trim() || null, changes };
+  }
+
+  /** Uncommitted changes against HEAD, tracked files only (as `git diff HEAD`), cut at 1 MB. */
+  async uncommittedDiff(): Promise<string> {
+    if (!(await this.isRepository())) return '';
+    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', 'HEAD']));
   }
 
   async log(limit: number): Promise<{ sha: string; author: string; date: string; subject: string }[]> {
+    if (!(await this.isRepository())) return [];
     const output = await this.run(['log', `-${limit}`, '--format=%H%x1f%an%x1f%aI%x1f%s%x1e'], { allowFailure: true });
     return output
       .split('\x1e')

@@ -103,4 +103,31 @@ describe.each(backends())('runs and git on %s', (kind) => {
     expect(existsSync(path.join(dir, 'later.txt'))).toBe(true);
     expect((await hub.call('POST', '/runs/999999/undo')).status).toBe(404);
   });
+
+  it("shows a project's git status, log and uncommitted diff", async () => {
+    const { id, dir } = await project('inspected');
+    const before = (await hub.call('GET', `/projects/${id}/git/status`)).body;
+    expect(before).toEqual({ repository: false, branch: null, head: null, changes: [] });
+    expect((await hub.call('GET', `/projects/${id}/git/log`)).body).toEqual([]);
+
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'index.html', content: '<h1>Hi</h1>\n' } }] }, { text: 'Created index.html.' });
+    const run = await runTask(id, 'Create index.html');
+    writeFileSync(path.join(dir, 'index.html'), '<h1>Hello</h1>\n');
+    writeFileSync(path.join(dir, 'scratch.txt'), 'x\n');
+
+    const status = (await hub.call('GET', `/projects/${id}/git/status`)).body;
+    expect(status).toMatchObject({ repository: true, branch: 'main', head: run.git_head_after });
+    expect(status.changes).toEqual([
+      { status: ' M', path: 'index.html' },
+      { status: '??', path: 'scratch.txt' },
+    ]);
+    const log = (await hub.call('GET', `/projects/${id}/git/log?limit=5`)).body;
+    expect(log[0]).toMatchObject({ sha: run.git_head_after, author: 'Hub Bot', subject: `wfhub run ${run.id}: Created index.html.` });
+    expect(log).toHaveLength(2);
+    const diff = await hub.app.inject({ method: 'GET', url: `/projects/${id}/git/diff` });
+    expect(diff.body).toContain('-<h1>Hi</h1>');
+    expect(diff.body).toContain('+<h1>Hello</h1>');
+    expect((await hub.call('GET', '/projects/999999/git/status')).status).toBe(404);
+    expect((await hub.call('GET', `/projects/${id}/git/log?limit=0`)).status).toBe(400);
+  });
 });
