@@ -11,12 +11,13 @@ import type { RunWorker } from './run-worker.js';
  */
 export class RunScheduler {
   private working = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly runs: RunService,
     private readonly queue: RunQueue,
     private readonly worker: RunWorker,
-    private readonly options: { concurrency: number; embedded: boolean },
+    private readonly options: { concurrency: number; embedded: boolean; sweepIntervalMs?: number },
   ) {}
 
   /** Creates a queued run and its job in one transaction. */
@@ -73,9 +74,26 @@ export class RunScheduler {
     const interrupted = await this.runs.interruptAbandoned({ everyRunning: this.options.embedded });
     for (const run of interrupted) await this.worker.comment(run).catch(() => undefined);
     await this.queue.work(this.options.concurrency, (runId) => this.worker.execute(runId));
+    // On a shared database another worker may die at any time: its runs are found by their
+    // expired leases while everyone else keeps working, not only at the next start.
+    if (!this.options.embedded) {
+      this.sweeper = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 30_000);
+      this.sweeper.unref();
+    }
+  }
+
+  /** Interrupts runs whose worker stopped renewing its lease. */
+  async sweep(): Promise<void> {
+    try {
+      const interrupted = await this.runs.interruptAbandoned();
+      for (const run of interrupted) await this.worker.comment(run).catch(() => undefined);
+    } catch {
+      // The next sweep tries again; a database hiccup must not stop the worker.
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.sweeper);
     this.worker.abortAll('wfhub is shutting down.');
     await this.queue.stop();
     this.working = false;

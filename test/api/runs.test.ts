@@ -207,4 +207,18 @@ describe.each(backends())('runs on %s', (kind) => {
     expect(broken).toMatchObject({ status: 'failed' });
     expect(broken.error.message).toContain('settings.max_steps');
   });
+
+  it("interrupts, while working, a run whose worker stopped renewing its lease", async () => {
+    const task = await newTask('Worker died');
+    // A run another worker claimed (no job left for it here), with a lease still valid.
+    const inserted = await hub.services.db.execute(
+      sql`insert into task_runs (task_id, status, worker, lease_expires_at) values (${task.id}, 'running', 'elsewhere', now() + interval '1 hour') returning id`,
+    );
+    const run = { id: Number((inserted as unknown as { rows: { id: number }[] }).rows[0]!.id) };
+    await hub.services.scheduler.sweep();
+    expect((await hub.call('GET', `/runs/${run.id}`)).body.status).toBe('running');
+    await hub.services.db.execute(sql`update task_runs set lease_expires_at = now() - interval '1 second' where id = ${run.id}`);
+    await hub.services.scheduler.sweep();
+    expect((await hub.call('GET', `/runs/${run.id}`)).body).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
+  });
 });
