@@ -1,7 +1,8 @@
 /**
  * The agent harness's own cost per step, with a model that answers instantly: the loop, the
  * context window, a real tool call in a real folder, and every event persisted (inserted into the
- * embedded database, one row per event, as runs record them). Target: under 5 ms per step.
+ * embedded database through RunService, one row per event, as runs record them). Target: under
+ * 5 ms per step.
  * Also measured through the real Ollama provider against a local HTTP server answering at once
  * (adds HTTP and NDJSON parsing). Run with `npm run bench:agent`.
  */
@@ -9,10 +10,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
 import { OllamaProvider } from '../src/agent/llm/ollama/ollama-provider.js';
 import type { LlmProvider } from '../src/agent/llm/provider.js';
 import type { AgentEvent } from '../src/agent/loop/agent-events.js';
 import { runAgent } from '../src/agent/loop/agent-loop.js';
+import { createServices } from '../src/app/services.js';
+import { loadConfig } from '../src/config/config.js';
+import type { Database } from '../src/db/database.js';
+import { migratePgliteDatabase } from '../src/db/migrate.js';
+import * as schema from '../src/db/schema.js';
 import { workspaceTools } from '../src/agent/tools/workspace-tools.js';
 import { FakeOllama } from '../test/fakes/fake-ollama.js';
 import { InstantProvider, type InstantReply } from '../test/fakes/instant-provider.js';
@@ -28,7 +35,8 @@ function script(step: number): InstantReply {
     : { toolCalls: [{ name: 'write', arguments: { path: file, content: `export const value${step} = ${step};\n`.repeat(20) } }] };
 }
 
-async function measure(label: string, provider: LlmProvider, persist: ((event: AgentEvent) => Promise<void>) | undefined) {
+async function measure(label: string, provider: LlmProvider, storage: (() => Promise<(event: AgentEvent) => Promise<void>>) | undefined) {
+  const persist = await storage?.();
   const root = mkdtempSync(path.join(tmpdir(), 'wfhub-bench-ws-'));
   mkdirSync(path.join(root, 'src'));
   writeFileSync(path.join(root, 'README.md'), '# bench\n');
@@ -57,10 +65,19 @@ async function measure(label: string, provider: LlmProvider, persist: ((event: A
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'wfhub-bench-db-'));
-const database = await PGlite.create(dataDir);
-await database.exec('CREATE TABLE run_events (id bigserial PRIMARY KEY, run_id int NOT NULL, seq int NOT NULL, type text NOT NULL, data jsonb NOT NULL)');
-const persist = async (event: AgentEvent) => {
-  await database.query('INSERT INTO run_events (run_id, seq, type, data) VALUES ($1, $2, $3, $4)', [1, event.seq, event.type, JSON.stringify(event)]);
+const client = await PGlite.create(path.join(dataDir, 'db'));
+const db = drizzle({ client, schema }) as unknown as Database;
+await migratePgliteDatabase(db as never);
+// Events are stored the way runs store them: RunService.appendEvent into run_events.
+const services = createServices(db, { kind: 'pglite', client }, loadConfig({ env: {}, dotenv: false, cwd: dataDir }));
+const project = await services.projects.create({ name: 'Bench', workspace_path: 'bench' });
+/** A new run (of a new task) for each measurement, its events stored as runs store them. */
+const persist = async () => {
+  const task = await services.tasks.create({ project_id: project.id, title: 'Bench' });
+  const run = await services.runs.create(task.id, {}, async () => {});
+  return async (event: AgentEvent) => {
+    await services.runs.appendEvent(run.id, { seq: event.seq, type: event.type, data: event as unknown as Record<string, unknown> });
+  };
 };
 const ollama = await new FakeOllama().start();
 ollama.models = [{ name: 'qwen2.5-coder:3b', capabilities: ['completion', 'tools'], contextLength: 32768 }];
@@ -80,5 +97,5 @@ await measure('the same through the Ollama provider over local HTTP', new Ollama
 console.log(`\nResident memory at the end: ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`);
 
 await ollama.stop();
-await database.close();
+await client.close();
 rmSync(dataDir, { recursive: true, force: true });
