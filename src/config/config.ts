@@ -34,6 +34,7 @@ const variables = {
   maxRunMinutes: { name: 'WFHUB_MAX_RUN_MINUTES', aliases: [] },
   tokenBudget: { name: 'WFHUB_TOKEN_BUDGET', aliases: [] },
   maxConcurrentRuns: { name: 'WFHUB_MAX_CONCURRENT_RUNS', aliases: [] },
+  shutdownGrace: { name: 'WFHUB_SHUTDOWN_GRACE', aliases: [] },
 } as const satisfies Record<string, { name: string; aliases: readonly string[] }>;
 
 type Key = keyof typeof variables;
@@ -104,6 +105,7 @@ const shape = {
   maxRunMinutes: z.coerce.number('must be a number of minutes').positive('must be a positive number of minutes').default(30),
   tokenBudget: z.coerce.number().int('must be a whole number of tokens').positive('must be a positive number of tokens').optional(),
   maxConcurrentRuns: z.coerce.number().int('must be a whole number').min(1).max(64).default(2),
+  shutdownGrace: z.coerce.number('must be a number of seconds').min(0, 'must be 0 or more seconds').default(30),
 } satisfies Record<Key, z.ZodType>;
 
 const schema = z.object(

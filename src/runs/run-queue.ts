@@ -55,6 +55,11 @@ export class RunQueue {
     });
   }
 
+  /** Stops taking new jobs in this process; runs already taken go on. */
+  async pause(): Promise<void> {
+    await this.boss?.offWork(queueName, { wait: false }).catch(() => undefined);
+  }
+
   async stop(): Promise<void> {
     if (!this.starting) return;
     const boss = await this.starting.catch(() => undefined);

@@ -92,8 +92,22 @@ export class RunScheduler {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Runs executing in this process now. */
+  get runningHere(): number {
+    return this.worker.running;
+  }
+
+  /**
+   * Stops taking runs. Runs executing here get `graceMs` to finish; those still going then are
+   * stopped and end as interrupted.
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
     clearInterval(this.sweeper);
+    if (options.graceMs && this.worker.running > 0) {
+      await this.queue.pause();
+      const deadline = Date.now() + options.graceMs;
+      while (this.worker.running > 0 && Date.now() < deadline) await sleep(100);
+    }
     this.worker.abortAll('wfhub is shutting down.');
     await this.queue.stop();
     this.working = false;

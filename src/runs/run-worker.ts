@@ -44,14 +44,15 @@ export class RunWorker {
   private readonly active = new Map<number, AbortController>();
   private readonly leaseMs: number;
   private stopping = false;
+  private executing = 0;
 
   constructor(private readonly dependencies: RunWorkerDependencies) {
     this.leaseMs = dependencies.leaseMs ?? 60_000;
   }
 
-  /** Runs executing in this process now. */
+  /** Runs executing in this process now, from their claim to their record being written. */
   get running(): number {
-    return this.active.size;
+    return this.executing;
   }
 
   /** Stops a run executing here at once; answers whether it was here. */
@@ -73,6 +74,15 @@ export class RunWorker {
   }
 
   async execute(runId: number): Promise<void> {
+    this.executing++;
+    try {
+      await this.executeCounted(runId);
+    } finally {
+      this.executing--;
+    }
+  }
+
+  private async executeCounted(runId: number): Promise<void> {
     const { runs, agent } = this.dependencies;
     let run: Run;
     try {

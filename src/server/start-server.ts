@@ -70,7 +70,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close: () =>
       (closing ??= (async () => {
         try {
-          await hub.services.scheduler.stop();
+          const running = hub.services.scheduler.runningHere;
+          if (running > 0 && config.shutdownGrace > 0) {
+            logger.info({ running }, `waiting up to ${config.shutdownGrace} s for ${running} running run(s) to finish; the rest will be marked interrupted`);
+          }
+          await hub.services.scheduler.stop({ graceMs: config.shutdownGrace * 1000 });
           await app.close();
         } finally {
           await hub.close();

@@ -221,4 +221,14 @@ describe.each(backends())('runs on %s', (kind) => {
     await hub.services.scheduler.sweep();
     expect((await hub.call('GET', `/runs/${run.id}`)).body).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
   });
+
+  it('lets a running run finish within the grace period when wfhub stops', async () => {
+    const task = await newTask('Almost done at shutdown');
+    ollama.script({ text: 'Finished in time.', firstByteDelayMs: 700 });
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    while (ollama.chatRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await hub.services.scheduler.stop({ graceMs: 10_000 });
+    expect((await hub.call('GET', `/runs/${run.id}`)).body).toMatchObject({ status: 'succeeded', summary: 'Finished in time.' });
+    await hub.services.scheduler.start();
+  });
 });

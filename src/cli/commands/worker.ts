@@ -24,7 +24,7 @@ export function workerCommand(program: Command) {
         stopping = true;
         logger.info({ signal }, 'worker stopping');
         hub.services.scheduler
-          .stop()
+          .stop({ graceMs: config.shutdownGrace * 1000 })
           .then(() => hub.close())
           .then(
             () => process.exit(0),
