@@ -31,6 +31,10 @@ export class RunQueue {
       this.boss = boss;
       return boss;
     })();
+    // A failed start (the database was briefly away) is tried again by the next caller.
+    this.starting.catch(() => {
+      this.starting = undefined;
+    });
     return this.starting;
   }
 

@@ -28,6 +28,16 @@ export class RunScheduler {
     return this.runs.create(taskId, input, (transaction, run) => this.queue.enqueue(transaction, run.id));
   }
 
+  /**
+   * Creates a run and executes it in this process only (the CLI without a server): the queue's
+   * job stays for the record, and a server taking it later finds the run taken.
+   */
+  async triggerAndExecute(taskId: number, input: RunTrigger): Promise<{ run: Run; done: Promise<void> }> {
+    const run = await this.trigger(taskId, input);
+    this.worker.resume();
+    return { run, done: this.worker.execute(run.id) };
+  }
+
   /** Answers the run once it has ended (polling its record), or as it is when `signal` fires. */
   async waitFor(runId: number, signal?: AbortSignal): Promise<Run> {
     for (;;) {
@@ -109,6 +119,8 @@ export class RunScheduler {
       while (this.worker.running > 0 && Date.now() < deadline) await sleep(100);
     }
     this.worker.abortAll('wfhub is shutting down.');
+    // Aborted runs record their end (interrupted) before the database goes away.
+    await this.worker.settled(10_000);
     await this.queue.stop();
     this.working = false;
   }

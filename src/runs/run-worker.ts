@@ -45,6 +45,7 @@ export class RunWorker {
   private readonly leaseMs: number;
   private stopping = false;
   private executing = 0;
+  private readonly executions = new Set<Promise<void>>();
 
   constructor(private readonly dependencies: RunWorkerDependencies) {
     this.leaseMs = dependencies.leaseMs ?? 60_000;
@@ -75,11 +76,27 @@ export class RunWorker {
 
   async execute(runId: number): Promise<void> {
     this.executing++;
+    const execution = this.executeCounted(runId);
+    this.executions.add(execution);
     try {
-      await this.executeCounted(runId);
+      await execution;
     } finally {
+      this.executions.delete(execution);
       this.executing--;
     }
+  }
+
+  /** Resolves when every execution in progress has recorded its end, or after `ms`. */
+  async settled(ms: number): Promise<void> {
+    if (this.executions.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.executions]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async executeCounted(runId: number): Promise<void> {
@@ -189,9 +206,14 @@ export class RunWorker {
     const paths = await git.repository.changedPaths(git.snapshot, after);
     const diff = await git.repository.diff(git.snapshot, after);
     let gitHeadAfter: string | undefined;
-    if (outcome.status === 'succeeded' && git.autoCommit && paths.length > 0) {
+    // Only a run still ours commits: one cancelled or swept meanwhile must not write history.
+    if (outcome.status === 'succeeded' && git.autoCommit && paths.length > 0 && (await this.dependencies.runs.renewLease(runId, this.id, this.leaseMs))) {
+      // Files the user had uncommitted changes in are left uncommitted: a commit of them would
+      // carry the user's work in progress under the run's name.
+      const userWork = await git.repository.uncommittedIn(git.snapshot);
+      const own = paths.filter((file) => !userWork.has(file));
       const subject = (outcome.summary ?? '').split('\n')[0]!.trim().slice(0, 72) || `changes of run ${runId}`;
-      gitHeadAfter = await git.repository.commitPaths(paths, `wfhub run ${runId}: ${subject}`);
+      gitHeadAfter = await git.repository.commitPaths(own, `wfhub run ${runId}: ${subject}`);
     }
     return { filesChanged: paths, diff, gitHeadAfter: gitHeadAfter ?? (await git.repository.head()) };
   }
@@ -224,6 +246,9 @@ export class RunWorker {
     const snapshot = (await repository.run(['rev-parse', '--verify', '-q', snapshotRef(run.id)], { allowFailure: true })).trim();
     if (!snapshot || !run.git_head_before) {
       throw new ConflictError('no_snapshot', `Run ${run.id} has no snapshot of the workspace from before it, so it cannot be undone.`);
+    }
+    if (await this.dependencies.runs.hasRunningInProject(project.id)) {
+      throw new ConflictError('workspace_busy', `A run is working in this project's workspace now; undo run ${run.id} once it has ended.`);
     }
     const head = await repository.head();
     if (head !== run.git_head_before && head !== run.git_head_after) {

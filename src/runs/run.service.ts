@@ -32,6 +32,15 @@ const taskStatusAfter: Record<RunOutcome['status'], TaskStatus> = {
   interrupted: 'todo',
 };
 
+/**
+ * PostgreSQL's jsonb cannot hold a NUL character, which a model or a command may well print: it is
+ * kept visible as U+FFFD instead of failing the run.
+ */
+function storable(data: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(data);
+  return text.includes('\\u0000') ? (JSON.parse(text.replaceAll('\\u0000', '\\ufffd')) as Record<string, unknown>) : data;
+}
+
 function present(row: RunRow): Run {
   return {
     id: row.id,
@@ -154,7 +163,7 @@ export class RunService {
 
   /** Stores one event, before the run goes on: a crash after this keeps it. */
   async appendEvent(runId: number, event: { seq: number; type: string; data: Record<string, unknown> }): Promise<void> {
-    await this.db.insert(runEventTable).values({ run_id: runId, seq: event.seq, type: event.type, data: event.data });
+    await this.db.insert(runEventTable).values({ run_id: runId, seq: event.seq, type: event.type, data: storable(event.data) });
   }
 
   /**
@@ -187,6 +196,17 @@ export class RunService {
         .returning();
       return row ? present(row) : 'gone';
     });
+  }
+
+  /** Whether a run of one of the project's tasks is running now. */
+  async hasRunningInProject(projectId: number): Promise<boolean> {
+    const [row] = await this.db
+      .select({ id: runTable.id })
+      .from(runTable)
+      .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
+      .where(and(eq(taskTable.project_id, projectId), eq(runTable.status, 'running')))
+      .limit(1);
+    return row !== undefined;
   }
 
   async recordHeadBefore(id: number, sha: string): Promise<void> {

@@ -13,6 +13,7 @@ import {
 import { fromConstraintViolation } from '../db/database-errors.js';
 import { LlmError } from '../agent/llm/llm-error.js';
 import { ToolError } from '../agent/tools/tool.js';
+import { GitError } from '../workspace/git.js';
 import { errorBody } from './http-schemas.js';
 
 /** The one place where a domain error becomes an HTTP status. */
@@ -95,6 +96,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (thrown instanceof ToolError) {
       return reply.status(toolErrorStatus[thrown.code] ?? 422).send(errorBody(thrown.code, thrown.message, thrown.details as Record<string, unknown>));
+    }
+    if (thrown instanceof GitError) {
+      // The workspace's repository is in a state git refuses (a lock left behind, a broken ref).
+      return reply.status(409).send(errorBody('git_failed', `${thrown.message}. Fix the repository in the workspace (git status there says more), then try again.`));
     }
     if (thrown instanceof LlmError) {
       return reply.status(llmErrorStatus(thrown)).send(errorBody(thrown.code, thrown.message));

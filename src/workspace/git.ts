@@ -20,6 +20,9 @@ export class GitError extends Error {
   }
 }
 
+/** Git's empty tree, for a first commit and for diffs of a repository without commits. */
+const emptyTree = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
 /** The largest diff kept with a run; a bigger one is cut with a note. */
 const maxDiffBytes = 1_000_000;
 
@@ -37,14 +40,15 @@ export class WorkspaceGit {
     private readonly identity: GitIdentity,
   ) {}
 
-  run(args: readonly string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean } = {}): Promise<string> {
+  run(args: readonly string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; input?: string } = {}): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile(
+      const child = execFile(
         'git',
         ['-c', `user.name=${this.identity.name}`, '-c', `user.email=${this.identity.email}`, '-c', 'core.quotepath=off', ...args],
         {
           cwd: this.dir,
-          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C', ...options.env },
+          // Literal pathspecs: a file named `f[1].txt` is that file, not a pattern.
+          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C', GIT_LITERAL_PATHSPECS: '1', ...options.env },
           maxBuffer: 64 * 1024 * 1024,
         },
         (error, stdout, stderr) => {
@@ -53,6 +57,9 @@ export class WorkspaceGit {
           } else resolve(stdout);
         },
       );
+      // A git command that exits without reading its input must not fail the call with EPIPE.
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(options.input);
     });
   }
 
@@ -66,7 +73,9 @@ export class WorkspaceGit {
   async ensureRepository(): Promise<boolean> {
     if (await this.isRepository()) {
       if ((await this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true })).trim() === '') {
-        await this.run(['commit', '--allow-empty', '-q', '-m', 'Initial commit']);
+        // A repository without commits: an empty first commit, so nothing the user staged is taken.
+        const commit = (await this.run(['commit-tree', emptyTree, '-m', 'Initial commit'])).trim();
+        await this.run(['update-ref', 'HEAD', commit]);
       }
       return false;
     }
@@ -115,13 +124,34 @@ export class WorkspaceGit {
     return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', from, to]));
   }
 
-  /** Commits exactly `paths` as they are in the working tree (other staged work stays staged). */
+  /**
+   * Commits exactly `paths` as they are in the working tree, created, changed or deleted, on top
+   * of HEAD. Built in a private index, so nothing else the user staged goes in; the user's index
+   * then takes the committed paths, which are no longer changes.
+   */
   async commitPaths(paths: readonly string[], message: string): Promise<string | undefined> {
     if (paths.length === 0) return undefined;
-    // New files must be known to git before `commit --only` can take them; deleted ones are fine.
-    await this.run(['add', '-A', '--', ...paths]);
-    await this.run(['commit', '-q', '--only', '-m', message, '--', ...paths]);
-    return this.head();
+    const input = `${paths.join('\0')}\0`;
+    const folder = await mkdtemp(path.join(tmpdir(), 'wfhub-index-'));
+    const env = { GIT_INDEX_FILE: path.join(folder, 'index') };
+    let commit: string;
+    try {
+      const parent = await this.head();
+      await this.run(['read-tree', 'HEAD'], { env });
+      await this.run(['update-index', '--add', '--remove', '-z', '--stdin'], { env, input });
+      const tree = (await this.run(['write-tree'], { env })).trim();
+      commit = (await this.run(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+      await this.run(['update-ref', '-m', 'wfhub: commit a run', 'HEAD', commit, parent]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+    await this.run(['update-index', '--add', '--remove', '-z', '--stdin'], { input });
+    return commit;
+  }
+
+  /** Paths whose content in the working tree (`snapshot`) differed from HEAD: the user's uncommitted work. */
+  async uncommittedIn(snapshot: string): Promise<Set<string>> {
+    return new Set(await this.changedPaths('HEAD', snapshot));
   }
 
   /** Branch, HEAD and uncommitted changes; `repository: false` for a folder git does not manage yet. */
@@ -142,7 +172,8 @@ export class WorkspaceGit {
   /** Uncommitted changes against HEAD, tracked files only (as `git diff HEAD`), cut at 1 MB. */
   async uncommittedDiff(): Promise<string> {
     if (!(await this.isRepository())) return '';
-    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', 'HEAD']));
+    const head = (await this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true })).trim();
+    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', head || emptyTree]));
   }
 
   async log(limit: number): Promise<{ sha: string; author: string; date: string; subject: string }[]> {
@@ -159,18 +190,31 @@ export class WorkspaceGit {
   }
 
   /**
-   * Puts the working tree back as it was in a snapshot: its files restored, files created since
-   * removed, HEAD moved back to the snapshot's parent when the commits since are wfhub's own.
+   * Puts the files a run changed back as they were in the snapshot taken before it (restored, or
+   * removed when it created them), and HEAD back to where it was when the commits since are the
+   * run's own. Every other file, the user's later work included, is left alone.
    */
-  async restore(snapshot: string, createdSince: readonly string[], headBefore: string): Promise<void> {
+  async restore(snapshot: string, runPaths: readonly string[], headBefore: string): Promise<void> {
     const current = await this.head();
-    if (current !== headBefore) await this.run(['reset', '-q', '--soft', headBefore]);
+    if (current !== headBefore) await this.run(['update-ref', '-m', 'wfhub: undo a run', 'HEAD', headBefore, current]);
     const inSnapshot = new Set((await this.run(['ls-tree', '-r', '-z', '--name-only', snapshot])).split('\0').filter(Boolean));
-    for (const file of createdSince) {
+    const restored = runPaths.filter((file) => inSnapshot.has(file));
+    for (const file of runPaths) {
       if (!inSnapshot.has(file)) await rm(path.join(this.dir, file), { force: true });
     }
-    if (inSnapshot.size > 0) await this.run(['checkout', snapshot, '--', '.']);
-    // The snapshot's files are now staged; the user's index goes back to HEAD, their work stays in the tree.
-    await this.run(['reset', '-q']);
+    if (restored.length > 0) {
+      // Written through a private index, so the user's staged work stays staged.
+      const folder = await mkdtemp(path.join(tmpdir(), 'wfhub-index-'));
+      try {
+        const env = { GIT_INDEX_FILE: path.join(folder, 'index') };
+        await this.run(['read-tree', snapshot], { env });
+        await this.run(['checkout-index', '-f', '-z', '--stdin'], { env, input: `${restored.join('\0')}\0` });
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    }
+    // The user's index: the run's paths go back to what HEAD now holds (their own staging of
+    // other paths is untouched).
+    await this.run(['reset', '-q', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: `${runPaths.join('\0')}\0`, allowFailure: true });
   }
 }

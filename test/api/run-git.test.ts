@@ -130,4 +130,53 @@ describe.each(backends())('runs and git on %s', (kind) => {
     expect((await hub.call('GET', '/projects/999999/git/status')).status).toBe(404);
     expect((await hub.call('GET', `/projects/${id}/git/log?limit=0`)).status).toBe(400);
   });
+
+  it("leaves the user's work alone: a file they were editing is not committed, later edits survive an undo", async () => {
+    const { id, dir } = await project('careful');
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(dir, 'app.js'), 'line1\n');
+    writeFileSync(path.join(dir, 'other.txt'), 'other\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'mine');
+    writeFileSync(path.join(dir, 'app.js'), 'line1 USER WIP\n');
+    writeFileSync(path.join(dir, 'untracked-mine.txt'), 'mine\n');
+    ollama.script(
+      { toolCalls: [{ name: 'edit', arguments: { path: 'app.js', old_string: 'line1 USER WIP', new_string: 'line1 USER WIP\nagent line' } }] },
+      { toolCalls: [{ name: 'bash', arguments: { command: 'rm untracked-mine.txt; echo b > "f[1].txt"; printf "a\\000b" > nul.bin' } }] },
+      { toolCalls: [{ name: 'write', arguments: { path: 'nul.txt', content: 'a\u0000b' } }] },
+      { toolCalls: [{ name: 'finish', arguments: { summary: 'Done' } }] },
+    );
+    const run = await runTask(id, 'Careful run');
+    expect(run.status).toBe('succeeded');
+    expect(run.files_changed).toEqual(expect.arrayContaining(['app.js', 'f[1].txt', 'untracked-mine.txt']));
+    // The commit holds only what was the run's alone: not app.js, which held the user's work in progress.
+    const committed = git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n');
+    expect(committed).not.toContain('app.js');
+    expect(committed).toContain('f[1].txt');
+    expect(git(dir, 'log', '-1', '--format=%s', '--', 'app.js')).toBe('mine');
+
+    // Later, the user edits a file the run never touched; an undo keeps that edit.
+    writeFileSync(path.join(dir, 'other.txt'), 'edited after the run\n');
+    expect((await hub.call('POST', `/runs/${run.id}/undo`)).status).toBe(200);
+    expect(readFileSync(path.join(dir, 'other.txt'), 'utf8')).toBe('edited after the run\n');
+    expect(readFileSync(path.join(dir, 'app.js'), 'utf8')).toBe('line1 USER WIP\n');
+    expect(readFileSync(path.join(dir, 'untracked-mine.txt'), 'utf8')).toBe('mine\n');
+    expect(existsSync(path.join(dir, 'f[1].txt'))).toBe(false);
+  });
+
+  it("answers a new repository's status and diff, and never commits what the user staged in it", async () => {
+    const { id, dir } = await project('fresh');
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(dir, 'secret.txt'), 'staged by me\n');
+    git(dir, 'add', 'secret.txt');
+    const diff = await hub.app.inject({ method: 'GET', url: `/projects/${id}/git/diff` });
+    expect(diff.statusCode).toBe(200);
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'a.txt', content: 'a\n' } }] }, { text: 'Done.' });
+    const run = await runTask(id, 'In a new repository');
+    expect(run.status).toBe('succeeded');
+    expect(git(dir, 'log', '--format=%s', '--name-only').includes('secret.txt')).toBe(false);
+    expect(git(dir, 'diff', '--cached', '--name-only')).toBe('secret.txt');
+  });
 });

@@ -9,6 +9,9 @@ import { sendPage, typed, type App } from '../route-helpers.js';
 export function runRoutes(app: App, services: Services) {
   const route = typed(app);
   const { scheduler, runs } = services;
+  // Streams and waits follow a run until it ends; a closing server ends them instead.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
 
   route.post('/tasks/:id/trigger', {
     schema: {
@@ -28,7 +31,7 @@ export function runRoutes(app: App, services: Services) {
       if (request.query.wait !== 'true' && request.query.wait !== '1') return reply.status(202).send(run);
       const controller = new AbortController();
       reply.raw.once('close', () => controller.abort());
-      return reply.status(200).send(await scheduler.waitFor(run.id, controller.signal));
+      return reply.status(200).send(await scheduler.waitFor(run.id, AbortSignal.any([controller.signal, closing.signal])));
     },
   });
 
@@ -109,8 +112,9 @@ export function runRoutes(app: App, services: Services) {
       await runs.get(runId);
       const lastEventId = Number(request.headers['last-event-id']);
       let after = request.query.after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
-      let open = true;
+      let open = !closing.signal.aborted;
       reply.raw.once('close', () => (open = false));
+      closing.signal.addEventListener('abort', () => (open = false), { once: true });
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
       let quietSince = Date.now();
