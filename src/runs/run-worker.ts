@@ -272,6 +272,11 @@ export class RunWorker {
     const lines = [head];
     if (run.summary) lines.push('', run.summary);
     if (run.files_changed.length) lines.push('', `Files changed: ${run.files_changed.join(', ')}`);
+    if (run.git_head_after && run.git_head_before && run.git_head_after !== run.git_head_before) {
+      lines.push(`Committed as ${run.git_head_after.slice(0, 12)} (on top of ${run.git_head_before.slice(0, 12)}); POST /runs/${run.id}/undo takes it back.`);
+    } else if (run.files_changed.length && run.git_head_before) {
+      lines.push(`Not committed: the changes are in the workspace (GET /runs/${run.id}/diff shows them).`);
+    }
     lines.push('', `${run.model ?? 'model ?'} · ${run.steps} steps · ${run.prompt_tokens} prompt + ${run.completion_tokens} completion tokens`);
     await this.dependencies.comments.create(run.task_id, { body: lines.join('\n'), author: runCommentAuthor });
   }

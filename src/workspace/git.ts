@@ -162,10 +162,16 @@ export class WorkspaceGit {
       this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true }),
       this.run(['status', '--porcelain=v1', '-z', '--untracked-files=all']),
     ]);
-    const changes = porcelain
-      .split('\0')
-      .filter((entry) => entry.length > 3)
-      .map((entry) => ({ status: entry.slice(0, 2), path: entry.slice(3) }));
+    // With -z, a rename or copy is followed by its old path as a field of its own.
+    const fields = porcelain.split('\0');
+    const changes: { status: string; path: string }[] = [];
+    for (let index = 0; index < fields.length; index++) {
+      const entry = fields[index]!;
+      if (entry.length <= 3) continue;
+      const status = entry.slice(0, 2);
+      changes.push({ status, path: entry.slice(3) });
+      if (status[0] === 'R' || status[0] === 'C') index++;
+    }
     return { repository: true, branch: branch.trim() || null, head: head.trim() || null, changes };
   }
 

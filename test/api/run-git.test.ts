@@ -48,6 +48,8 @@ describe.each(backends())('runs and git on %s', (kind) => {
     expect(git(dir, 'log', '-1', '--format=%an|%s')).toBe('Hub Bot|wfhub run ' + run.id + ': Added hello.txt and bash.txt');
     expect(git(dir, 'show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual(['bash.txt', 'hello.txt']);
     expect(git(dir, 'status', '--porcelain')).toBe('');
+    const comment = (await hub.call('GET', `/tasks/${run.task_id}/comments`)).body.at(-1).body;
+    expect(comment).toContain(`Committed as ${run.git_head_after.slice(0, 12)}`);
     const diff = await hub.app.inject({ method: 'GET', url: `/runs/${run.id}/diff` });
     expect(diff.headers['content-type']).toContain('text/x-diff');
     expect(diff.body).toContain('+hi');
@@ -129,6 +131,15 @@ describe.each(backends())('runs and git on %s', (kind) => {
     expect(diff.body).toContain('+<h1>Hello</h1>');
     expect((await hub.call('GET', '/projects/999999/git/status')).status).toBe(404);
     expect((await hub.call('GET', `/projects/${id}/git/log?limit=0`)).status).toBe(400);
+
+    // A staged rename is one change, under its new name.
+    git(dir, 'checkout', '-q', '--', 'index.html');
+    git(dir, 'mv', 'index.html', 'page.html');
+    const renamed = (await hub.call('GET', `/projects/${id}/git/status`)).body;
+    expect(renamed.changes).toEqual([
+      { status: 'R ', path: 'page.html' },
+      { status: '??', path: 'scratch.txt' },
+    ]);
   });
 
   it("leaves the user's work alone: a file they were editing is not committed, later edits survive an undo", async () => {
