@@ -83,6 +83,9 @@ export class RunScheduler {
     this.working = true;
     const interrupted = await this.runs.interruptAbandoned({ everyRunning: this.options.embedded });
     for (const run of interrupted) await this.worker.comment(run).catch(() => undefined);
+    // A crash between the queue handing a job over and the run being claimed loses the job, not
+    // the run: every queued run gets a job again (a second one is harmless, the claim decides).
+    for (const runId of await this.runs.queuedIds()) await this.queue.enqueueLater(runId, 0);
     await this.queue.work(this.options.concurrency, (runId) => this.worker.execute(runId));
     // On a shared database another worker may die at any time: its runs are found by their
     // expired leases while everyone else keeps working, not only at the next start.

@@ -198,6 +198,12 @@ export class RunService {
     });
   }
 
+  /** Ids of the runs waiting to be taken, oldest first. */
+  async queuedIds(): Promise<number[]> {
+    const rows = await this.db.select({ id: runTable.id }).from(runTable).where(eq(runTable.status, 'queued')).orderBy(asc(runTable.id));
+    return rows.map((row) => row.id);
+  }
+
   /** Whether a run of one of the project's tasks is running now. */
   async hasRunningInProject(projectId: number): Promise<boolean> {
     const [row] = await this.db

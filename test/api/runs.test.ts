@@ -231,4 +231,14 @@ describe.each(backends())('runs on %s', (kind) => {
     expect((await hub.call('GET', `/runs/${run.id}`)).body).toMatchObject({ status: 'succeeded', summary: 'Finished in time.' });
     await hub.services.scheduler.start();
   });
+
+  it('takes up at start a queued run whose job was lost', async () => {
+    const task = await newTask('Lost its job');
+    await hub.services.scheduler.stop();
+    // Recorded as queued, but no job sent: what a crash between taking a job and claiming leaves.
+    const run = await hub.services.runs.create(task.id, {}, async () => {});
+    ollama.script({ text: 'Picked up again.' });
+    await hub.services.scheduler.start();
+    expect(await ended(run.id)).toMatchObject({ status: 'succeeded', summary: 'Picked up again.' });
+  });
 });
