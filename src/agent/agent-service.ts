@@ -68,7 +68,7 @@ function projectLimit(settings: Record<string, unknown>, key: 'max_steps' | 'max
 }
 
 /** Variables that reach a command's environment only to leak something: wfhub's secrets, agents' sockets. */
-const hiddenVariables = [...secretVariableNames, 'SSH_AUTH_SOCK', 'GPG_AGENT_INFO', 'WFHUB_TOKEN'];
+const hiddenVariables = [...secretVariableNames, 'SSH_AUTH_SOCK', 'GPG_AGENT_INFO'];
 
 /**
  * The agent engine as a service: the workspace tools one by one (the tools API), whole agent
