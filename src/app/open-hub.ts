@@ -16,5 +16,12 @@ export async function openHub(config: Config, options: { purpose: string; logger
     onWarning: (message) => options.logger?.warn(message),
     onError: (error, context) => options.logger?.error({ err: error }, `${context} failed`),
   });
-  return { services, database, close: () => database.close() };
+  return {
+    services,
+    database,
+    async close() {
+      await services.feed.close();
+      await database.close();
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { AttachmentStore } from '../attachments/attachment-store.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
 import { CommentService } from '../comments/comment.service.js';
 import type { Config } from '../config/config.js';
+import { ChangeFeed } from '../db/change-feed.js';
 import type { Database, DatabaseConnection } from '../db/database.js';
 import { HealthService } from '../health/health.service.js';
 import { NodeService } from '../nodes/node.service.js';
@@ -22,6 +23,8 @@ import { version } from './version.js';
 export interface Services {
   config: Config;
   db: Database;
+  /** What changed, as it happens: for live views (the board, a run's transcript). */
+  feed: ChangeFeed;
   workspaces: WorkspaceRoot;
   projects: ProjectService;
   projectGit: ProjectGitService;
@@ -49,13 +52,14 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     db,
     new AttachmentStore(path.join(config.dataDir, 'attachments'), config.attachmentMaxBytes),
   );
+  const feed = new ChangeFeed(connection, { onError: (error) => options.onError?.(error, 'change feed') });
   const nodes = new NodeService(db);
-  const projects = new ProjectService(db, workspaces, attachments);
-  const tasks = new TaskService(db, nodes, attachments);
-  const comments = new CommentService(db);
+  const projects = new ProjectService(db, workspaces, attachments, feed);
+  const tasks = new TaskService(db, nodes, attachments, feed);
+  const comments = new CommentService(db, feed);
   const criteria = new CriterionService(db);
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
-  const runs = new RunService(db, nodes);
+  const runs = new RunService(db, nodes, feed);
   // A job outlives the longest run by a margin; a job delivered again finds its run taken.
   const queue = new RunQueue(connection, { jobExpirySeconds: Math.ceil(config.maxRunMinutes * 60) + 300, onError: (error) => options.onError?.(error, 'run queue') });
   const worker = new RunWorker({
@@ -73,6 +77,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   return {
     config,
     db,
+    feed,
     workspaces,
     projects,
     projectGit: new ProjectGitService(projects, workspaces, { name: config.gitUserName, email: config.gitUserEmail }),

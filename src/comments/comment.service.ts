@@ -1,13 +1,17 @@
 import { asc, count, eq } from 'drizzle-orm';
 import { NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import type { Database } from '../db/database.js';
 import { requireTask } from '../tasks/task-lookup.js';
 import type { Comment, CommentCreate, CommentUpdate } from './comment.schema.js';
 import { commentTable } from './comment.sql.js';
 
 export class CommentService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly feed: ChangeFeed,
+  ) {}
 
   async list(taskId: number, page: Page): Promise<PageOf<Comment>> {
     await requireTask(this.db, taskId);
@@ -19,8 +23,14 @@ export class CommentService {
     return { items, total: total?.value ?? 0 };
   }
 
+  async get(id: number): Promise<Comment> {
+    const [row] = await this.db.select().from(commentTable).where(eq(commentTable.id, id));
+    if (!row) throw new NotFoundError('comment', id);
+    return row;
+  }
+
   async create(taskId: number, input: CommentCreate): Promise<Comment> {
-    return this.db.transaction(async (transaction) => {
+    const comment = await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
       await requireTask(db, taskId);
       const [row] = await db
@@ -29,6 +39,8 @@ export class CommentService {
         .returning();
       return row!;
     });
+    this.feed.publish({ kind: 'comment', op: 'created', id: comment.id, task_id: taskId });
+    return comment;
   }
 
   async update(id: number, input: CommentUpdate): Promise<Comment> {
@@ -38,11 +50,13 @@ export class CommentService {
       .where(eq(commentTable.id, id))
       .returning();
     if (!row) throw new NotFoundError('comment', id);
+    this.feed.publish({ kind: 'comment', op: 'updated', id, task_id: row.task_id });
     return row;
   }
 
   async delete(id: number): Promise<void> {
-    const deleted = await this.db.delete(commentTable).where(eq(commentTable.id, id)).returning({ id: commentTable.id });
-    if (deleted.length === 0) throw new NotFoundError('comment', id);
+    const [deleted] = await this.db.delete(commentTable).where(eq(commentTable.id, id)).returning({ task_id: commentTable.task_id });
+    if (!deleted) throw new NotFoundError('comment', id);
+    this.feed.publish({ kind: 'comment', op: 'deleted', id, task_id: deleted.task_id });
   }
 }

@@ -1,6 +1,7 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { maxId, type Page, type PageOf } from '../core/schema-helpers.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { AttachmentService } from '../attachments/attachment.service.js';
 import { lockProjectTasks } from '../tasks/task-lookup.js';
@@ -24,6 +25,7 @@ export class ProjectService {
     private readonly db: Database,
     private readonly workspaces: WorkspaceRoot,
     private readonly attachments: AttachmentService,
+    private readonly feed: ChangeFeed,
   ) {}
 
   private present(row: ProjectRow): Project {
@@ -76,6 +78,7 @@ export class ProjectService {
           settings: input.settings ?? {},
         })
         .returning();
+      this.feed.publish({ kind: 'project', op: 'created', id: row!.id });
       return this.present(row!);
     } catch (error) {
       await this.workspaces.discard(workspace);
@@ -133,6 +136,7 @@ export class ProjectService {
         .where(eq(projectTable.id, id))
         .returning();
       if (!row) throw new NotFoundError('project', id);
+      this.feed.publish({ kind: 'project', op: 'updated', id });
       return this.present(row);
     } catch (error) {
       if (workspace) await this.workspaces.discard(workspace);
@@ -150,6 +154,7 @@ export class ProjectService {
       await db.delete(projectTable).where(eq(projectTable.id, id));
       return names;
     });
+    this.feed.publish({ kind: 'project', op: 'deleted', id });
     await this.attachments.removeStoredFiles(files);
   }
 

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { NodeService } from '../nodes/node.service.js';
 import { requireTask } from '../tasks/task-lookup.js';
@@ -77,7 +78,15 @@ export class RunService {
   constructor(
     private readonly db: Database,
     private readonly nodes: NodeService,
+    private readonly feed: ChangeFeed,
   ) {}
+
+  /** Tells listeners that a run changed, and its task with it when the task's status moved. */
+  private published(op: 'created' | 'updated', run: Run, projectId?: number): Run {
+    this.feed.publish({ kind: 'run', op, id: run.id, task_id: run.task_id, status: run.status });
+    if (projectId !== undefined) this.feed.publish({ kind: 'task', op: 'updated', id: run.task_id, project_id: projectId });
+    return run;
+  }
 
   /**
    * Creates a queued run for a task; `enqueue` runs in the same transaction, so a run is never
@@ -86,7 +95,7 @@ export class RunService {
   async create(taskId: number, input: RunTrigger, enqueue: (transaction: Database, run: Run) => Promise<void>): Promise<Run> {
     const node = input.node === undefined ? undefined : await this.nodes.find(input.node);
     try {
-      return await this.db.transaction(async (transaction) => {
+      const { run, projectId } = await this.db.transaction(async (transaction) => {
         const db = transaction as unknown as Database;
         const task = await requireTask(db, taskId);
         const [row] = await db
@@ -96,8 +105,9 @@ export class RunService {
         const run = present(row!);
         await db.update(taskTable).set({ status: 'in_progress', updated_at: new Date() }).where(eq(taskTable.id, taskId));
         await enqueue(db, run);
-        return run;
+        return { run, projectId: task.project_id };
       });
+      return this.published('created', run, projectId);
     } catch (error) {
       if (postgresErrorCode(error) === uniqueViolation && postgresConstraint(error) === 'task_run_active_idx') {
         const active = await this.activeRun(taskId);
@@ -139,19 +149,22 @@ export class RunService {
   /** A run's events in order, after `afterSeq` (0 for all). */
   async events(runId: number, query: { afterSeq: number; limit: number }): Promise<PageOf<RunEvent>> {
     await this.get(runId);
-    const [rows, [total]] = await Promise.all([
-      this.db
-        .select()
-        .from(runEventTable)
-        .where(and(eq(runEventTable.run_id, runId), gt(runEventTable.seq, query.afterSeq)))
-        .orderBy(asc(runEventTable.seq))
-        .limit(query.limit),
+    const [items, [total]] = await Promise.all([
+      this.eventsAfter(runId, query.afterSeq, query.limit),
       this.db.select({ value: count() }).from(runEventTable).where(eq(runEventTable.run_id, runId)),
     ]);
-    return {
-      items: rows.map((row) => ({ seq: row.seq, type: row.type, at: row.created_at.toISOString(), data: row.data })),
-      total: total?.value ?? 0,
-    };
+    return { items, total: total?.value ?? 0 };
+  }
+
+  /** Up to `limit` of a run's events after `afterSeq`, in order (nothing for an unknown run). */
+  async eventsAfter(runId: number, afterSeq: number, limit: number): Promise<RunEvent[]> {
+    const rows = await this.db
+      .select()
+      .from(runEventTable)
+      .where(and(eq(runEventTable.run_id, runId), gt(runEventTable.seq, afterSeq)))
+      .orderBy(asc(runEventTable.seq))
+      .limit(limit);
+    return rows.map((row) => ({ seq: row.seq, type: row.type, at: row.created_at.toISOString(), data: row.data }));
   }
 
   /** The diff a run made (empty when it changed nothing or git could not record it). */
@@ -164,6 +177,7 @@ export class RunService {
   /** Stores one event, before the run goes on: a crash after this keeps it. */
   async appendEvent(runId: number, event: { seq: number; type: string; data: Record<string, unknown> }): Promise<void> {
     await this.db.insert(runEventTable).values({ run_id: runId, seq: event.seq, type: event.type, data: storable(event.data) });
+    this.feed.publish({ kind: 'run_event', run_id: runId, seq: event.seq });
   }
 
   /**
@@ -172,7 +186,7 @@ export class RunService {
    * workers cannot both see it free); `gone` when the run is no longer queued (cancelled).
    */
   async claim(id: number, worker: string, leaseMs: number, prompt: string): Promise<Run | 'busy' | 'gone'> {
-    return this.db.transaction(async (transaction) => {
+    const claimed = await this.db.transaction(async (transaction): Promise<Run | 'busy' | 'gone'> => {
       const db = transaction as unknown as Database;
       const [target] = await db
         .select({ projectId: taskTable.project_id, status: runTable.status })
@@ -196,6 +210,7 @@ export class RunService {
         .returning();
       return row ? present(row) : 'gone';
     });
+    return typeof claimed === 'string' ? claimed : this.published('updated', claimed);
   }
 
   /** Ids of the runs waiting to be taken, oldest first. */
@@ -234,7 +249,7 @@ export class RunService {
    * undefined when it had already ended (a cancel that lost the race, say).
    */
   async finish(id: number, outcome: RunOutcome): Promise<Run | undefined> {
-    return this.db.transaction(async (transaction) => {
+    const ended = await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
       const now = new Date();
       const [row] = await db
@@ -259,12 +274,14 @@ export class RunService {
         .where(and(eq(runTable.id, id), inArray(runTable.status, ['queued', 'running'])))
         .returning();
       if (!row) return undefined;
-      await db
+      const [task] = await db
         .update(taskTable)
         .set({ status: taskStatusAfter[outcome.status], updated_at: now })
-        .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'in_progress')));
-      return present(row);
+        .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'in_progress')))
+        .returning({ project_id: taskTable.project_id });
+      return { run: present(row), projectId: task?.project_id };
     });
+    return ended && this.published('updated', ended.run, ended.projectId);
   }
 
   /**

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -20,6 +21,7 @@ import { agentRoutes } from './routes/agent.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './routes/live.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
 import { projectRoutes } from './routes/projects.js';
@@ -49,6 +51,15 @@ export async function buildServer(services: Services, options: ServerOptions = {
   requireToken(app, services.config.token);
   guardIds(app);
 
+  // Before the routes, so it can take the upgrade requests of the WebSocket ones.
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 64 * 1024 },
+    // Clients are told the server is going away (1001), so they know to reconnect later.
+    preClose(this: FastifyInstance, done: () => void) {
+      for (const client of this.websocketServer.clients) client.close(1001, 'the server is stopping');
+      this.websocketServer.close(() => done());
+    },
+  });
   await app.register(fastifyMultipart, {
     limits: { fileSize: services.config.attachmentMaxBytes + 1, files: 50, fields: 20, parts: 70 },
   });
@@ -85,6 +96,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   agentRoutes(app, services);
   agentToolRoutes(app, services);
   runRoutes(app, services);
+  liveRoutes(app, services);
   projectGitRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());

@@ -3,6 +3,7 @@ import { criterionTable } from '../acceptance-criteria/criterion.sql.js';
 import type { AttachmentService } from '../attachments/attachment.service.js';
 import { InvalidInputError, NotFoundError, UnprocessableError } from '../core/errors.js';
 import type { PageOf } from '../core/schema-helpers.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import { rowsOf, type Database } from '../db/database.js';
 import type { NodeService } from '../nodes/node.service.js';
 import { nodeTable } from '../nodes/node.sql.js';
@@ -35,6 +36,7 @@ export class TaskService {
     private readonly db: Database,
     private readonly nodes: NodeService,
     private readonly attachments: AttachmentService,
+    private readonly feed: ChangeFeed,
   ) {}
 
   private selectTasks(db: Database = this.db) {
@@ -101,12 +103,13 @@ export class TaskService {
       }
       return row!.id;
     });
+    this.feed.publish({ kind: 'task', op: 'created', id, project_id: input.project_id });
     return this.get(id);
   }
 
   async update(id: number, input: TaskUpdate): Promise<Task> {
     const nodeId = await this.resolveNode(input.node_id, input.node);
-    await this.db.transaction(async (transaction) => {
+    const projectId = await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
       const [current] = await db.select().from(taskTable).where(eq(taskTable.id, id));
       if (!current) throw new NotFoundError('task', id);
@@ -127,20 +130,23 @@ export class TaskService {
           updated_at: new Date(),
         })
         .where(eq(taskTable.id, id));
+      return current.project_id;
     });
+    this.feed.publish({ kind: 'task', op: 'updated', id, project_id: projectId });
     return this.get(id);
   }
 
   /** Deletes the task with its subtasks, comments, criteria and attachments (files included). */
   async delete(id: number): Promise<void> {
-    const files = await this.db.transaction(async (transaction) => {
+    const { files, ids, projectId } = await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
       const ids = await lockTaskTree(db, id);
       if (ids.length === 0) throw new NotFoundError('task', id);
       const names = await this.attachments.storedNamesOfTasks(db, ids);
-      await db.delete(taskTable).where(eq(taskTable.id, id));
-      return names;
+      const [deleted] = await db.delete(taskTable).where(eq(taskTable.id, id)).returning({ project_id: taskTable.project_id });
+      return { files: names, ids, projectId: deleted!.project_id };
     });
+    for (const deletedId of ids) this.feed.publish({ kind: 'task', op: 'deleted', id: deletedId, project_id: projectId });
     await this.attachments.removeStoredFiles(files);
   }
 

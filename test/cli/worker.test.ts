@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { backends, createPostgresDatabase, dropPostgresDatabase } from '../helpers/database.js';
 import { binPath, cliEnvironment } from '../helpers/cli.js';
+import { SocketRecorder } from '../helpers/socket-recorder.js';
 import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+import type { Change } from '../../src/db/change-feed.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** Starts `wfhub worker` and resolves once it says it is taking runs. */
@@ -75,5 +77,34 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('wfhub worker on
       const events = (await hub.call('GET', `/runs/${id}/events?limit=5000`)).body as { type: string }[];
       expect(events.filter((event) => event.type === 'run.started')).toHaveLength(1);
     }
+  });
+
+  it("streams live, over the hub's WebSocket, a run that a worker in another process executes", async () => {
+    if (workers.length === 0) throw new Error('the workers of the test before are not running');
+    const base = `${await hub.app.listen({ host: '127.0.0.1', port: 0 })}`.replace(/^http/, 'ws');
+    const project = (await hub.call('POST', '/projects', { name: 'Watched', workspace_path: 'watched' })).body;
+    const board = await SocketRecorder.open(`${base}/ws/events?project_id=${project.id}`);
+    await board.next((message) => message.type === 'ready');
+    // What the other process tells this one directly, through PostgreSQL's NOTIFY.
+    const heard: Change[] = [];
+    const stopListening = hub.services.feed.subscribe((change) => heard.push(change));
+
+    const task = (await hub.call('POST', '/tasks', { project_id: project.id, title: 'Run elsewhere' })).body;
+    ollama.script({ text: 'Done far away, slowly.', chunkSize: 2, chunkDelayMs: 30 });
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    const follower = await SocketRecorder.open(`${base}/ws/runs/${run.id}`);
+    expect((await follower.closed).code).toBe(1000);
+    stopListening();
+
+    const recorded = (await hub.call('GET', `/runs/${run.id}/events?limit=5000`)).body as { seq: number }[];
+    const sent = follower.messages.filter((message) => message.type === 'event').map((message) => message.event.seq);
+    expect(sent).toEqual(recorded.map((event) => event.seq));
+    expect(follower.messages.at(-1)).toMatchObject({ type: 'end', run: { status: 'succeeded', summary: 'Done far away, slowly.' } });
+    expect(heard).toContainEqual(expect.objectContaining({ kind: 'run_event', run_id: run.id }));
+    expect(heard).toContainEqual({ kind: 'run', op: 'updated', id: run.id, task_id: task.id, status: 'running' });
+    const done = await board.next((message) => message.type === 'task.updated' && message.task.status === 'review');
+    expect(done.task.id).toBe(task.id);
+    expect(board.messages).toContainEqual(expect.objectContaining({ type: 'comment.created', comment: expect.objectContaining({ author: 'wfhub' }) }));
+    board.close();
   });
 });

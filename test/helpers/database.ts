@@ -31,9 +31,20 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * A pool whose connections may be cut by the database being dropped: `pool.end()` resolves
+ * before its connections have closed, and dropping the database then ends them with an error
+ * that, without a listener, would crash the test process.
+ */
+function quietPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** A migrated PostgreSQL database at `url` that the caller created and will drop. */
 export async function openPostgresAt(url: string): Promise<TestDatabase> {
-  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const pool = quietPool(url);
   const db = drizzlePostgres({ client: pool, schema });
   await migratePostgresDatabase(db);
   return { kind: 'postgres', db: db as unknown as Database, connection: { kind: 'postgres', url }, url, close: () => pool.end() };
@@ -47,7 +58,7 @@ export async function openTestDatabase(kind: BackendKind): Promise<TestDatabase>
     return { kind, db: drizzlePglite({ client, schema }) as unknown as Database, connection: { kind, client }, close: () => client.close() };
   }
   const url = await createPostgresDatabase();
-  const pool = new pg.Pool({ connectionString: url, max: 5 });
+  const pool = quietPool(url);
   const db = drizzlePostgres({ client: pool, schema });
   await migratePostgresDatabase(db);
   return {

@@ -60,6 +60,7 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
     async close() {
       await services.scheduler.stop();
       await app.close();
+      await services.feed.close();
       await database.close();
       cleanup();
     },

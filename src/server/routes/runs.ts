@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
 import { pagingQuery } from '../../core/schema-helpers.js';
+import { followRun } from '../../runs/run-follower.js';
 import { finishedRunStatuses, runEventSchema, runSchema, runTriggerSchema } from '../../runs/run.schema.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
@@ -111,34 +111,17 @@ export function runRoutes(app: App, services: Services) {
       const runId = Number(request.params.id);
       await runs.get(runId);
       const lastEventId = Number(request.headers['last-event-id']);
-      let after = request.query.after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
-      let open = !closing.signal.aborted;
-      reply.raw.once('close', () => (open = false));
-      closing.signal.addEventListener('abort', () => (open = false), { once: true });
+      const after = request.query.after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
+      const controller = new AbortController();
+      reply.raw.once('close', () => controller.abort());
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
-      let quietSince = Date.now();
       try {
-        while (open) {
-          // The status is read before the events: once it says ended, the events read after it are all there are.
-          const run = await runs.get(runId);
-          const page = await runs.events(runId, { afterSeq: after, limit: 500 });
-          for (const event of page.items) {
-            reply.raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-            after = event.seq;
-            quietSince = Date.now();
-          }
-          if (page.items.length === 500) continue;
-          if (finishedRunStatuses.includes(run.status)) {
-            reply.raw.write(`event: end\ndata: ${JSON.stringify(run)}\n\n`);
-            break;
-          }
+        for await (const item of followRun(runs, services.feed, runId, { after, signal: AbortSignal.any([controller.signal, closing.signal]) })) {
+          if (item.type === 'event') reply.raw.write(`id: ${item.event.seq}\nevent: ${item.event.type}\ndata: ${JSON.stringify(item.event)}\n\n`);
+          else if (item.type === 'end') reply.raw.write(`event: end\ndata: ${JSON.stringify(item.run)}\n\n`);
           // A comment line now and then keeps proxies from closing a quiet stream.
-          if (Date.now() - quietSince > 15_000) {
-            reply.raw.write(': still running\n\n');
-            quietSince = Date.now();
-          }
-          await sleep(250);
+          else reply.raw.write(': still running\n\n');
         }
       } catch (error) {
         request.log.error({ err: error }, 'run stream failed');
