@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { secretVariableNames, type Config } from '../config/config.js';
+import { maxRunMinutes, secretVariableNames, type Config } from '../config/config.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { NodeService } from '../nodes/node.service.js';
 import type { ProjectService } from '../projects/project.service.js';
@@ -57,14 +57,21 @@ function hiddenPaths(config: Config): string[] {
 function projectLimit(settings: Record<string, unknown>, key: 'max_steps' | 'max_run_minutes' | 'token_budget'): number | undefined {
   const value = settings[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (key !== 'max_run_minutes' && !Number.isInteger(value))) {
+  const tooLong = key === 'max_run_minutes' && typeof value === 'number' && value > maxRunMinutes;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || tooLong || (key !== 'max_run_minutes' && !Number.isInteger(value))) {
     throw new InvalidInputError(
       'invalid_project_setting',
-      `The project's settings.${key} is ${JSON.stringify(value)}: it must be a positive ${key === 'max_run_minutes' ? 'number' : 'whole number'}. Fix it with PATCH /projects/{id}.`,
+      `The project's settings.${key} is ${JSON.stringify(value)}: it must be a positive ${key === 'max_run_minutes' ? `number of minutes, at most ${maxRunMinutes}` : 'whole number'}. Fix it with PATCH /projects/{id}.`,
       { setting: key },
     );
   }
   return value;
+}
+
+/** The smaller of the limits that are set. */
+function tightest(...values: (number | undefined)[]): number | undefined {
+  const set = values.filter((value): value is number => value !== undefined);
+  return set.length ? Math.min(...set) : undefined;
 }
 
 /** Variables that reach a command's environment only to leak something: wfhub's secrets, agents' sockets. */
@@ -189,12 +196,28 @@ export class AgentService {
     const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
     const sandbox = this.sandbox(workspace.project?.settings.allow_network === true);
     const warnings = await this.sandboxWarnings();
-    // A project may set its own limits in its settings; the configuration gives the rest.
+    // A project (in its settings) and a role may set their own limits, and both hold: the tighter
+    // one wins. The configuration gives the limit where neither sets one.
     const settings = workspace.project?.settings ?? {};
+    const limit = (key: 'max_steps' | 'max_run_minutes' | 'token_budget', variable: string) => {
+      const fromProject = projectLimit(settings, key);
+      const fromNode = node?.[key] ?? undefined;
+      const value = tightest(fromProject, fromNode);
+      if (value === undefined) return { source: variable };
+      const source =
+        value === fromNode && node
+          ? `the ${node.name} role's ${key}, PATCH /nodes/${node.id}`
+          : `the project's settings.${key}, PATCH /projects/${workspace.project!.id}`;
+      return { value, source };
+    };
+    const steps = limit('max_steps', 'WFHUB_MAX_STEPS');
+    const minutes = limit('max_run_minutes', 'WFHUB_MAX_RUN_MINUTES');
+    const tokens = limit('token_budget', 'WFHUB_TOKEN_BUDGET');
     const limits = {
-      maxSteps: projectLimit(settings, 'max_steps') ?? this.config.maxSteps,
-      maxWallMs: (projectLimit(settings, 'max_run_minutes') ?? this.config.maxRunMinutes) * 60_000,
-      tokenBudget: projectLimit(settings, 'token_budget') ?? this.config.tokenBudget,
+      maxSteps: steps.value ?? this.config.maxSteps,
+      maxWallMs: (minutes.value ?? this.config.maxRunMinutes) * 60_000,
+      tokenBudget: tokens.value ?? this.config.tokenBudget,
+      sources: { maxSteps: steps.source, maxWallMs: minutes.source, tokenBudget: tokens.source },
     };
 
     return (options = {}) =>

@@ -17,6 +17,7 @@ import { RunService } from '../runs/run.service.js';
 import { RunWorker } from '../runs/run-worker.js';
 import { TaskService } from '../tasks/task.service.js';
 import { WorkspaceRoot } from '../workspace/workspace-root.js';
+import { maxRunMinutes } from '../config/config.js';
 import { version } from './version.js';
 
 /** Every service, wired once: the HTTP server, the CLI and tests all use this same set. */
@@ -60,8 +61,10 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   const criteria = new CriterionService(db);
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
   const runs = new RunService(db, nodes, feed);
-  // A job outlives the longest run by a margin; a job delivered again finds its run taken.
-  const queue = new RunQueue(connection, { jobExpirySeconds: Math.ceil(config.maxRunMinutes * 60) + 300, onError: (error) => options.onError?.(error, 'run queue') });
+  // A job is held while its run executes, and a run may last as long as the longest limit a
+  // project or role may set (a day, the queue's own maximum). Runs end by their own limits and
+  // leases; a job delivered again finds its run taken.
+  const queue = new RunQueue(connection, { jobExpirySeconds: maxRunMinutes * 60, onError: (error) => options.onError?.(error, 'run queue') });
   const worker = new RunWorker({
     requeue: (runId) => queue.enqueueLater(runId, 2),
     runs,

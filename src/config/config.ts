@@ -45,6 +45,9 @@ const secretKeys = new Set<Key>(['token', 'databaseUrl', 'openaiApiKey']);
 /** Environment variables holding wfhub's secrets: never passed to commands an agent runs. */
 export const secretVariableNames: readonly string[] = [...secretKeys].flatMap((key) => [variables[key].name, ...variables[key].aliases]);
 
+/** The longest a run may last, whoever sets its limit: a day (the run queue holds a job no longer). */
+export const maxRunMinutes = 1440;
+
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const httpUrl = z
@@ -102,7 +105,11 @@ const shape = {
   idleTimeout: seconds(120),
   callTimeout: seconds(900),
   maxSteps: z.coerce.number().int('must be a whole number').min(1).max(10_000).default(40),
-  maxRunMinutes: z.coerce.number('must be a number of minutes').positive('must be a positive number of minutes').default(30),
+  maxRunMinutes: z.coerce
+    .number('must be a number of minutes')
+    .positive('must be a positive number of minutes')
+    .max(maxRunMinutes, `must be at most ${maxRunMinutes} minutes (a day)`)
+    .default(30),
   tokenBudget: z.coerce.number().int('must be a whole number of tokens').positive('must be a positive number of tokens').optional(),
   maxConcurrentRuns: z.coerce.number().int('must be a whole number').min(1).max(64).default(2),
   shutdownGrace: z.coerce.number('must be a number of seconds').min(0, 'must be 0 or more seconds').default(30),

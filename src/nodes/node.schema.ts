@@ -7,6 +7,9 @@ export const nodeSchema = z
     name: z.string(),
     directive: z.string(),
     model: z.string().nullable(),
+    max_steps: z.number().int().nullable().describe('Model calls per run in this role; null: the project\'s or the default'),
+    max_run_minutes: z.number().nullable().describe('Wall time per run in this role, in minutes'),
+    token_budget: z.number().int().nullable().describe('Prompt plus completion tokens per run in this role'),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })
@@ -14,11 +17,14 @@ export const nodeSchema = z
 
 export type Node = z.output<typeof nodeSchema>;
 
-/** What a user may change in a role: its directive (the system prompt's opening) and its model. */
+/** What a user may change in a role: its directive (the system prompt's opening), its model and its run limits. */
 export const nodeUpdateSchema = z
   .object({
     directive: text({ max: 20_000 }).optional().describe("The role's instructions, the start of the agent's system prompt"),
     model: label(200).nullable().optional().describe('The model for runs in this role; null for the default'),
+    max_steps: z.number().int().min(1).max(10_000).nullable().optional().describe('Model calls per run in this role; null removes the limit of its own'),
+    max_run_minutes: z.number().positive().max(1440).nullable().optional().describe('Wall time per run in this role, in minutes (at most a day)'),
+    token_budget: z.number().int().min(1).max(1_000_000_000).nullable().optional().describe('Prompt plus completion tokens per run in this role'),
   })
   .strict()
   .meta({ id: 'NodeUpdate' });

@@ -31,17 +31,14 @@ export class NodeService {
     throw new NotFoundError('node', reference, `The roles are: ${all.map((node) => node.name).join(', ')}.`);
   }
 
-  /** Changes a role's directive or model; fields left out stay as they are. */
+  /** Changes a role's directive, model or limits; fields left out stay as they are. */
   async update(id: number, input: NodeUpdate): Promise<Node> {
     const current = await this.get(id);
-    if (input.directive === undefined && input.model === undefined) return current;
+    const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+    if (Object.keys(changes).length === 0) return current;
     const [row] = await this.db
       .update(nodeTable)
-      .set({
-        ...(input.directive !== undefined && { directive: input.directive }),
-        ...(input.model !== undefined && { model: input.model }),
-        updated_at: new Date(),
-      })
+      .set({ ...changes, updated_at: new Date() })
       .where(eq(nodeTable.id, id))
       .returning();
     if (!row) throw new NotFoundError('node', id);

@@ -1,4 +1,4 @@
-import { pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { doublePrecision, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from '../db/columns.js';
 
 /** A role an agent can play on a task (pm, dev, qa, security, documentation, or a user's own). */
@@ -10,6 +10,10 @@ export const nodeTable = pgTable(
     directive: text('directive').notNull().default(''),
     /** Overrides the default model for runs in this role. */
     model: text('model'),
+    /** Limits for runs in this role (with the project's, the tighter one holds); null: none of its own. */
+    max_steps: integer('max_steps'),
+    max_run_minutes: doublePrecision('max_run_minutes'),
+    token_budget: integer('token_budget'),
     ...timestamps,
   },
   (table) => [uniqueIndex('task_node_name_idx').on(table.name)],

@@ -27,7 +27,10 @@ export class RunQueue {
           : new PgBoss({ connectionString: this.connection.url });
       boss.on('error', (error) => this.options.onError?.(error));
       await boss.start();
-      await boss.createQueue(queueName, { expireInSeconds: this.options.jobExpirySeconds, retryLimit: 0 });
+      const options = { expireInSeconds: this.options.jobExpirySeconds, retryLimit: 0 };
+      await boss.createQueue(queueName, options);
+      // A queue made by an earlier version keeps its old settings unless told.
+      await boss.updateQueue(queueName, options);
       this.boss = boss;
       return boss;
     })();

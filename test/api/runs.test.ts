@@ -201,11 +201,34 @@ describe.each(backends())('runs on %s', (kind) => {
     ollama.script({ toolCalls: [{ name: 'glob', arguments: { pattern: '*' } }] });
     const run = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
     expect(run).toMatchObject({ status: 'failed', steps: 1, error: { code: 'step_limit' } });
+    expect(run.error.message).toContain(`the project's settings.max_steps, PATCH /projects/${limited.id}`);
 
     await hub.call('PATCH', `/projects/${limited.id}`, { settings: { max_steps: 'many' } });
     const broken = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
     expect(broken).toMatchObject({ status: 'failed' });
     expect(broken.error.message).toContain('settings.max_steps');
+  });
+
+  it("applies a role's limits too: the tighter of the role's and the project's holds", async () => {
+    const roomy = (await hub.call('POST', '/projects', { name: 'Roomy', workspace_path: 'roomy', settings: { max_steps: 5 } })).body;
+    const qa = (await hub.call('GET', '/nodes')).body.find((node: { name: string }) => node.name === 'qa');
+    expect((await hub.call('PATCH', `/nodes/${qa.id}`, { max_steps: 0 })).status).toBe(400);
+    expect((await hub.call('PATCH', `/nodes/${qa.id}`, { max_run_minutes: 100_000 })).status).toBe(400);
+    const patched = await hub.call('PATCH', `/nodes/${qa.id}`, { max_steps: 1 });
+    expect(patched.body).toMatchObject({ max_steps: 1, max_run_minutes: null, token_budget: null });
+    try {
+      const task = (await hub.call('POST', '/tasks', { project_id: roomy.id, title: 'Checked by qa', node: 'qa' })).body;
+      ollama.script({ toolCalls: [{ name: 'glob', arguments: { pattern: '*' } }] });
+      const byQa = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+      expect(byQa).toMatchObject({ status: 'failed', steps: 1, error: { code: 'step_limit' } });
+      expect(byQa.error.message).toContain(`the qa role's max_steps, PATCH /nodes/${qa.id}`);
+      // The same task as dev (no limit of its own) gets the project's five steps.
+      ollama.script({ toolCalls: [{ name: 'glob', arguments: { pattern: '*' } }] }, { text: 'Nothing to do.' });
+      const byDev = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`, { node: 'dev' })).body;
+      expect(byDev).toMatchObject({ status: 'succeeded', steps: 2 });
+    } finally {
+      expect((await hub.call('PATCH', `/nodes/${qa.id}`, { max_steps: null })).body.max_steps).toBeNull();
+    }
   });
 
   it("interrupts, while working, a run whose worker stopped renewing its lease", async () => {

@@ -18,6 +18,8 @@ export interface AgentLimits {
   readonly maxSteps: number;
   readonly maxWallMs: number;
   readonly tokenBudget?: number;
+  /** Where each limit was set (a variable, a project's or a role's setting), for the stop's message. */
+  readonly sources?: { readonly maxSteps?: string; readonly maxWallMs?: string; readonly tokenBudget?: string };
 }
 
 export interface AgentOptions {
@@ -106,7 +108,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const cancelled = () =>
     cancel.aborted
       ? result('cancelled', { code: 'cancelled', message: 'The run was cancelled.' })
-      : result('failed', timeLimitStop(options.limits.maxWallMs));
+      : result('failed', timeLimitStop(options.limits.maxWallMs, options.limits.sources?.maxWallMs));
 
   let info: ModelInfo;
   try {
@@ -133,9 +135,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   ];
 
   const conditions: StopCondition[] = [
-    stepLimit(options.limits.maxSteps),
-    timeLimit(options.limits.maxWallMs),
-    ...(options.limits.tokenBudget ? [tokenBudget(options.limits.tokenBudget)] : []),
+    stepLimit(options.limits.maxSteps, options.limits.sources?.maxSteps),
+    timeLimit(options.limits.maxWallMs, options.limits.sources?.maxWallMs),
+    ...(options.limits.tokenBudget ? [tokenBudget(options.limits.tokenBudget, options.limits.sources?.tokenBudget)] : []),
     repeatedCall(3),
     formatErrors(3),
   ];

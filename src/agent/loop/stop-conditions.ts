@@ -23,10 +23,11 @@ export interface Stop {
 
 export type StopCondition = (state: LoopState) => Stop | undefined;
 
-export function stepLimit(maxSteps: number): StopCondition {
+/** `source` says where the limit is set, so the message tells the user what to raise. */
+export function stepLimit(maxSteps: number, source = 'WFHUB_MAX_STEPS'): StopCondition {
   return (state) =>
     state.steps >= maxSteps
-      ? { code: 'step_limit', message: `Stopped after ${maxSteps} steps without finishing. Raise WFHUB_MAX_STEPS or split the task.` }
+      ? { code: 'step_limit', message: `Stopped after ${maxSteps} steps without finishing. Raise the limit (${source}) or split the task.` }
       : undefined;
 }
 
@@ -38,20 +39,20 @@ export function describeDuration(ms: number): string {
 }
 
 /** The stop for a run out of time, whether seen between steps or in the middle of one. */
-export function timeLimitStop(maxMs: number): Stop {
-  return { code: 'time_limit', message: `Stopped after ${describeDuration(maxMs)}, the run's time limit (WFHUB_MAX_RUN_MINUTES).` };
+export function timeLimitStop(maxMs: number, source = 'WFHUB_MAX_RUN_MINUTES'): Stop {
+  return { code: 'time_limit', message: `Stopped after ${describeDuration(maxMs)}, the run's time limit (${source}).` };
 }
 
-export function timeLimit(maxMs: number): StopCondition {
-  return (state) => (state.nowMs - state.startedAtMs >= maxMs ? timeLimitStop(maxMs) : undefined);
+export function timeLimit(maxMs: number, source?: string): StopCondition {
+  return (state) => (state.nowMs - state.startedAtMs >= maxMs ? timeLimitStop(maxMs, source) : undefined);
 }
 
-export function tokenBudget(maxTokens: number): StopCondition {
+export function tokenBudget(maxTokens: number, source = 'WFHUB_TOKEN_BUDGET'): StopCondition {
   return (state) =>
     state.promptTokens + state.completionTokens >= maxTokens
       ? {
           code: 'token_budget',
-          message: `Stopped after using ${state.promptTokens + state.completionTokens} tokens, over the budget of ${maxTokens} (WFHUB_TOKEN_BUDGET).`,
+          message: `Stopped after using ${state.promptTokens + state.completionTokens} tokens, over the budget of ${maxTokens} (${source}).`,
         }
       : undefined;
 }
