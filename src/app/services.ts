@@ -60,11 +60,11 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   const comments = new CommentService(db, feed);
   const criteria = new CriterionService(db);
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
-  const runs = new RunService(db, nodes, feed);
   // A job is held while its run executes, and a run may last as long as the longest limit a
   // project or role may set (a day, the queue's own maximum). Runs end by their own limits and
   // leases; a job delivered again finds its run taken.
   const queue = new RunQueue(connection, { jobExpirySeconds: maxRunMinutes * 60, onError: (error) => options.onError?.(error, 'run queue') });
+  const runs = new RunService(db, nodes, feed, { enqueue: (transaction, runId) => queue.enqueue(transaction, runId) });
   const worker = new RunWorker({
     requeue: (runId) => queue.enqueueLater(runId, 2),
     runs,

@@ -81,6 +81,8 @@ export class RunScheduler {
     if (this.working) return;
     this.worker.resume();
     this.working = true;
+    // Started first: an interrupted run tried again is enqueued inside the transaction ending it.
+    await this.queue.start();
     const interrupted = await this.runs.interruptAbandoned({ everyRunning: this.options.embedded });
     for (const run of interrupted) await this.worker.comment(run).catch(() => undefined);
     // A crash between the queue handing a job over and the run being claimed loses the job, not

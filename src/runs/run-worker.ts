@@ -270,6 +270,8 @@ export class RunWorker {
           ? `Run ${run.id} was cancelled.`
           : `Run ${run.id} ${run.status}: ${run.error?.message ?? 'no reason given'}`;
     const lines = [head];
+    const retry = run.status === 'interrupted' ? await this.dependencies.runs.retryOf(run.id) : undefined;
+    if (retry) lines.push('', `It had changed nothing, so it is being tried again as run ${retry.id}.`);
     if (run.summary) lines.push('', run.summary);
     if (run.files_changed.length) lines.push('', `Files changed: ${run.files_changed.join(', ')}`);
     if (run.git_head_after && run.git_head_before && run.git_head_after !== run.git_head_before) {

@@ -33,6 +33,12 @@ const taskStatusAfter: Record<RunOutcome['status'], TaskStatus> = {
   interrupted: 'todo',
 };
 
+/** A run is tried at most this many times in all (the first, and one automatic retry). */
+const maxAttempts = 2;
+
+/** Tools that only look: a run that called nothing else changed nothing. */
+const lookingTools = ['read', 'glob', 'grep', 'finish'];
+
 /**
  * PostgreSQL's jsonb cannot hold a NUL character, which a model or a command may well print: it is
  * kept visible as U+FFFD instead of failing the run.
@@ -62,6 +68,7 @@ function present(row: RunRow): Run {
     git_head_before: row.git_head_before,
     git_head_after: row.git_head_after,
     attempt: row.attempt,
+    retry_of: row.retry_of,
     started_at: row.started_at,
     finished_at: row.finished_at,
     created_at: row.created_at,
@@ -79,6 +86,10 @@ export class RunService {
     private readonly db: Database,
     private readonly nodes: NodeService,
     private readonly feed: ChangeFeed,
+    private readonly options: {
+      /** Sends a run's job inside the caller's transaction; without it, interrupted runs are not retried. */
+      enqueue?: (transaction: Database, runId: number) => Promise<void>;
+    } = {},
   ) {}
 
   /** Tells listeners that a run changed, and its task with it when the task's status moved. */
@@ -274,14 +285,55 @@ export class RunService {
         .where(and(eq(runTable.id, id), inArray(runTable.status, ['queued', 'running'])))
         .returning();
       if (!row) return undefined;
-      const [task] = await db
-        .update(taskTable)
-        .set({ status: taskStatusAfter[outcome.status], updated_at: now })
-        .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'in_progress')))
-        .returning({ project_id: taskTable.project_id });
-      return { run: present(row), projectId: task?.project_id };
+      const retry = outcome.status === 'interrupted' ? await this.retryUntouched(db, row) : undefined;
+      // A task whose run is tried again stays in progress.
+      const [task] = retry
+        ? await db.select({ project_id: taskTable.project_id }).from(taskTable).where(eq(taskTable.id, row.task_id))
+        : await db
+            .update(taskTable)
+            .set({ status: taskStatusAfter[outcome.status], updated_at: now })
+            .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'in_progress')))
+            .returning({ project_id: taskTable.project_id });
+      return { run: present(row), retry, projectId: task?.project_id };
     });
-    return ended && this.published('updated', ended.run, ended.projectId);
+    if (!ended) return undefined;
+    if (ended.retry) this.published('created', ended.retry);
+    return this.published('updated', ended.run, ended.retry ? undefined : ended.projectId);
+  }
+
+  /**
+   * An interrupted run that changed nothing (it called no tool but those that only look) is
+   * tried again once, as a new queued run in the same transaction, so the crash or restart that
+   * stopped it costs the user nothing. A run that may have changed files is left for the user
+   * to look at: trying it again could do its changes twice.
+   */
+  private async retryUntouched(db: Database, row: RunRow): Promise<Run | undefined> {
+    if (!this.options.enqueue || row.attempt >= maxAttempts || row.files_changed.length > 0) return undefined;
+    const touching = await db
+      .select({ seq: runEventTable.seq })
+      .from(runEventTable)
+      .where(
+        and(
+          eq(runEventTable.run_id, row.id),
+          eq(runEventTable.type, 'tool.called'),
+          sql`coalesce(${runEventTable.data}->>'name', '') not in (${sql.join(lookingTools.map((name) => sql`${name}`), sql`, `)})`,
+        ),
+      )
+      .limit(1);
+    if (touching.length > 0) return undefined;
+    const [retry] = await db
+      .insert(runTable)
+      .values({ task_id: row.task_id, node_id: row.node_id, model: row.model, message: row.message, attempt: row.attempt + 1, retry_of: row.id })
+      .returning();
+    const run = present(retry!);
+    await this.options.enqueue(db, run.id);
+    return run;
+  }
+
+  /** The run that tries `runId` again, if it was retried. */
+  async retryOf(runId: number): Promise<Run | undefined> {
+    const [row] = await this.db.select().from(runTable).where(eq(runTable.retry_of, runId));
+    return row && present(row);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from '../db/columns.js';
 import { nodeTable } from '../nodes/node.sql.js';
 import { taskTable } from '../tasks/task.sql.js';
@@ -37,6 +37,8 @@ export const runTable = pgTable(
     worker: text('worker'),
     lease_expires_at: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),
     attempt: integer('attempt').notNull().default(1),
+    /** The interrupted run this one tries again (it had changed nothing). */
+    retry_of: integer('retry_of').references((): AnyPgColumn => runTable.id, { onDelete: 'set null' }),
     started_at: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finished_at: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     ...timestamps,

@@ -134,18 +134,52 @@ describe.each(backends())('runs on %s', (kind) => {
 
   it('leaves nothing "running" after a crash: an abandoned run becomes interrupted at start', async () => {
     const task = await newTask('Crashed mid-run');
-    // What a crash leaves: a running run whose lease has run out, and no process working on it.
+    // What a crash leaves: a running run whose lease has run out, and no process working on it,
+    // after it had written a file.
     await hub.services.scheduler.stop();
     const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
     await hub.services.db.execute(sql`update task_runs set status = 'running', worker = 'gone', lease_expires_at = now() - interval '1 minute' where id = ${run.id}`);
+    await hub.services.runs.appendEvent(run.id, { seq: 1, type: 'tool.called', data: { type: 'tool.called', name: 'write', arguments: { path: 'half.txt' } } });
     await hub.services.scheduler.start();
     const after = (await hub.call('GET', `/runs/${run.id}`)).body;
     expect(after).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
     expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
-    expect(existsSync(workspaceFile('never.txt'))).toBe(false);
+    // It may have changed files: it is not tried again by itself.
+    expect((await hub.call('GET', `/tasks/${task.id}/runs`)).body).toHaveLength(1);
+    expect((await hub.call('GET', `/tasks/${task.id}/comments`)).body.at(-1).body).toContain(`Run ${run.id} interrupted`);
   });
 
-  it('marks a running run interrupted, not cancelled, when wfhub stops', async () => {
+  it('tries a run interrupted before it changed anything again, once, by itself', async () => {
+    const task = await newTask('Interrupted while reading');
+    await hub.services.scheduler.stop();
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger`, { message: 'Look first.', model: 'qwen2.5-coder:3b' })).body;
+    await hub.services.db.execute(sql`update task_runs set status = 'running', worker = 'gone', lease_expires_at = now() - interval '1 minute' where id = ${run.id}`);
+    await hub.services.runs.appendEvent(run.id, { seq: 1, type: 'tool.called', data: { type: 'tool.called', name: 'read', arguments: { path: 'README.md' } } });
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'second-try.txt', content: 'ok\n' } }] }, { text: 'Done on the second try.' });
+    await hub.services.scheduler.start();
+
+    expect((await hub.call('GET', `/runs/${run.id}`)).body).toMatchObject({ status: 'interrupted', attempt: 1 });
+    const runs = (await hub.call('GET', `/tasks/${task.id}/runs`)).body;
+    expect(runs).toHaveLength(2);
+    const retry = runs[0];
+    expect(retry).toMatchObject({ attempt: 2, retry_of: run.id, message: 'Look first.', model: 'qwen2.5-coder:3b' });
+    expect(await ended(retry.id)).toMatchObject({ status: 'succeeded', summary: 'Done on the second try.' });
+    expect(readFileSync(workspaceFile('second-try.txt'), 'utf8')).toBe('ok\n');
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('review');
+    const comments = (await hub.call('GET', `/tasks/${task.id}/comments`)).body.map((comment: { body: string }) => comment.body);
+    expect(comments.find((body: string) => body.startsWith(`Run ${run.id} interrupted`))).toContain(`tried again as run ${retry.id}`);
+
+    // A retry interrupted in its turn is not tried a third time.
+    await hub.services.scheduler.stop();
+    const third = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    await hub.services.db.execute(sql`update task_runs set status = 'running', attempt = 2, worker = 'gone', lease_expires_at = now() - interval '1 minute' where id = ${third.id}`);
+    await hub.services.scheduler.start();
+    expect((await hub.call('GET', `/runs/${third.id}`)).body.status).toBe('interrupted');
+    expect((await hub.call('GET', `/tasks/${task.id}/runs`)).body).toHaveLength(3);
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
+  });
+
+  it('marks a running run interrupted, not cancelled, when wfhub stops, and tries it again at the next start', async () => {
     const task = await newTask('Running at shutdown');
     ollama.script({ kind: 'hang', when: 'before-headers' });
     const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
@@ -154,8 +188,13 @@ describe.each(backends())('runs on %s', (kind) => {
     await hub.services.scheduler.stop();
     const after = await ended(run.id);
     expect(after).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
-    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
+    // It had only waited for the model: its retry waits in the queue for the next start.
+    const [retry] = (await hub.call('GET', `/tasks/${task.id}/runs`)).body;
+    expect(retry).toMatchObject({ status: 'queued', retry_of: run.id });
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('in_progress');
+    ollama.script({ text: 'Finished after the restart.' });
     await hub.services.scheduler.start();
+    expect(await ended(retry.id)).toMatchObject({ status: 'succeeded', summary: 'Finished after the restart.' });
   });
 
   it('streams a run as Server-Sent Events: recorded events, then live ones, no gap, no duplicate, then end', async () => {
@@ -241,8 +280,12 @@ describe.each(backends())('runs on %s', (kind) => {
     await hub.services.scheduler.sweep();
     expect((await hub.call('GET', `/runs/${run.id}`)).body.status).toBe('running');
     await hub.services.db.execute(sql`update task_runs set lease_expires_at = now() - interval '1 second' where id = ${run.id}`);
+    ollama.script({ text: 'Done by the retry.' });
     await hub.services.scheduler.sweep();
     expect((await hub.call('GET', `/runs/${run.id}`)).body).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
+    const [retry] = (await hub.call('GET', `/tasks/${task.id}/runs`)).body;
+    expect(retry.retry_of).toBe(run.id);
+    expect(await ended(retry.id)).toMatchObject({ status: 'succeeded' });
   });
 
   it('lets a running run finish within the grace period when wfhub stops', async () => {

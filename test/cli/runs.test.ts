@@ -67,6 +67,31 @@ describe("the seed's headline flow against wfhub serve", () => {
     expect(taskAfter.status).toBe('todo');
   });
 
+  it('tries a run killed before it changed anything again after the restart, and it finishes', async () => {
+    const project = await fetch(`${server.url}/projects`, { method: 'POST', body: JSON.stringify({ name: 'Retry', workspace_path: 'retry' }) });
+    const projectId = ((await project.json()) as { id: number }).id;
+    const task = await fetch(`${server.url}/tasks`, { method: 'POST', body: JSON.stringify({ project_id: projectId, title: 'Look, then hang' }) });
+    const taskId = ((await task.json()) as { id: number }).id;
+    ollama.script({ toolCalls: [{ name: 'glob', arguments: { pattern: '**/*' } }] }, { kind: 'hang', when: 'before-headers' });
+    const run = (await (await fetch(`${server.url}/tasks/${taskId}/trigger`, { method: 'POST' })).json()) as { id: number };
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const events = (await (await fetch(`${server.url}/runs/${run.id}/events`)).json()) as { type: string }[];
+      if (events.some((event) => event.type === 'tool.result') || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await server.stop('SIGKILL');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'retried.txt', content: 'second time\n' } }] }, { text: 'Done on the second try.' });
+    server = await startServe({ cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });
+
+    expect(((await (await fetch(`${server.url}/runs/${run.id}`)).json()) as { status: string }).status).toBe('interrupted');
+    const [retry] = (await (await fetch(`${server.url}/tasks/${taskId}/runs`)).json()) as { id: number; retry_of: number }[];
+    expect(retry!.retry_of).toBe(run.id);
+    const ended = (await (await fetch(`${server.url}/runs/${retry!.id}/stream`)).text()).trim().split('\n\n').at(-1)!;
+    expect(ended).toContain('"status":"succeeded"');
+    expect(readFileSync(path.join(folder.dir, 'workspaces', 'retry', 'retried.txt'), 'utf8')).toBe('second time\n');
+  });
+
   it('wfhub run triggers a task through the server and follows it with progress', async () => {
     const project = await fetch(`${server.url}/projects`, { method: 'POST', body: JSON.stringify({ name: 'Followed', workspace_path: 'followed' }) });
     const projectId = ((await project.json()) as { id: number }).id;

@@ -1,0 +1,2 @@
+ALTER TABLE "task_runs" ADD COLUMN "retry_of" integer;--> statement-breakpoint
+ALTER TABLE "task_runs" ADD CONSTRAINT "task_runs_retry_of_task_runs_id_fk" FOREIGN KEY ("retry_of") REFERENCES "public"."task_runs"("id") ON DELETE set null ON UPDATE no action;
