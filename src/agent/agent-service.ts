@@ -31,6 +31,11 @@ export interface AgentRunRequest {
   node?: string | number;
   /** Base64 images for vision models. */
   images?: string[];
+  /**
+   * Work in this folder (a task's worktree) instead of the workspace folder, which still names
+   * the project whose settings apply; `mounts` are the folders outside it commands also see.
+   */
+  checkout?: { dir: string; mounts?: SandboxSettings['extraMounts'] };
 }
 
 export interface AgentRunOptions {
@@ -194,7 +199,8 @@ export class AgentService {
     const workspace = await this.workspace(request.workspace, true);
     const projectModel = workspace.project?.settings.model;
     const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
-    const sandbox = this.sandbox(workspace.project?.settings.allow_network === true);
+    const root = request.checkout?.dir ?? workspace.root;
+    const sandbox = { ...this.sandbox(workspace.project?.settings.allow_network === true), extraMounts: request.checkout?.mounts };
     const warnings = await this.sandboxWarnings();
     // A project (in its settings) and a role may set their own limits, and both hold: the tighter
     // one wins. The configuration gives the limit where neither sets one.
@@ -222,11 +228,11 @@ export class AgentService {
 
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
-        const context = await workspaceContext(workspace.root, signal).catch(() => undefined);
+        const context = await workspaceContext(root, signal).catch(() => undefined);
         return runAgent({
           provider: createProvider(this.config),
           model,
-          root: workspace.root,
+          root,
           message: request.message,
           images: request.images,
           tools: this.tools,

@@ -15,7 +15,10 @@ import { RunQueue } from '../runs/run-queue.js';
 import { RunScheduler } from '../runs/run-scheduler.js';
 import { RunService } from '../runs/run.service.js';
 import { RunWorker } from '../runs/run-worker.js';
+import { TaskMerger } from '../runs/task-merge.js';
+import { WorktreeJanitor } from '../runs/worktree-janitor.js';
 import { TaskService } from '../tasks/task.service.js';
+import { TaskWorktrees } from '../workspace/task-worktrees.js';
 import { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { maxRunMinutes } from '../config/config.js';
 import { version } from './version.js';
@@ -38,6 +41,7 @@ export interface Services {
   agent: AgentService;
   runs: RunService;
   scheduler: RunScheduler;
+  merger: TaskMerger;
 }
 
 export interface ServiceOptions {
@@ -53,6 +57,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     db,
     new AttachmentStore(path.join(config.dataDir, 'attachments'), config.attachmentMaxBytes),
   );
+  const gitIdentity = { name: config.gitUserName, email: config.gitUserEmail };
+  const worktrees = new TaskWorktrees(path.join(config.dataDir, 'worktrees'), gitIdentity);
   const feed = new ChangeFeed(connection, { onError: (error) => options.onError?.(error, 'change feed') });
   const nodes = new NodeService(db);
   const projects = new ProjectService(db, workspaces, attachments, feed);
@@ -74,7 +80,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     comments,
     agent,
     workspaces,
-    gitIdentity: { name: config.gitUserName, email: config.gitUserEmail },
+    worktrees,
+    gitIdentity,
     onError: (error, runId) => options.onError?.(error, `run ${runId}`),
   });
   return {
@@ -92,6 +99,11 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     health: new HealthService(db, config, version),
     agent,
     runs,
-    scheduler: new RunScheduler(runs, queue, worker, { concurrency: config.maxConcurrentRuns, embedded: connection.kind === 'pglite' }),
+    scheduler: new RunScheduler(runs, queue, worker, {
+      concurrency: config.maxConcurrentRuns,
+      embedded: connection.kind === 'pglite',
+      janitor: new WorktreeJanitor({ feed, projects, tasks, workspaces, worktrees, gitIdentity, onError: (error) => options.onError?.(error, 'worktree cleanup') }),
+    }),
+    merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, gitIdentity }),
   };
 }

@@ -1,6 +1,40 @@
 import { z } from 'zod';
 import { idSchema, jsonObject, label, timestampSchema } from '../core/schema-helpers.js';
 
+/** How a project's runs use its workspace. */
+export const isolationModes = ['in-place', 'worktree'] as const;
+export type IsolationMode = (typeof isolationModes)[number];
+
+/** A git branch name git would take (`git check-ref-format --branch`), checked without git. */
+const branchName = label(200).refine(
+  (value) =>
+    !/[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock$|\/\.|^@$/.test(value),
+  'must be a git branch name such as "main" or "release/1.2"',
+);
+
+/**
+ * The settings wfhub reads, checked when they are written; other keys are kept as they are, for
+ * the user's own use.
+ */
+export const projectSettingsSchema = z
+  .looseObject({
+    model: label(200).nullish().describe('The model for runs in this project, unless the role or the trigger names one'),
+    auto_commit: z.boolean().nullish().describe("Commit a successful run's changes (default true)"),
+    allow_network: z.boolean().nullish().describe("Let the agent's commands reach the network (default false)"),
+    max_steps: z.number().int().min(1).max(10_000).nullish().describe('Model calls per run'),
+    max_run_minutes: z.number().positive().max(1440).nullish().describe('Wall time per run, in minutes (at most a day)'),
+    token_budget: z.number().int().min(1).max(1_000_000_000).nullish().describe('Prompt plus completion tokens per run'),
+    isolation: z
+      .enum(isolationModes)
+      .nullish()
+      .describe('in-place (default): runs work in the workspace itself, one at a time; worktree: each task on its own branch wfhub/task-<id> in a git worktree, tasks in parallel, merged with POST /tasks/{id}/merge'),
+    base_branch: branchName.nullish().describe("The branch task branches start from and merge into (default: the workspace's current branch)"),
+  })
+  .and(jsonObject)
+  .meta({ id: 'ProjectSettings' });
+
+export type ProjectSettings = z.output<typeof projectSettingsSchema>;
+
 export const projectSchema = z
   .object({
     id: idSchema,
@@ -21,7 +55,7 @@ export const projectCreateSchema = z
       .optional()
       .describe('Folder inside the workspaces dir; created when missing. Defaults to a slug of the name.'),
     environment: jsonObject.optional().describe('Free-form facts about the project given to agents'),
-    settings: jsonObject.optional(),
+    settings: projectSettingsSchema.optional(),
   })
   .meta({ id: 'ProjectCreate' });
 
@@ -30,7 +64,7 @@ export const projectUpdateSchema = z
     name: label(200).optional(),
     workspace_path: label(500).optional(),
     environment: jsonObject.optional(),
-    settings: jsonObject.optional(),
+    settings: projectSettingsSchema.optional().describe('Replaces the settings as a whole'),
   })
   .meta({ id: 'ProjectUpdate' });
 

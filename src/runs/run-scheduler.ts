@@ -4,6 +4,7 @@ import { finishedRunStatuses, type Run, type RunTrigger } from './run.schema.js'
 import type { RunQueue } from './run-queue.js';
 import type { RunService } from './run.service.js';
 import type { RunWorker } from './run-worker.js';
+import type { WorktreeJanitor } from './worktree-janitor.js';
 
 /**
  * Triggering, waiting for and cancelling runs, and taking runs from the queue in this process.
@@ -17,7 +18,7 @@ export class RunScheduler {
     private readonly runs: RunService,
     private readonly queue: RunQueue,
     private readonly worker: RunWorker,
-    private readonly options: { concurrency: number; embedded: boolean; sweepIntervalMs?: number },
+    private readonly options: { concurrency: number; embedded: boolean; sweepIntervalMs?: number; janitor?: WorktreeJanitor },
   ) {}
 
   /** Creates a queued run and its job in one transaction. */
@@ -58,7 +59,6 @@ export class RunScheduler {
     }
     if (this.worker.abort(runId, 'The run was cancelled by the user.')) return this.waitFor(runId);
     const ended = await this.runs.finish(runId, { status: 'cancelled', error: { code: 'cancelled', message: 'The run was cancelled by the user.' } });
-    if (ended) await this.worker.comment(ended);
     return ended ?? this.runs.get(runId);
   }
 
@@ -83,11 +83,11 @@ export class RunScheduler {
     this.working = true;
     // Started first: an interrupted run tried again is enqueued inside the transaction ending it.
     await this.queue.start();
-    const interrupted = await this.runs.interruptAbandoned({ everyRunning: this.options.embedded });
-    for (const run of interrupted) await this.worker.comment(run).catch(() => undefined);
+    await this.runs.interruptAbandoned({ everyRunning: this.options.embedded });
     // A crash between the queue handing a job over and the run being claimed loses the job, not
     // the run: every queued run gets a job again (a second one is harmless, the claim decides).
     for (const runId of await this.runs.queuedIds()) await this.queue.enqueueLater(runId, 0);
+    await this.options.janitor?.start();
     await this.queue.work(this.options.concurrency, (runId) => this.worker.execute(runId));
     // On a shared database another worker may die at any time: its runs are found by their
     // expired leases while everyone else keeps working, not only at the next start.
@@ -100,11 +100,15 @@ export class RunScheduler {
   /** Interrupts runs whose worker stopped renewing its lease. */
   async sweep(): Promise<void> {
     try {
-      const interrupted = await this.runs.interruptAbandoned();
-      for (const run of interrupted) await this.worker.comment(run).catch(() => undefined);
+      await this.runs.interruptAbandoned();
     } catch {
       // The next sweep tries again; a database hiccup must not stop the worker.
     }
+  }
+
+  /** Resolves once the worktree clean-ups heard of so far are done. */
+  async settled(): Promise<void> {
+    await this.options.janitor?.settled();
   }
 
   /** Runs executing in this process now. */
@@ -118,6 +122,7 @@ export class RunScheduler {
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     clearInterval(this.sweeper);
+    this.options.janitor?.stop();
     if (options.graceMs && this.worker.running > 0) {
       await this.queue.pause();
       const deadline = Date.now() + options.graceMs;

@@ -5,7 +5,11 @@ import type { CommentService } from '../comments/comment.service.js';
 import { ConflictError } from '../core/errors.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { TaskService } from '../tasks/task.service.js';
+import { realpath } from 'node:fs/promises';
+import type { IsolationMode, Project } from '../projects/project.schema.js';
+import type { Task } from '../tasks/task.schema.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
+import type { TaskWorktrees } from '../workspace/task-worktrees.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { Run } from './run.schema.js';
 import type { RunOutcome, RunService } from './run.service.js';
@@ -19,6 +23,7 @@ export interface RunWorkerDependencies {
   comments: CommentService;
   agent: AgentService;
   workspaces: WorkspaceRoot;
+  worktrees: TaskWorktrees;
   gitIdentity: GitIdentity;
   /** Puts a run whose workspace is busy back in the queue for a little later. */
   requeue: (runId: number) => Promise<void>;
@@ -32,6 +37,22 @@ const everything = { limit: 5000, offset: 0 };
 /** Where the workspace as it was before a run is kept. */
 export function snapshotRef(runId: number): string {
   return `refs/wfhub/runs/${runId}/before`;
+}
+
+/** Where a run works, and git there. */
+interface Checkout {
+  repository: WorkspaceGit;
+  isolation: IsolationMode;
+  branch: string | undefined;
+  /** Folders outside the checkout its commands see (a worktree's git folders). */
+  mounts?: { path: string; writable: boolean }[];
+}
+
+/** The git state a run starts from, kept to record what it changed. */
+interface Before extends Checkout {
+  snapshot: string;
+  headBefore: string;
+  autoCommit: boolean;
 }
 
 /**
@@ -112,17 +133,18 @@ export class RunWorker {
     let outcome: RunOutcome;
     const controller = new AbortController();
     let heartbeat: NodeJS.Timeout | undefined;
-    let git: { repository: WorkspaceGit; snapshot: string; headBefore: string; autoCommit: boolean } | undefined;
+    let git: Before | undefined;
     try {
-      const { prompt, workspace, autoCommit } = await this.prepare(run);
-      const claimed = await runs.claim(runId, this.id, this.leaseMs, prompt);
+      const { prompt, workspace, autoCommit, project, task } = await this.prepare(run);
+      const isolation: IsolationMode = project.settings.isolation === 'worktree' ? 'worktree' : 'in-place';
+      const claimed = await runs.claim(runId, this.id, this.leaseMs, prompt, isolation);
       if (claimed === 'gone') return;
       if (claimed === 'busy') {
         // Another run is working in the same workspace: this one stays queued and comes back.
         await this.dependencies.requeue(runId);
         return;
       }
-      git = await this.snapshotBefore(runId, workspace, autoCommit);
+      git = await this.snapshotBefore(runId, await this.checkout(project, task, isolation), autoCommit);
       this.active.set(runId, controller);
       heartbeat = setInterval(() => {
         runs.renewLease(runId, this.id, this.leaseMs).then(
@@ -137,6 +159,7 @@ export class RunWorker {
       const start = await agent.prepare({
         message: prompt,
         workspace,
+        ...(git.isolation === 'worktree' && { checkout: { dir: git.repository.dir, mounts: git.mounts } }),
         ...(run.model && { model: run.model }),
         ...(run.node_id && { node: run.node_id }),
       });
@@ -179,29 +202,52 @@ export class RunWorker {
         this.dependencies.onError?.(error, runId);
       }
     }
-    const ended = await runs.finish(runId, outcome);
-    if (ended) await this.comment(ended).catch((error: unknown) => this.dependencies.onError?.(error, runId));
+    await runs.finish(runId, outcome);
   }
 
   /**
-   * Before the agent touches anything: the workspace becomes a repository if it is not one, and
-   * everything in it, uncommitted work included, is recorded under refs/wfhub/runs/<id>/before.
+   * Where the run works. The workspace becomes a repository if it is not one; with `worktree`
+   * isolation the run works in the task's own worktree, on its branch, made from the project's
+   * base branch (or the workspace's current one) the first time.
    */
-  private async snapshotBefore(runId: number, workspace: string, autoCommit: boolean) {
-    const repository = new WorkspaceGit(this.dependencies.workspaces.pathOf(workspace), this.dependencies.gitIdentity);
-    await repository.ensureRepository();
-    const headBefore = await repository.head();
-    const snapshot = await repository.snapshot(snapshotRef(runId), `wfhub: the workspace before run ${runId}`);
-    await this.dependencies.runs.recordHeadBefore(runId, headBefore);
-    return { repository, snapshot, headBefore, autoCommit };
+  private async checkout(project: Project, task: Task, isolation: IsolationMode): Promise<Checkout> {
+    const { workspaces, worktrees, gitIdentity } = this.dependencies;
+    const main = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
+    await main.ensureRepository();
+    if (isolation === 'in-place') return { repository: main, isolation, branch: await main.currentBranch() };
+    const base = typeof project.settings.base_branch === 'string' ? project.settings.base_branch : ((await main.currentBranch()) ?? 'HEAD');
+    if (!(await main.resolve(base))) {
+      throw new ConflictError(
+        'base_branch_missing',
+        `The project's base_branch "${base}" does not exist in its workspace's repository: create it, or fix settings.base_branch with PATCH /projects/${project.id}.`,
+      );
+    }
+    const worktree = await worktrees.ensure(main, project.id, task.id, base);
+    return {
+      repository: new WorkspaceGit(await realpath(worktree.dir), gitIdentity),
+      isolation,
+      branch: worktree.branch,
+      // git in the worktree reads the repository and writes only the worktree's own admin folder.
+      mounts: [
+        { path: worktree.commonDir, writable: false },
+        { path: worktree.gitDir, writable: true },
+      ],
+    };
+  }
+
+  /**
+   * Before the agent touches anything: everything in the checkout, uncommitted work included, is
+   * recorded under refs/wfhub/runs/<id>/before.
+   */
+  private async snapshotBefore(runId: number, checkout: Checkout, autoCommit: boolean): Promise<Before> {
+    const headBefore = await checkout.repository.head();
+    const snapshot = await checkout.repository.snapshot(snapshotRef(runId), `wfhub: the workspace before run ${runId}`);
+    await this.dependencies.runs.recordCheckout(runId, { headBefore, branch: checkout.branch });
+    return { ...checkout, snapshot, headBefore, autoCommit };
   }
 
   /** After the agent: what the run changed (whatever tool did it), its diff, and a commit when it succeeded. */
-  private async recordAfter(
-    runId: number,
-    git: { repository: WorkspaceGit; snapshot: string; autoCommit: boolean },
-    outcome: RunOutcome,
-  ): Promise<Partial<RunOutcome>> {
+  private async recordAfter(runId: number, git: Before, outcome: RunOutcome): Promise<Partial<RunOutcome>> {
     const after = await git.repository.workingTree();
     const paths = await git.repository.changedPaths(git.snapshot, after);
     const diff = await git.repository.diff(git.snapshot, after);
@@ -218,7 +264,7 @@ export class RunWorker {
     return { filesChanged: paths, diff, gitHeadAfter: gitHeadAfter ?? (await git.repository.head()) };
   }
 
-  private async prepare(run: Run): Promise<{ prompt: string; workspace: string; autoCommit: boolean }> {
+  private async prepare(run: Run): Promise<{ prompt: string; workspace: string; autoCommit: boolean; project: Project; task: Task }> {
     const { tasks, projects, criteria, comments } = this.dependencies;
     const task = await tasks.get(run.task_id);
     const [project, criteriaPage, commentPage, subtaskPage] = await Promise.all([
@@ -231,6 +277,8 @@ export class RunWorker {
       prompt: taskPrompt({ task, criteria: criteriaPage.items, comments: commentPage.items, subtasks: subtaskPage.items, message: run.message }),
       workspace: project.workspace_path,
       autoCommit: project.settings.auto_commit !== false,
+      project,
+      task,
     };
   }
 
@@ -239,15 +287,26 @@ export class RunWorker {
    * restored, the files it created removed, and the user's uncommitted work as it was.
    */
   async undo(run: Run): Promise<void> {
-    const { tasks, projects, workspaces, gitIdentity, comments } = this.dependencies;
+    const { tasks, projects, workspaces, worktrees, gitIdentity, comments, runs } = this.dependencies;
     const task = await tasks.get(run.task_id);
     const project = await projects.get(task.project_id);
-    const repository = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
+    let repository = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
     const snapshot = (await repository.run(['rev-parse', '--verify', '-q', snapshotRef(run.id)], { allowFailure: true })).trim();
     if (!snapshot || !run.git_head_before) {
       throw new ConflictError('no_snapshot', `Run ${run.id} has no snapshot of the workspace from before it, so it cannot be undone.`);
     }
-    if (await this.dependencies.runs.hasRunningInProject(project.id)) {
+    if (run.isolation === 'worktree') {
+      const dir = await worktrees.find(repository, task.id);
+      if (!dir) {
+        throw new ConflictError(
+          'worktree_gone',
+          `Run ${run.id} worked in task ${task.id}'s worktree, which is gone (the task was merged): revert its changes in the branch they were merged into instead.`,
+        );
+      }
+      const active = await runs.activeForTask(task.id);
+      if (active) throw new ConflictError('workspace_busy', `Run ${active.id} is working in task ${task.id}'s worktree now; undo run ${run.id} once it has ended.`);
+      repository = new WorkspaceGit(dir, gitIdentity);
+    } else if (await runs.hasRunningInProject(project.id)) {
       throw new ConflictError('workspace_busy', `A run is working in this project's workspace now; undo run ${run.id} once it has ended.`);
     }
     const head = await repository.head();
@@ -259,27 +318,5 @@ export class RunWorker {
     }
     await repository.restore(snapshot, run.files_changed, run.git_head_before);
     await comments.create(run.task_id, { body: `Run ${run.id} was undone: the workspace is back as it was before it.`, author: runCommentAuthor });
-  }
-
-  /** The run's outcome as a comment on its task: what happened, which files, what it cost. */
-  async comment(run: Run): Promise<void> {
-    const head =
-      run.status === 'succeeded'
-        ? `Run ${run.id} finished.`
-        : run.status === 'cancelled'
-          ? `Run ${run.id} was cancelled.`
-          : `Run ${run.id} ${run.status}: ${run.error?.message ?? 'no reason given'}`;
-    const lines = [head];
-    const retry = run.status === 'interrupted' ? await this.dependencies.runs.retryOf(run.id) : undefined;
-    if (retry) lines.push('', `It had changed nothing, so it is being tried again as run ${retry.id}.`);
-    if (run.summary) lines.push('', run.summary);
-    if (run.files_changed.length) lines.push('', `Files changed: ${run.files_changed.join(', ')}`);
-    if (run.git_head_after && run.git_head_before && run.git_head_after !== run.git_head_before) {
-      lines.push(`Committed as ${run.git_head_after.slice(0, 12)} (on top of ${run.git_head_before.slice(0, 12)}); POST /runs/${run.id}/undo takes it back.`);
-    } else if (run.files_changed.length && run.git_head_before) {
-      lines.push(`Not committed: the changes are in the workspace (GET /runs/${run.id}/diff shows them).`);
-    }
-    lines.push('', `${run.model ?? 'model ?'} · ${run.steps} steps · ${run.prompt_tokens} prompt + ${run.completion_tokens} completion tokens`);
-    await this.dependencies.comments.create(run.task_id, { body: lines.join('\n'), author: runCommentAuthor });
   }
 }

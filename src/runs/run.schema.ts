@@ -24,6 +24,8 @@ export const runSchema = z
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     summary: z.string().nullable(),
     files_changed: z.array(z.string()),
+    isolation: z.enum(['in-place', 'worktree']).describe("in-place: in the workspace itself; worktree: in the task's own worktree"),
+    branch: z.string().nullable().describe('The branch the run worked on'),
     git_head_before: z.string().nullable(),
     git_head_after: z.string().nullable(),
     attempt: z.number().int().describe('1, or 2 for the automatic retry of an interrupted run'),

@@ -1,14 +1,18 @@
 import { and, asc, count, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
+import { commentTable } from '../comments/comment.sql.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { NodeService } from '../nodes/node.service.js';
 import { requireTask } from '../tasks/task-lookup.js';
 import { taskTable } from '../tasks/task.sql.js';
+import type { IsolationMode } from '../projects/project.schema.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
 import type { Run, RunEvent, RunStatus, RunTrigger } from './run.schema.js';
+import { runComment } from './run-comment.js';
 import { runEventTable, runTable, type RunRow } from './run.sql.js';
+import { runCommentAuthor } from './task-prompt.js';
 
 /** How a run ended, as the worker records it. */
 export interface RunOutcome {
@@ -65,6 +69,8 @@ function present(row: RunRow): Run {
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
     summary: row.summary,
     files_changed: row.files_changed,
+    isolation: row.isolation as Run['isolation'],
+    branch: row.branch,
     git_head_before: row.git_head_before,
     git_head_after: row.git_head_after,
     attempt: row.attempt,
@@ -192,11 +198,12 @@ export class RunService {
   }
 
   /**
-   * Claims a queued run for a worker. `busy` when another run of the same project is running
-   * (runs in one workspace take turns: the project's row is locked while this is decided, so two
-   * workers cannot both see it free); `gone` when the run is no longer queued (cancelled).
+   * Claims a queued run for a worker. `busy` when it would work in the workspace itself while
+   * another run of the project does (runs in one workspace take turns: the project's row is
+   * locked while this is decided, so two workers cannot both see it free); runs in their tasks'
+   * own worktrees never wait for each other. `gone` when the run is no longer queued (cancelled).
    */
-  async claim(id: number, worker: string, leaseMs: number, prompt: string): Promise<Run | 'busy' | 'gone'> {
+  async claim(id: number, worker: string, leaseMs: number, prompt: string, isolation: IsolationMode = 'in-place'): Promise<Run | 'busy' | 'gone'> {
     const claimed = await this.db.transaction(async (transaction): Promise<Run | 'busy' | 'gone'> => {
       const db = transaction as unknown as Database;
       const [target] = await db
@@ -206,17 +213,19 @@ export class RunService {
         .where(eq(runTable.id, id));
       if (!target || target.status !== 'queued') return 'gone';
       await db.execute(sql`select id from projects where id = ${target.projectId} for update`);
-      const [running] = await db
-        .select({ id: runTable.id })
-        .from(runTable)
-        .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
-        .where(and(eq(taskTable.project_id, target.projectId), eq(runTable.status, 'running')))
-        .limit(1);
-      if (running) return 'busy';
+      if (isolation === 'in-place') {
+        const [running] = await db
+          .select({ id: runTable.id })
+          .from(runTable)
+          .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
+          .where(and(eq(taskTable.project_id, target.projectId), eq(runTable.status, 'running'), eq(runTable.isolation, 'in-place')))
+          .limit(1);
+        if (running) return 'busy';
+      }
       const now = new Date();
       const [row] = await db
         .update(runTable)
-        .set({ status: 'running', worker, started_at: now, lease_expires_at: new Date(now.getTime() + leaseMs), prompt, updated_at: now })
+        .set({ status: 'running', worker, isolation, started_at: now, lease_expires_at: new Date(now.getTime() + leaseMs), prompt, updated_at: now })
         .where(and(eq(runTable.id, id), eq(runTable.status, 'queued')))
         .returning();
       return row ? present(row) : 'gone';
@@ -230,19 +239,26 @@ export class RunService {
     return rows.map((row) => row.id);
   }
 
-  /** Whether a run of one of the project's tasks is running now. */
+  /** Whether a run of one of the project's tasks is running in its workspace now (worktree runs aside). */
   async hasRunningInProject(projectId: number): Promise<boolean> {
     const [row] = await this.db
       .select({ id: runTable.id })
       .from(runTable)
       .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
-      .where(and(eq(taskTable.project_id, projectId), eq(runTable.status, 'running')))
+      .where(and(eq(taskTable.project_id, projectId), eq(runTable.status, 'running'), eq(runTable.isolation, 'in-place')))
       .limit(1);
     return row !== undefined;
   }
 
-  async recordHeadBefore(id: number, sha: string): Promise<void> {
-    await this.db.update(runTable).set({ git_head_before: sha }).where(eq(runTable.id, id));
+  /** The task's queued or running run, if it has one. */
+  async activeForTask(taskId: number): Promise<Run | undefined> {
+    const row = await this.activeRun(taskId);
+    return row && present(row);
+  }
+
+  /** Where the run works: the commit it starts from and its branch. */
+  async recordCheckout(id: number, checkout: { headBefore: string; branch: string | undefined }): Promise<void> {
+    await this.db.update(runTable).set({ git_head_before: checkout.headBefore, branch: checkout.branch ?? null }).where(eq(runTable.id, id));
   }
 
   /** Renews a running run's lease; false when the run is no longer this worker's. */
@@ -256,8 +272,9 @@ export class RunService {
   }
 
   /**
-   * Ends a run (queued or running) once, and moves its task on. Answers the ended run, or
-   * undefined when it had already ended (a cancel that lost the race, say).
+   * Ends a run (queued or running) once, moves its task on and comments the outcome on it, all
+   * in one transaction. Answers the ended run, or undefined when it had already ended (a cancel
+   * that lost the race, say).
    */
   async finish(id: number, outcome: RunOutcome): Promise<Run | undefined> {
     const ended = await this.db.transaction(async (transaction) => {
@@ -294,11 +311,18 @@ export class RunService {
             .set({ status: taskStatusAfter[outcome.status], updated_at: now })
             .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'in_progress')))
             .returning({ project_id: taskTable.project_id });
-      return { run: present(row), retry, projectId: task?.project_id };
+      const run = present(row);
+      const [comment] = await db
+        .insert(commentTable)
+        .values({ task_id: run.task_id, author: runCommentAuthor, body: runComment(run, retry) })
+        .returning({ id: commentTable.id });
+      return { run, retry, projectId: task?.project_id, commentId: comment!.id };
     });
     if (!ended) return undefined;
     if (ended.retry) this.published('created', ended.retry);
-    return this.published('updated', ended.run, ended.retry ? undefined : ended.projectId);
+    this.published('updated', ended.run, ended.retry ? undefined : ended.projectId);
+    this.feed.publish({ kind: 'comment', op: 'created', id: ended.commentId, task_id: ended.run.task_id });
+    return ended.run;
   }
 
   /**
@@ -330,11 +354,6 @@ export class RunService {
     return run;
   }
 
-  /** The run that tries `runId` again, if it was retried. */
-  async retryOf(runId: number): Promise<Run | undefined> {
-    const [row] = await this.db.select().from(runTable).where(eq(runTable.retry_of, runId));
-    return row && present(row);
-  }
 
   /**
    * Runs whose worker stopped renewing its lease (a crash, `kill -9`) end as interrupted, so

@@ -30,6 +30,10 @@ export const runTable = pgTable(
     error_message: text('error_message'),
     summary: text('summary'),
     files_changed: jsonb('files_changed').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Where it worked: `in-place` (the workspace itself) or `worktree` (the task's own), set when claimed. */
+    isolation: text('isolation').notNull().default('in-place'),
+    /** The branch it worked on (the task's branch in a worktree). */
+    branch: text('branch'),
     git_head_before: text('git_head_before'),
     git_head_after: text('git_head_after'),
     diff: text('diff'),

@@ -26,6 +26,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
 import { projectRoutes } from './routes/projects.js';
 import { runRoutes } from './routes/runs.js';
+import { taskMergeRoutes } from './routes/task-merge.js';
 import { taskRoutes } from './routes/tasks.js';
 
 const swaggerUiAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
@@ -97,6 +98,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   agentToolRoutes(app, services);
   runRoutes(app, services);
   liveRoutes(app, services);
+  taskMergeRoutes(app, services);
   projectGitRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());

@@ -40,8 +40,17 @@ export class WorkspaceGit {
     private readonly identity: GitIdentity,
   ) {}
 
-  run(args: readonly string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; input?: string } = {}): Promise<string> {
-    return new Promise((resolve, reject) => {
+  async run(args: readonly string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; input?: string } = {}): Promise<string> {
+    const result = await this.exec(args, options);
+    if (result.code !== 0 && !options.allowFailure) {
+      throw new GitError(`git ${args[0]} failed in ${this.dir}: ${result.stderr.trim() || result.error}`, args, result.stderr);
+    }
+    return result.stdout;
+  }
+
+  /** Runs git and answers its exit code with its output, whatever the code. */
+  exec(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string; error?: string }> {
+    return new Promise((resolve) => {
       const child = execFile(
         'git',
         ['-c', `user.name=${this.identity.name}`, '-c', `user.email=${this.identity.email}`, '-c', 'core.quotepath=off', ...args],
@@ -52,15 +61,19 @@ export class WorkspaceGit {
           maxBuffer: 64 * 1024 * 1024,
         },
         (error, stdout, stderr) => {
-          if (error && !options.allowFailure) {
-            reject(new GitError(`git ${args[0]} failed in ${this.dir}: ${stderr.trim() || error.message}`, args, stderr));
-          } else resolve(stdout);
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          resolve({ code, stdout, stderr, ...(error && { error: error.message }) });
         },
       );
       // A git command that exits without reading its input must not fail the call with EPIPE.
       child.stdin?.on('error', () => {});
       child.stdin?.end(options.input);
     });
+  }
+
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    return (await this.exec(['merge-base', '--is-ancestor', ancestor, descendant])).code === 0;
   }
 
   /** Whether the workspace is the top of its own repository (not a folder inside another one). */
@@ -152,6 +165,41 @@ export class WorkspaceGit {
   /** Paths whose content in the working tree (`snapshot`) differed from HEAD: the user's uncommitted work. */
   async uncommittedIn(snapshot: string): Promise<Set<string>> {
     return new Set(await this.changedPaths('HEAD', snapshot));
+  }
+
+  /** The worktrees of this repository (the main one first), with the branch each has checked out. */
+  async worktrees(): Promise<{ path: string; head: string | null; branch: string | null }[]> {
+    const output = await this.run(['worktree', 'list', '--porcelain', '-z']);
+    const entries: { path: string; head: string | null; branch: string | null }[] = [];
+    let current: { path: string; head: string | null; branch: string | null } | undefined;
+    for (const field of output.split('\0')) {
+      if (field.startsWith('worktree ')) entries.push((current = { path: field.slice(9), head: null, branch: null }));
+      else if (current && field.startsWith('HEAD ')) current.head = field.slice(5);
+      else if (current && field.startsWith('branch ')) current.branch = field.slice(7).replace(/^refs\/heads\//, '');
+    }
+    return entries;
+  }
+
+  /** The commit a ref or branch names, or undefined when there is none. */
+  async resolve(ref: string): Promise<string | undefined> {
+    return (await this.run(['rev-parse', '--verify', '-q', `${ref}^{commit}`], { allowFailure: true })).trim() || undefined;
+  }
+
+  /** The branch checked out here, or undefined on a detached HEAD. */
+  async currentBranch(): Promise<string | undefined> {
+    return (await this.run(['symbolic-ref', '--short', '-q', 'HEAD'], { allowFailure: true })).trim() || undefined;
+  }
+
+  /**
+   * Merges `branch` into `target` without touching any working tree: the merged tree, or the
+   * files that conflict (then nothing is written but loose objects git collects later).
+   */
+  async mergeTree(target: string, branch: string): Promise<{ tree: string; conflicts: [] } | { tree: undefined; conflicts: string[] }> {
+    const output = await this.exec(['merge-tree', '--write-tree', '--no-messages', '--name-only', '-z', target, branch]);
+    const [tree = '', ...files] = output.stdout.split('\0').filter(Boolean);
+    if (output.code === 0) return { tree, conflicts: [] };
+    if (output.code === 1) return { tree: undefined, conflicts: [...new Set(files)].sort() };
+    throw new GitError(`git merge-tree failed in ${this.dir}: ${output.stderr.trim()}`, ['merge-tree'], output.stderr);
   }
 
   /** Branch, HEAD and uncommitted changes; `repository: false` for a folder git does not manage yet. */

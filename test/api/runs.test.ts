@@ -242,7 +242,13 @@ describe.each(backends())('runs on %s', (kind) => {
     expect(run).toMatchObject({ status: 'failed', steps: 1, error: { code: 'step_limit' } });
     expect(run.error.message).toContain(`the project's settings.max_steps, PATCH /projects/${limited.id}`);
 
-    await hub.call('PATCH', `/projects/${limited.id}`, { settings: { max_steps: 'many' } });
+    // A malformed limit is refused when written, and the project keeps its settings.
+    const refused = await hub.call('PATCH', `/projects/${limited.id}`, { settings: { max_steps: 'many' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('settings.max_steps');
+    expect((await hub.call('GET', `/projects/${limited.id}`)).body.settings).toEqual({ max_steps: 1 });
+    // One written before settings were checked (straight into the database) fails the run with what to fix.
+    await hub.services.db.execute(sql`update projects set settings = '{"max_steps": "many"}'::jsonb where id = ${limited.id}`);
     const broken = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
     expect(broken).toMatchObject({ status: 'failed' });
     expect(broken.error.message).toContain('settings.max_steps');

@@ -13,4 +13,10 @@ export interface SandboxSettings {
   readonly hiddenPaths: readonly string[];
   /** Environment variable names never passed to a command (wfhub's own secrets). */
   readonly secretVariables: readonly string[];
+  /**
+   * Folders outside the workspace a command also sees, mounted after the hidden ones: a task
+   * worktree's git folders (the repository read-only, the worktree's own admin folder writable),
+   * so `git status` and `git diff` work there.
+   */
+  readonly extraMounts?: readonly { readonly path: string; readonly writable: boolean }[];
 }

@@ -141,6 +141,15 @@ function outermost(paths: string[]): string[] {
   return unique.filter((candidate) => !unique.some((other) => other !== candidate && isInside(other, candidate)));
 }
 
+/** The extra folders, outer ones first so a writable folder inside a read-only one stays writable. */
+function extraMountArguments(settings: SandboxSettings): string[] {
+  const mounts = (settings.extraMounts ?? [])
+    .map((mount) => ({ ...mount, real: existingRealPath(path.resolve(mount.path)) }))
+    .filter((mount): mount is { path: string; writable: boolean; real: string } => mount.real !== undefined)
+    .sort((a, b) => a.real.length - b.real.length);
+  return mounts.flatMap((mount) => [mount.writable ? '--bind' : '--ro-bind', mount.real, mount.real]);
+}
+
 /**
  * With the network allowed, name lookups need /etc/resolv.conf, which is often a link into /run
  * (systemd-resolved), a hidden folder: its real file is shown again, read-only.
@@ -179,6 +188,7 @@ export function bubblewrapArguments(command: string, root: string, settings: San
     '--tmpfs', '/tmp',
     ...outermost(beforeWorkspace).flatMap(hideArguments),
     '--bind', root, root,
+    ...extraMountArguments(settings),
     ...outermost(insideWorkspace).flatMap(hideArguments),
     ...(settings.allowNetwork ? resolverArguments(beforeWorkspace) : []),
     ...(settings.allowNetwork ? [] : ['--unshare-net']),

@@ -1,0 +1,33 @@
+import { taskBranch } from '../workspace/task-worktrees.js';
+import type { Run } from './run.schema.js';
+
+/**
+ * The comment an ended run leaves on its task: what happened, which files, where they were
+ * committed, what it cost. Written in the same transaction that ends the run, so an ended run
+ * always has it.
+ */
+export function runComment(run: Run, retry?: Run): string {
+  const head =
+    run.status === 'succeeded'
+      ? `Run ${run.id} finished.`
+      : run.status === 'cancelled'
+        ? `Run ${run.id} was cancelled.`
+        : `Run ${run.id} ${run.status}: ${run.error?.message ?? 'no reason given'}`;
+  const lines = [head];
+  if (retry) lines.push('', `It had changed nothing, so it is being tried again as run ${retry.id}.`);
+  if (run.summary) lines.push('', run.summary);
+  if (run.files_changed.length) lines.push('', `Files changed: ${run.files_changed.join(', ')}`);
+  const worktree = run.isolation === 'worktree';
+  const branch = run.branch ?? taskBranch(run.task_id);
+  if (run.git_head_after && run.git_head_before && run.git_head_after !== run.git_head_before) {
+    lines.push(
+      `Committed as ${run.git_head_after.slice(0, 12)} (on top of ${run.git_head_before.slice(0, 12)})${worktree ? ` on branch ${branch}` : ''}; POST /runs/${run.id}/undo takes it back.`,
+    );
+    if (worktree) lines.push(`POST /tasks/${run.task_id}/merge merges the branch once it is reviewed.`);
+  } else if (run.files_changed.length && run.git_head_before) {
+    const where = worktree ? `task ${run.task_id}'s worktree, on branch ${branch}` : 'the workspace';
+    lines.push(`Not committed: the changes are in ${where} (GET /runs/${run.id}/diff shows them).`);
+  }
+  lines.push('', `${run.model ?? 'model ?'} · ${run.steps} steps · ${run.prompt_tokens} prompt + ${run.completion_tokens} completion tokens`);
+  return lines.join('\n');
+}

@@ -1,0 +1,69 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChangeFeed } from '../db/change-feed.js';
+import type { ProjectService } from '../projects/project.service.js';
+import type { TaskService } from '../tasks/task.service.js';
+import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
+import type { TaskWorktrees } from '../workspace/task-worktrees.js';
+import type { WorkspaceRoot } from '../workspace/workspace-root.js';
+
+/**
+ * Removes task worktrees that nobody needs any more, so they do not pile up on disk: a deleted
+ * task's (its branch's commits kept under refs/wfhub/deleted/), a deleted project's, and at start
+ * those whose task went while this process was not running. Only worktree folders are removed,
+ * never a repository or its objects.
+ */
+export class WorktreeJanitor {
+  private unsubscribe: (() => void) | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly dependencies: {
+      feed: ChangeFeed;
+      projects: ProjectService;
+      tasks: TaskService;
+      workspaces: WorkspaceRoot;
+      worktrees: TaskWorktrees;
+      gitIdentity: GitIdentity;
+      onError?: (error: unknown) => void;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.unsubscribe) return;
+    const { feed, worktrees, tasks } = this.dependencies;
+    this.unsubscribe = feed.subscribe((change) => {
+      if ((change.kind !== 'task' && change.kind !== 'project') || change.op !== 'deleted') return;
+      this.queue = this.queue
+        .then(() => (change.kind === 'task' ? this.taskDeleted(change.project_id, change.id) : this.projectDeleted(change.id)))
+        .catch((error: unknown) => this.dependencies.onError?.(error));
+    });
+    await worktrees
+      .sweep(async (_projectId, taskId) => tasks.get(taskId).then(() => true, () => false))
+      .catch((error: unknown) => this.dependencies.onError?.(error));
+  }
+
+  private async taskDeleted(projectId: number, taskId: number): Promise<void> {
+    const { projects, workspaces, worktrees, gitIdentity } = this.dependencies;
+    const project = await projects.get(projectId).catch(() => undefined);
+    if (!project) return this.projectDeleted(projectId);
+    const repository = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
+    if (!(await repository.isRepository())) return;
+    await worktrees.remove(repository, projectId, taskId, { keepBranch: false });
+  }
+
+  /** The project's worktree folders; its repository keeps the task branches, and forgets the worktrees at its next prune. */
+  private async projectDeleted(projectId: number): Promise<void> {
+    await rm(path.join(this.dependencies.worktrees.root, String(projectId)), { recursive: true, force: true });
+  }
+
+  /** Resolves once the removals heard so far are done. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+}

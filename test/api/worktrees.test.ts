@@ -1,0 +1,213 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fakes/fake-ollama.js';
+import { backends } from '../helpers/database.js';
+import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
+
+describe.each(backends())('worktree isolation and merging on %s', (kind) => {
+  let ollama: FakeOllama;
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    hub = await createTestHub(kind, { ollamaHost: ollama.url, gitUserName: 'Hub Bot', gitUserEmail: 'bot@example.com', maxConcurrentRuns: 2 });
+    await hub.services.scheduler.start();
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await ollama?.stop();
+  });
+
+  const git = (dir: string, ...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Me', '-c', 'user.email=me@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+
+  /** A project on a repository with one commit of the user's, isolated per task. */
+  async function isolatedProject(name: string, settings: Record<string, unknown> = {}) {
+    const dir = path.join(hub.dir, 'workspaces', name);
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(dir, 'README.md'), '# Project\n');
+    writeFileSync(path.join(dir, 'shared.txt'), 'one\ntwo\nthree\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'Start');
+    const project = (await hub.call('POST', '/projects', { name, workspace_path: name, settings: { isolation: 'worktree', ...settings } })).body;
+    return { id: project.id as number, dir };
+  }
+
+  async function ended(runId: number) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const run = (await hub.call('GET', `/runs/${runId}`)).body;
+      if (!['queued', 'running'].includes(run.status) || Date.now() > deadline) return run;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const newTask = async (projectId: number, title: string) => (await hub.call('POST', '/tasks', { project_id: projectId, title })).body as { id: number };
+
+  it("runs each task on its own branch in its own worktree, side by side, and never touches the user's checkout", async () => {
+    const { id, dir } = await isolatedProject('parallel');
+    writeFileSync(path.join(dir, 'README.md'), '# Project\n\nMy notes, not committed.\n');
+    const first = await newTask(id, 'Write a.txt');
+    const second = await newTask(id, 'Write b.txt');
+    // Both wait on the model at the same time: in one workspace they would have to take turns.
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: 'from-task.txt', content: 'first\n' } }], firstByteDelayMs: 1500 },
+      { toolCalls: [{ name: 'write', arguments: { path: 'from-task.txt', content: 'second\n' } }], firstByteDelayMs: 1500 },
+      { text: 'Wrote from-task.txt.' },
+      { text: 'Wrote from-task.txt.' },
+    );
+    const runA = (await hub.call('POST', `/tasks/${first.id}/trigger`)).body;
+    const runB = (await hub.call('POST', `/tasks/${second.id}/trigger`)).body;
+    const deadline = Date.now() + 20_000;
+    let both = false;
+    while (!both && Date.now() < deadline) {
+      const statuses = await Promise.all([runA.id, runB.id].map(async (runId) => (await hub.call('GET', `/runs/${runId}`)).body.status));
+      both = statuses.every((status) => status === 'running');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(both).toBe(true);
+    const [a, b] = [await ended(runA.id), await ended(runB.id)];
+    expect(a).toMatchObject({ status: 'succeeded', isolation: 'worktree', branch: `wfhub/task-${first.id}`, files_changed: ['from-task.txt'] });
+    expect(b).toMatchObject({ status: 'succeeded', isolation: 'worktree', branch: `wfhub/task-${second.id}`, files_changed: ['from-task.txt'] });
+    // Each committed on its own branch, on top of the user's main.
+    const main = git(dir, 'rev-parse', 'main');
+    expect(a.git_head_before).toBe(main);
+    // Which run got which reply is up to the order they asked in.
+    const firstContent = git(dir, 'show', `wfhub/task-${first.id}:from-task.txt`);
+    const secondContent = git(dir, 'show', `wfhub/task-${second.id}:from-task.txt`);
+    expect([firstContent, secondContent].sort()).toEqual(['first', 'second']);
+    expect(git(dir, 'log', '-1', '--format=%an', `wfhub/task-${first.id}`)).toBe('Hub Bot');
+    // The user's checkout: same branch, same commit, their notes still there, no task file.
+    expect(git(dir, 'symbolic-ref', '--short', 'HEAD')).toBe('main');
+    expect(existsSync(path.join(dir, 'from-task.txt'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('My notes, not committed.');
+    // The worktrees live under the data dir, and the comment says how to merge.
+    const worktree = path.join(hub.dir, 'data', 'worktrees', String(id), `task-${first.id}`);
+    expect(readFileSync(path.join(worktree, 'from-task.txt'), 'utf8')).toBe(`${firstContent}\n`);
+    const comment = (await hub.call('GET', `/tasks/${first.id}/comments`)).body.at(-1).body;
+    expect(comment).toContain(`on branch wfhub/task-${first.id}`);
+    expect(comment).toContain(`POST /tasks/${first.id}/merge`);
+
+    // Merging the first: checked, then done, with the user's notes still uncommitted.
+    const dry = await hub.call('POST', `/tasks/${first.id}/merge`, { dry_run: true });
+    expect(dry.body).toMatchObject({ status: 'mergeable', target: 'main', files: ['from-task.txt'], commit: null });
+    expect(git(dir, 'rev-parse', 'main')).toBe(main);
+    const merged = await hub.call('POST', `/tasks/${first.id}/merge`);
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    expect(merged.body).toMatchObject({ status: 'merged', target: 'main', files: ['from-task.txt'] });
+    expect(git(dir, 'rev-parse', 'main')).toBe(merged.body.commit);
+    expect(git(dir, 'log', '-1', '--format=%P', 'main').split(' ')).toEqual([main, a.git_head_after]);
+    expect(readFileSync(path.join(dir, 'from-task.txt'), 'utf8')).toBe(`${firstContent}\n`);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toContain('My notes, not committed.');
+    expect(git(dir, 'status', '--porcelain')).toBe('M README.md');
+    expect((await hub.call('GET', `/tasks/${first.id}`)).body.status).toBe('done');
+    expect(existsSync(worktree)).toBe(false);
+    expect(git(dir, 'branch', '--list', `wfhub/task-${first.id}`)).toBe('');
+    expect((await hub.call('GET', `/tasks/${first.id}/comments`)).body.at(-1).body).toContain(`Merged wfhub/task-${first.id} into main as ${merged.body.commit.slice(0, 12)}`);
+
+    // The second changed the same file: it conflicts now, and nothing is changed.
+    const conflict = await hub.call('POST', `/tasks/${second.id}/merge`);
+    expect(conflict.status).toBe(409);
+    expect(errorCode(conflict)).toBe('merge_conflict');
+    expect(conflict.body.error.details.conflicts).toEqual(['from-task.txt']);
+    expect((await hub.call('POST', `/tasks/${second.id}/merge`, { dry_run: true })).body).toMatchObject({ status: 'conflict', conflicts: ['from-task.txt'] });
+    expect(git(dir, 'rev-parse', 'main')).toBe(merged.body.commit);
+    expect(readFileSync(path.join(dir, 'from-task.txt'), 'utf8')).toBe(`${firstContent}\n`);
+    expect((await hub.call('GET', `/tasks/${second.id}`)).body.status).toBe('review');
+  });
+
+  it("refuses a merge that would overwrite the user's uncommitted change, and one into a branch checked out elsewhere", async () => {
+    const { id, dir } = await isolatedProject('careful');
+    const task = await newTask(id, 'Change shared.txt');
+    ollama.script({ toolCalls: [{ name: 'edit', arguments: { path: 'shared.txt', old_string: 'two', new_string: 'TWO' } }] }, { text: 'Edited.' });
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(run).toMatchObject({ status: 'succeeded', files_changed: ['shared.txt'] });
+
+    writeFileSync(path.join(dir, 'shared.txt'), 'one\ntwo\nthree\nmine\n');
+    const before = git(dir, 'rev-parse', 'main');
+    const refused = await hub.call('POST', `/tasks/${task.id}/merge`);
+    expect(refused.status).toBe(409);
+    expect(errorCode(refused)).toBe('local_changes');
+    expect(refused.body.error.message).toContain('shared.txt');
+    expect(readFileSync(path.join(dir, 'shared.txt'), 'utf8')).toBe('one\ntwo\nthree\nmine\n');
+    expect(git(dir, 'rev-parse', 'main')).toBe(before);
+    expect(git(dir, 'status', '--porcelain')).toBe('M shared.txt');
+    git(dir, 'checkout', '-q', 'shared.txt');
+
+    // A release branch checked out in a worktree of the user's own.
+    git(dir, 'branch', 'release');
+    const elsewhere = path.join(hub.dir, 'release-checkout');
+    git(dir, 'worktree', 'add', '-q', elsewhere, 'release');
+    const held = await hub.call('POST', `/tasks/${task.id}/merge`, { target: 'release' });
+    expect(held.status).toBe(409);
+    expect(errorCode(held)).toBe('branch_checked_out_elsewhere');
+    expect(held.body.error.message).toContain(elsewhere);
+    expect(git(dir, 'rev-parse', 'release')).toBe(before);
+
+    // Into a branch nobody has checked out: only the branch moves.
+    git(dir, 'worktree', 'remove', elsewhere);
+    const intoRelease = await hub.call('POST', `/tasks/${task.id}/merge`, { target: 'release' });
+    expect(intoRelease.body).toMatchObject({ status: 'merged', target: 'release' });
+    expect(git(dir, 'show', 'release:shared.txt')).toBe('one\nTWO\nthree');
+    expect(git(dir, 'rev-parse', 'main')).toBe(before);
+    expect(readFileSync(path.join(dir, 'shared.txt'), 'utf8')).toBe('one\ntwo\nthree\n');
+
+    expect(errorCode(await hub.call('POST', `/tasks/${task.id}/merge`, { target: 'nope' }))).toBe('no_task_branch');
+    const other = await newTask(id, 'Never run');
+    expect(errorCode(await hub.call('POST', `/tasks/${other.id}/merge`))).toBe('no_task_branch');
+    expect((await hub.call('POST', '/tasks/999999/merge')).status).toBe(404);
+    expect((await hub.call('POST', `/tasks/${other.id}/merge`, { target: 'main', force: true })).status).toBe(400);
+  });
+
+  it("lets the agent use git in its worktree, undoes a run there, and removes a deleted task's worktree but keeps its commits", async () => {
+    const { id, dir } = await isolatedProject('tidy');
+    const task = await newTask(id, 'Look at the history');
+    ollama.script(
+      { toolCalls: [{ name: 'bash', arguments: { command: 'git log --format=%s -1 && git status --short && echo added > added.txt' } }] },
+      { text: 'Looked, and added added.txt.' },
+    );
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(run).toMatchObject({ status: 'succeeded', files_changed: ['added.txt'] });
+    const events = (await hub.call('GET', `/runs/${run.id}/events?limit=5000`)).body;
+    const result = events.find((event: { type: string }) => event.type === 'tool.result');
+    expect(JSON.stringify(result.data)).toContain('Start');
+
+    const worktree = path.join(hub.dir, 'data', 'worktrees', String(id), `task-${task.id}`);
+    const undone = await hub.call('POST', `/runs/${run.id}/undo`);
+    expect(undone.status, JSON.stringify(undone.body)).toBe(200);
+    expect(existsSync(path.join(worktree, 'added.txt'))).toBe(false);
+    expect(git(dir, 'rev-parse', `wfhub/task-${task.id}`)).toBe(run.git_head_before);
+
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'kept.txt', content: 'keep me\n' } }] }, { text: 'Wrote kept.txt.' });
+    const kept = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(kept.status).toBe('succeeded');
+    expect(existsSync(worktree)).toBe(true);
+    expect((await hub.call('DELETE', `/tasks/${task.id}`)).status).toBe(204);
+    await hub.services.scheduler.settled();
+    expect(existsSync(worktree)).toBe(false);
+    expect(git(dir, 'branch', '--list', `wfhub/task-${task.id}`)).toBe('');
+    expect(git(dir, 'show', `refs/wfhub/deleted/task-${task.id}:kept.txt`)).toBe('keep me');
+    expect(git(dir, 'worktree', 'list', '--porcelain').split('\n').filter((line) => line.startsWith('worktree '))).toHaveLength(1);
+    // The repository is whole: the user's history and every object still there.
+    expect(git(dir, 'fsck', '--no-progress', '--no-dangling')).toBe('');
+    expect(git(dir, 'log', '--format=%s', 'main')).toBe('Start');
+  });
+
+  it("refuses a merge for a project that works in place, and a setting wfhub does not understand", async () => {
+    const inPlace = (await hub.call('POST', '/projects', { name: 'in-place', workspace_path: 'in-place' })).body;
+    const task = await newTask(inPlace.id, 'Nothing to merge');
+    const refused = await hub.call('POST', `/tasks/${task.id}/merge`);
+    expect(refused.status).toBe(409);
+    expect(errorCode(refused)).toBe('no_task_branch');
+    expect(refused.body.error.message).toContain('"isolation": "worktree"');
+    const bad = await hub.call('PATCH', `/projects/${inPlace.id}`, { settings: { isolation: 'container' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('isolation');
+    const badBranch = await hub.call('PATCH', `/projects/${inPlace.id}`, { settings: { isolation: 'worktree', base_branch: 'two words' } });
+    expect(badBranch.status).toBe(400);
+    expect((await hub.call('GET', `/projects/${inPlace.id}`)).body.settings).toEqual({});
+  });
+});
