@@ -14,10 +14,13 @@ import { ProjectService } from '../projects/project.service.js';
 import { RunQueue } from '../runs/run-queue.js';
 import { RunScheduler } from '../runs/run-scheduler.js';
 import { RunService } from '../runs/run.service.js';
+import { RunCheckouts } from '../runs/run-checkout.js';
 import { RunWorker } from '../runs/run-worker.js';
 import { TaskMerger } from '../runs/task-merge.js';
+import { WorkerRegistry } from '../runs/worker-registry.js';
 import { WorktreeJanitor } from '../runs/worktree-janitor.js';
 import { TaskService } from '../tasks/task.service.js';
+import { RemoteClones } from '../workspace/remote-clones.js';
 import { TaskWorktrees } from '../workspace/task-worktrees.js';
 import { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { maxRunMinutes } from '../config/config.js';
@@ -41,6 +44,8 @@ export interface Services {
   agent: AgentService;
   runs: RunService;
   scheduler: RunScheduler;
+  /** The processes taking runs, and the workspaces dirs they serve. */
+  workers: WorkerRegistry;
   merger: TaskMerger;
 }
 
@@ -59,6 +64,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   );
   const gitIdentity = { name: config.gitUserName, email: config.gitUserEmail };
   const worktrees = new TaskWorktrees(path.join(config.dataDir, 'worktrees'), gitIdentity);
+  const clones = new RemoteClones(path.join(config.dataDir, 'clones'), gitIdentity);
+  const checkouts = new RunCheckouts({ workspaces, worktrees, clones, gitIdentity, embedded: connection.kind === 'pglite' });
   const feed = new ChangeFeed(connection, { onError: (error) => options.onError?.(error, 'change feed') });
   const nodes = new NodeService(db);
   const projects = new ProjectService(db, workspaces, attachments, feed);
@@ -70,9 +77,12 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   // project or role may set (a day, the queue's own maximum). Runs end by their own limits and
   // leases; a job delivered again finds its run taken.
   const queue = new RunQueue(connection, { jobExpirySeconds: maxRunMinutes * 60, onError: (error) => options.onError?.(error, 'run queue') });
-  const runs = new RunService(db, nodes, feed, { enqueue: (transaction, runId) => queue.enqueue(transaction, runId) });
+  // The scheduler routes every job; the record keepers below are made before it and call it later.
+  let scheduler: RunScheduler | undefined;
+  const runs = new RunService(db, nodes, feed, { enqueue: (transaction, runId, route) => scheduler!.enqueueIn(transaction, runId, route) });
   const worker = new RunWorker({
-    requeue: (runId) => queue.enqueueLater(runId, 2),
+    requeue: (runId) => scheduler!.requeue(runId),
+    concurrency: config.maxConcurrentRuns,
     runs,
     tasks,
     projects,
@@ -81,8 +91,19 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     agent,
     workspaces,
     worktrees,
+    clones,
+    checkouts,
     gitIdentity,
     onError: (error, runId) => options.onError?.(error, `run ${runId}`),
+  });
+  const workers = new WorkerRegistry(db, { id: worker.id, workspaces, concurrency: config.maxConcurrentRuns, version });
+  scheduler = new RunScheduler(runs, queue, worker, {
+    concurrency: config.maxConcurrentRuns,
+    embedded: connection.kind === 'pglite',
+    workspaces,
+    janitor: new WorktreeJanitor({ feed, projects, tasks, workspaces, worktrees, clones, gitIdentity, onError: (error) => options.onError?.(error, 'worktree cleanup') }),
+    registry: workers,
+    adoptProjects: () => projects.adoptUnplaced(),
   });
   return {
     config,
@@ -99,11 +120,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     health: new HealthService(db, config, version),
     agent,
     runs,
-    scheduler: new RunScheduler(runs, queue, worker, {
-      concurrency: config.maxConcurrentRuns,
-      embedded: connection.kind === 'pglite',
-      janitor: new WorktreeJanitor({ feed, projects, tasks, workspaces, worktrees, gitIdentity, onError: (error) => options.onError?.(error, 'worktree cleanup') }),
-    }),
-    merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, gitIdentity }),
+    scheduler,
+    workers,
+    merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, clones, checkouts, gitIdentity }),
   };
 }

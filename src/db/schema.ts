@@ -6,3 +6,4 @@ export { nodeTable } from '../nodes/node.sql.js';
 export { projectTable } from '../projects/project.sql.js';
 export { runEventTable, runTable } from '../runs/run.sql.js';
 export { taskTable } from '../tasks/task.sql.js';
+export { workerTable } from '../runs/worker.sql.js';

@@ -13,6 +13,18 @@ const branchName = label(200).refine(
 );
 
 /**
+ * A repository git can clone: a URL (https, http, ssh, git, file), scp-like `user@host:path`, or an
+ * absolute path. Never an option (`-u...`) nor a transport helper (`ext::`), which run commands.
+ */
+const gitRemote = label(2000).refine(
+  (value) =>
+    !value.startsWith('-') &&
+    !value.includes('::') &&
+    (/^(https?|ssh|git|file):\/\/[^\s]+$/i.test(value) || /^[\w.-]+@[\w.-]+:[^\s]+$/.test(value) || /^\/[^\0]*$/.test(value)),
+  'must be a repository URL (https://, ssh://, git://, file://), user@host:path, or an absolute path',
+);
+
+/**
  * The settings wfhub reads, checked when they are written; other keys are kept as they are, for
  * the user's own use.
  */
@@ -29,6 +41,9 @@ export const projectSettingsSchema = z
       .nullish()
       .describe('in-place (default): runs work in the workspace itself, one at a time; worktree: each task on its own branch wfhub/task-<id> in a git worktree, tasks in parallel, merged with POST /tasks/{id}/merge'),
     base_branch: branchName.nullish().describe("The branch task branches start from and merge into (default: the workspace's current branch)"),
+    git_remote: gitRemote
+      .nullish()
+      .describe('A repository to clone (https://, ssh://, git@host:path or a path): workers that cannot see the workspace folder clone it, work on the task branch and push it back'),
   })
   .and(jsonObject)
   .meta({ id: 'ProjectSettings' });
@@ -43,6 +58,7 @@ export const projectSchema = z
     workspace_dir: z.string().describe('Absolute path of the workspace folder'),
     environment: z.record(z.string(), z.unknown()),
     settings: z.record(z.string(), z.unknown()),
+    workspaces_id: z.string().nullable().describe('The workspaces dir that holds the folder: runs go to the workers that serve it'),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })

@@ -1,4 +1,5 @@
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { existsSync } from 'node:fs';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { maxId, type Page, type PageOf } from '../core/schema-helpers.js';
 import type { ChangeFeed } from '../db/change-feed.js';
@@ -76,6 +77,7 @@ export class ProjectService {
           workspace_path: workspace.relative,
           environment: input.environment ?? {},
           settings: input.settings ?? {},
+          workspaces_id: await this.workspaces.id(),
         })
         .returning();
       this.feed.publish({ kind: 'project', op: 'created', id: row!.id });
@@ -142,6 +144,22 @@ export class ProjectService {
       if (workspace) await this.workspaces.discard(workspace);
       throw this.mapConflict(error, input.name, workspace?.relative);
     }
+  }
+
+  /**
+   * Projects made before workspaces dirs had ids belong to the first process that sees their
+   * folder; answers how many it took.
+   */
+  async adoptUnplaced(): Promise<number> {
+    const rows = await this.db.select({ id: projectTable.id, workspace_path: projectTable.workspace_path }).from(projectTable).where(isNull(projectTable.workspaces_id));
+    const id = await this.workspaces.id();
+    let adopted = 0;
+    for (const row of rows) {
+      if (!existsSync(this.workspaces.pathOf(row.workspace_path))) continue;
+      await this.db.update(projectTable).set({ workspaces_id: id }).where(and(eq(projectTable.id, row.id), isNull(projectTable.workspaces_id)));
+      adopted++;
+    }
+    return adopted;
   }
 
   /** Removes the project, its tasks and their attachments; the workspace folder is left alone. */

@@ -11,6 +11,8 @@ export const projectTable = pgTable(
     workspace_path: text('workspace_path').notNull(),
     environment: jsonb('environment').$type<Record<string, unknown>>().notNull().default({}),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /** The workspaces dir holding the folder (its id): runs go to the workers that can see it. */
+    workspaces_id: text('workspaces_id'),
     ...timestamps,
   },
   (table) => [

@@ -2,7 +2,18 @@ import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss } from 'pg-boss';
 import type { Database, DatabaseConnection } from '../db/database.js';
 
-const queueName = 'wfhub-runs';
+/** Runs any worker can execute: projects with a git remote, which a worker without the folder clones. */
+export const sharedQueue = 'wfhub-runs';
+
+/** Runs of projects that live only in one workspaces dir: only the workers that see it take them. */
+export function workspacesQueue(workspacesId: string): string {
+  return `wfhub-runs.${workspacesId}`;
+}
+
+/** Which queue a run goes to. */
+export function queueFor(route: { remote: boolean; workspacesId: string | null }): string {
+  return route.remote || !route.workspacesId ? sharedQueue : workspacesQueue(route.workspacesId);
+}
 
 /**
  * The run queue, on the database (pg-boss): the same code on the embedded database in-process
@@ -12,11 +23,17 @@ const queueName = 'wfhub-runs';
 export class RunQueue {
   private boss: PgBoss | undefined;
   private starting: Promise<PgBoss> | undefined;
+  /** Queues known to exist (a job can only be sent to an existing one). */
+  private readonly queues = new Set<string>();
 
   constructor(
     private readonly connection: DatabaseConnection,
     private readonly options: { jobExpirySeconds: number; onError?: (error: unknown) => void },
   ) {}
+
+  private get queueOptions() {
+    return { expireInSeconds: this.options.jobExpirySeconds, retryLimit: 0 };
+  }
 
   /** Starts the queue (creating its tables on first use). Idempotent. */
   start(): Promise<PgBoss> {
@@ -27,44 +44,57 @@ export class RunQueue {
           : new PgBoss({ connectionString: this.connection.url });
       boss.on('error', (error) => this.options.onError?.(error));
       await boss.start();
-      const options = { expireInSeconds: this.options.jobExpirySeconds, retryLimit: 0 };
-      await boss.createQueue(queueName, options);
-      // A queue made by an earlier version keeps its old settings unless told.
-      await boss.updateQueue(queueName, options);
       this.boss = boss;
+      await this.ensure(sharedQueue);
       return boss;
     })();
     // A failed start (the database was briefly away) is tried again by the next caller.
     this.starting.catch(() => {
       this.starting = undefined;
+      this.boss = undefined;
     });
     return this.starting;
   }
 
-  /** Sends a run's job inside the caller's transaction. The queue must have been started before it began. */
-  async enqueue(transaction: Database, runId: number): Promise<void> {
+  /**
+   * Makes sure a queue exists, outside any transaction (on the embedded database a query of the
+   * queue's own, inside the caller's open transaction, would wait for it for ever).
+   */
+  async ensure(name: string): Promise<void> {
+    if (this.queues.has(name)) return;
+    const boss = this.boss ?? (await this.start());
+    await boss.createQueue(name, this.queueOptions);
+    // A queue made by an earlier version keeps its old settings unless told.
+    await boss.updateQueue(name, this.queueOptions);
+    this.queues.add(name);
+  }
+
+  /** Sends a run's job inside the caller's transaction; `ensure` the queue before it began. */
+  async enqueue(transaction: Database, runId: number, queue: string): Promise<void> {
     const boss = this.boss;
     if (!boss) throw new Error('The run queue is not started: start it before opening the transaction that enqueues.');
-    await boss.send(queueName, { runId }, { db: fromDrizzle(transaction as never, sql as never) });
+    await boss.send(queue, { runId }, { db: fromDrizzle(transaction as never, sql as never) });
   }
 
   /** Sends a run's job again, to be taken after `seconds` (its workspace was busy). */
-  async enqueueLater(runId: number, seconds: number): Promise<void> {
-    const boss = await this.start();
-    await boss.send(queueName, { runId }, { startAfter: seconds });
+  async enqueueLater(runId: number, queue: string, seconds: number): Promise<void> {
+    await this.ensure(queue);
+    await this.boss!.send(queue, { runId }, { startAfter: seconds });
   }
 
-  /** Takes jobs, at most `concurrency` at a time in this process, and hands each run id to `execute`. */
-  async work(concurrency: number, execute: (runId: number) => Promise<void>): Promise<void> {
-    const boss = await this.start();
-    await boss.work<{ runId: number }>(queueName, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-      if (job) await execute(job.data.runId);
-    });
+  /** Takes jobs from each queue, at most `concurrency` at a time from each, and hands each run id to `execute`. */
+  async work(queues: readonly string[], concurrency: number, execute: (runId: number) => Promise<void>): Promise<void> {
+    for (const queue of queues) {
+      await this.ensure(queue);
+      await this.boss!.work<{ runId: number }>(queue, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
+        if (job) await execute(job.data.runId);
+      });
+    }
   }
 
   /** Stops taking new jobs in this process; runs already taken go on. */
   async pause(): Promise<void> {
-    await this.boss?.offWork(queueName, { wait: false }).catch(() => undefined);
+    for (const queue of this.queues) await this.boss?.offWork(queue, { wait: false }).catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -73,5 +103,6 @@ export class RunQueue {
     await boss?.stop({ graceful: false, close: true }).catch(() => undefined);
     this.starting = undefined;
     this.boss = undefined;
+    this.queues.clear();
   }
 }

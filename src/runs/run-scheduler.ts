@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError } from '../core/errors.js';
 import { finishedRunStatuses, type Run, type RunTrigger } from './run.schema.js';
-import type { RunQueue } from './run-queue.js';
-import type { RunService } from './run.service.js';
+import type { Database } from '../db/database.js';
+import type { WorkspaceRoot } from '../workspace/workspace-root.js';
+import { queueFor, sharedQueue, workspacesQueue, type RunQueue } from './run-queue.js';
+import type { RunRoute, RunService } from './run.service.js';
+import type { WorkerRegistry } from './worker-registry.js';
 import type { RunWorker } from './run-worker.js';
 import type { WorktreeJanitor } from './worktree-janitor.js';
 
@@ -18,15 +21,53 @@ export class RunScheduler {
     private readonly runs: RunService,
     private readonly queue: RunQueue,
     private readonly worker: RunWorker,
-    private readonly options: { concurrency: number; embedded: boolean; sweepIntervalMs?: number; janitor?: WorktreeJanitor },
+    private readonly options: {
+      concurrency: number;
+      embedded: boolean;
+      workspaces: WorkspaceRoot;
+      sweepIntervalMs?: number;
+      janitor?: WorktreeJanitor;
+      registry?: WorkerRegistry;
+      /** Before taking runs: claims the projects made before workspaces dirs had ids. */
+      adoptProjects?: () => Promise<unknown>;
+    },
   ) {}
+
+  /**
+   * The queue for a run. On the embedded database one process does everything: one queue. On
+   * PostgreSQL, a project living only in one workspaces dir has that dir's queue, which only the
+   * workers seeing it take; one with a git remote goes to the queue every worker takes.
+   */
+  private queueName(route: RunRoute): string {
+    return this.options.embedded ? sharedQueue : queueFor(route);
+  }
+
+  /** The queues this process takes runs from. */
+  async ownQueues(): Promise<string[]> {
+    return this.options.embedded ? [sharedQueue] : [sharedQueue, workspacesQueue(await this.options.workspaces.id())];
+  }
+
+  /** Sends a run's job inside the caller's transaction (a retry made while ending a run). */
+  async enqueueIn(transaction: Database, runId: number, route: RunRoute): Promise<void> {
+    const name = this.queueName(route);
+    // On PostgreSQL the queue's own connection may make it meanwhile; on the embedded database
+    // there is one queue, made at start.
+    await this.queue.ensure(name);
+    await this.queue.enqueue(transaction, runId, name);
+  }
+
+  /** Sends a run's job again, to be taken after `seconds` (its workspace was busy, or this worker full). */
+  async requeue(runId: number, seconds = 2): Promise<void> {
+    await this.queue.enqueueLater(runId, this.queueName(await this.runs.routeForRun(runId)), seconds);
+  }
 
   /** Creates a queued run and its job in one transaction. */
   async trigger(taskId: number, input: RunTrigger): Promise<Run> {
-    // Started first: starting runs its own queries, which on the embedded database (one
-    // connection) would wait for the transaction below, and the transaction for them.
-    await this.queue.start();
-    return this.runs.create(taskId, input, (transaction, run) => this.queue.enqueue(transaction, run.id));
+    const name = this.queueName(await this.runs.routeForTask(taskId));
+    // Made first: starting the queue and making one run queries of their own, which on the
+    // embedded database (one connection) would wait for the transaction below, and it for them.
+    await this.queue.ensure(name);
+    return this.runs.create(taskId, input, (transaction, run) => this.queue.enqueue(transaction, run.id, name));
   }
 
   /**
@@ -77,18 +118,21 @@ export class RunScheduler {
    * database every one of them (only one process can use it), on PostgreSQL those whose lease
    * has expired.
    */
-  async start(): Promise<void> {
+  async start(kind: 'serve' | 'worker' = 'serve'): Promise<void> {
     if (this.working) return;
     this.worker.resume();
     this.working = true;
     // Started first: an interrupted run tried again is enqueued inside the transaction ending it.
     await this.queue.start();
+    if (!this.options.embedded) await this.options.adoptProjects?.();
     await this.runs.interruptAbandoned({ everyRunning: this.options.embedded });
     // A crash between the queue handing a job over and the run being claimed loses the job, not
     // the run: every queued run gets a job again (a second one is harmless, the claim decides).
-    for (const runId of await this.runs.queuedIds()) await this.queue.enqueueLater(runId, 0);
+    for (const runId of await this.runs.queuedIds()) await this.requeue(runId, 0).catch(() => undefined);
     await this.options.janitor?.start();
-    await this.queue.work(this.options.concurrency, (runId) => this.worker.execute(runId));
+    const queues = await this.ownQueues();
+    await this.queue.work(queues, this.options.concurrency, (runId) => this.worker.execute(runId));
+    await this.options.registry?.register(kind);
     // On a shared database another worker may die at any time: its runs are found by their
     // expired leases while everyone else keeps working, not only at the next start.
     if (!this.options.embedded) {
@@ -123,6 +167,7 @@ export class RunScheduler {
   async stop(options: { graceMs?: number } = {}): Promise<void> {
     clearInterval(this.sweeper);
     this.options.janitor?.stop();
+    await this.options.registry?.unregister();
     if (options.graceMs && this.worker.running > 0) {
       await this.queue.pause();
       const deadline = Date.now() + options.graceMs;

@@ -5,12 +5,14 @@ import type { CommentService } from '../comments/comment.service.js';
 import { ConflictError } from '../core/errors.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { TaskService } from '../tasks/task.service.js';
-import { realpath } from 'node:fs/promises';
-import type { IsolationMode, Project } from '../projects/project.schema.js';
+import { AppError } from '../core/errors.js';
+import type { Project } from '../projects/project.schema.js';
 import type { Task } from '../tasks/task.schema.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
+import type { RemoteClones } from '../workspace/remote-clones.js';
 import type { TaskWorktrees } from '../workspace/task-worktrees.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
+import type { Checkout, RunCheckouts } from './run-checkout.js';
 import type { Run } from './run.schema.js';
 import type { RunOutcome, RunService } from './run.service.js';
 import { runCommentAuthor, taskPrompt } from './task-prompt.js';
@@ -24,9 +26,13 @@ export interface RunWorkerDependencies {
   agent: AgentService;
   workspaces: WorkspaceRoot;
   worktrees: TaskWorktrees;
+  clones: RemoteClones;
+  checkouts: RunCheckouts;
   gitIdentity: GitIdentity;
   /** Puts a run whose workspace is busy back in the queue for a little later. */
   requeue: (runId: number) => Promise<void>;
+  /** Runs executing here at most, whichever queues they come from; more are put back in the queue. */
+  concurrency?: number;
   /** How long a claim on a run holds without a heartbeat; renewed every third of it. */
   leaseMs?: number;
   onError?: (error: unknown, runId: number) => void;
@@ -37,15 +43,6 @@ const everything = { limit: 5000, offset: 0 };
 /** Where the workspace as it was before a run is kept. */
 export function snapshotRef(runId: number): string {
   return `refs/wfhub/runs/${runId}/before`;
-}
-
-/** Where a run works, and git there. */
-interface Checkout {
-  repository: WorkspaceGit;
-  isolation: IsolationMode;
-  branch: string | undefined;
-  /** Folders outside the checkout its commands see (a worktree's git folders). */
-  mounts?: { path: string; writable: boolean }[];
 }
 
 /** The git state a run starts from, kept to record what it changed. */
@@ -129,14 +126,20 @@ export class RunWorker {
       return; // deleted with its task
     }
     if (run.status !== 'queued') return;
+    if (this.dependencies.concurrency !== undefined && this.executing > this.dependencies.concurrency) {
+      // Taken from one queue while runs from another fill this worker: back for another to take.
+      await this.dependencies.requeue(runId);
+      return;
+    }
 
     let outcome: RunOutcome;
+    let lastSeq = 0;
     const controller = new AbortController();
     let heartbeat: NodeJS.Timeout | undefined;
     let git: Before | undefined;
     try {
       const { prompt, workspace, autoCommit, project, task } = await this.prepare(run);
-      const isolation: IsolationMode = project.settings.isolation === 'worktree' ? 'worktree' : 'in-place';
+      const isolation = await this.dependencies.checkouts.isolationFor(project);
       const claimed = await runs.claim(runId, this.id, this.leaseMs, prompt, isolation);
       if (claimed === 'gone') return;
       if (claimed === 'busy') {
@@ -144,7 +147,7 @@ export class RunWorker {
         await this.dependencies.requeue(runId);
         return;
       }
-      git = await this.snapshotBefore(runId, await this.checkout(project, task, isolation), autoCommit);
+      git = await this.snapshotBefore(runId, await this.dependencies.checkouts.open(project, task, isolation), autoCommit);
       this.active.set(runId, controller);
       heartbeat = setInterval(() => {
         runs.renewLease(runId, this.id, this.leaseMs).then(
@@ -159,13 +162,16 @@ export class RunWorker {
       const start = await agent.prepare({
         message: prompt,
         workspace,
-        ...(git.isolation === 'worktree' && { checkout: { dir: git.repository.dir, mounts: git.mounts } }),
+        ...(git.isolation !== 'in-place' && { checkout: { dir: git.repository.dir, mounts: git.mounts } }),
         ...(run.model && { model: run.model }),
         ...(run.node_id && { node: run.node_id }),
       });
       const result = await start({
         signal: controller.signal,
-        onEvent: (event) => runs.appendEvent(runId, { seq: event.seq, type: event.type, data: event as unknown as Record<string, unknown> }),
+        onEvent: (event) => {
+          lastSeq = event.seq;
+          return runs.appendEvent(runId, { seq: event.seq, type: event.type, data: event as unknown as Record<string, unknown> });
+        },
       });
       outcome = {
         status: result.status === 'cancelled' && this.stopping ? 'interrupted' : result.status,
@@ -187,7 +193,7 @@ export class RunWorker {
       this.dependencies.onError?.(error, runId);
       outcome = {
         status: controller.signal.aborted ? (this.stopping ? 'interrupted' : 'cancelled') : 'failed',
-        error: { code: 'run_failed', message: error instanceof Error ? error.message : String(error) },
+        error: { code: error instanceof AppError ? error.code : 'run_failed', message: error instanceof Error ? error.message : String(error) },
       };
     } finally {
       clearInterval(heartbeat);
@@ -196,43 +202,13 @@ export class RunWorker {
 
     if (git) {
       try {
-        outcome = { ...outcome, ...(await this.recordAfter(runId, git, outcome)) };
+        outcome = { ...outcome, ...(await this.recordAfter(runId, git, outcome, lastSeq)) };
       } catch (error) {
         // The run's own outcome stands; only its git record is missing.
         this.dependencies.onError?.(error, runId);
       }
     }
     await runs.finish(runId, outcome);
-  }
-
-  /**
-   * Where the run works. The workspace becomes a repository if it is not one; with `worktree`
-   * isolation the run works in the task's own worktree, on its branch, made from the project's
-   * base branch (or the workspace's current one) the first time.
-   */
-  private async checkout(project: Project, task: Task, isolation: IsolationMode): Promise<Checkout> {
-    const { workspaces, worktrees, gitIdentity } = this.dependencies;
-    const main = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
-    await main.ensureRepository();
-    if (isolation === 'in-place') return { repository: main, isolation, branch: await main.currentBranch() };
-    const base = typeof project.settings.base_branch === 'string' ? project.settings.base_branch : ((await main.currentBranch()) ?? 'HEAD');
-    if (!(await main.resolve(base))) {
-      throw new ConflictError(
-        'base_branch_missing',
-        `The project's base_branch "${base}" does not exist in its workspace's repository: create it, or fix settings.base_branch with PATCH /projects/${project.id}.`,
-      );
-    }
-    const worktree = await worktrees.ensure(main, project.id, task.id, base);
-    return {
-      repository: new WorkspaceGit(await realpath(worktree.dir), gitIdentity),
-      isolation,
-      branch: worktree.branch,
-      // git in the worktree reads the repository and writes only the worktree's own admin folder.
-      mounts: [
-        { path: worktree.commonDir, writable: false },
-        { path: worktree.gitDir, writable: true },
-      ],
-    };
   }
 
   /**
@@ -247,13 +223,15 @@ export class RunWorker {
   }
 
   /** After the agent: what the run changed (whatever tool did it), its diff, and a commit when it succeeded. */
-  private async recordAfter(runId: number, git: Before, outcome: RunOutcome): Promise<Partial<RunOutcome>> {
+  private async recordAfter(runId: number, git: Before, outcome: RunOutcome, lastSeq: number): Promise<Partial<RunOutcome>> {
     const after = await git.repository.workingTree();
     const paths = await git.repository.changedPaths(git.snapshot, after);
     const diff = await git.repository.diff(git.snapshot, after);
     let gitHeadAfter: string | undefined;
+    // A clone's changes exist nowhere else until pushed, so they are always committed.
+    const commits = git.autoCommit || git.isolation === 'clone';
     // Only a run still ours commits: one cancelled or swept meanwhile must not write history.
-    if (outcome.status === 'succeeded' && git.autoCommit && paths.length > 0 && (await this.dependencies.runs.renewLease(runId, this.id, this.leaseMs))) {
+    if (outcome.status === 'succeeded' && commits && paths.length > 0 && (await this.dependencies.runs.renewLease(runId, this.id, this.leaseMs))) {
       // Files the user had uncommitted changes in are left uncommitted: a commit of them would
       // carry the user's work in progress under the run's name.
       const userWork = await git.repository.uncommittedIn(git.snapshot);
@@ -261,7 +239,24 @@ export class RunWorker {
       const subject = (outcome.summary ?? '').split('\n')[0]!.trim().slice(0, 72) || `changes of run ${runId}`;
       gitHeadAfter = await git.repository.commitPaths(own, `wfhub run ${runId}: ${subject}`);
     }
-    return { filesChanged: paths, diff, gitHeadAfter: gitHeadAfter ?? (await git.repository.head()) };
+    const recorded = { filesChanged: paths, diff, gitHeadAfter: gitHeadAfter ?? (await git.repository.head()) };
+    if (!gitHeadAfter || !git.pushTo) return recorded;
+    const push = await this.dependencies.checkouts.push(git);
+    await this.dependencies.runs.appendEvent(runId, {
+      seq: lastSeq + 1,
+      type: 'git.push',
+      data: { type: 'git.push', branch: git.branch, remote: git.pushTo, commit: gitHeadAfter, pushed: push.pushed, ...(push.error && { error: push.error }) },
+    });
+    if (push.pushed || git.isolation !== 'clone') return recorded;
+    // Only this worker has the commit: the run did not do what it was for.
+    return {
+      ...recorded,
+      status: 'failed',
+      error: {
+        code: 'push_failed',
+        message: `The changes are committed (${gitHeadAfter.slice(0, 12)}) in this worker's clone, but pushing ${git.branch} failed: ${push.error}. Check this worker's access to the remote, then run the task again.`,
+      },
+    };
   }
 
   private async prepare(run: Run): Promise<{ prompt: string; workspace: string; autoCommit: boolean; project: Project; task: Task }> {
@@ -290,6 +285,7 @@ export class RunWorker {
     const { tasks, projects, workspaces, worktrees, gitIdentity, comments, runs } = this.dependencies;
     const task = await tasks.get(run.task_id);
     const project = await projects.get(task.project_id);
+    if (run.isolation === 'clone') return this.undoPushed(run, project);
     let repository = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
     const snapshot = (await repository.run(['rev-parse', '--verify', '-q', snapshotRef(run.id)], { allowFailure: true })).trim();
     if (!snapshot || !run.git_head_before) {
@@ -316,7 +312,78 @@ export class RunWorker {
         `The workspace has commits made after run ${run.id} (HEAD is ${head.slice(0, 12)}); undoing it would drop them. Revert its commit ${run.git_head_after?.slice(0, 12) ?? ''} by hand instead.`,
       );
     }
+    // A branch pushed after the run goes back on the remote too, or the next run would bring the
+    // commit back; checked before anything changes here.
+    const remote = typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined;
+    const pushed = run.isolation === 'worktree' && remote && run.branch && run.git_head_after !== run.git_head_before && (await this.remoteTip(repository, remote, run)) === run.git_head_after;
     await repository.restore(snapshot, run.files_changed, run.git_head_before);
+    if (pushed) await this.rewind(repository, remote, run);
     await comments.create(run.task_id, { body: `Run ${run.id} was undone: the workspace is back as it was before it.`, author: runCommentAuthor });
+  }
+
+  /**
+   * A run that worked in a clone elsewhere: its commit lives on the remote's task branch, which
+   * goes back to where it was before the run, unless someone pushed to it since.
+   */
+  private async undoPushed(run: Run, project: Project): Promise<void> {
+    const { clones, comments } = this.dependencies;
+    const remote = typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined;
+    if (!remote || !run.branch || !run.git_head_before || !run.git_head_after || run.git_head_after === run.git_head_before) {
+      throw new ConflictError('nothing_to_undo', `Run ${run.id} committed nothing to the remote's task branch, so there is nothing to undo.`);
+    }
+    if (await this.dependencies.runs.activeForTask(run.task_id)) {
+      throw new ConflictError('workspace_busy', `A run of task ${run.task_id} is going on; undo run ${run.id} once it has ended.`);
+    }
+    const clone = await clones.ensure(project.id, remote);
+    const tip = await this.remoteTip(clone, remote, run);
+    if (tip !== run.git_head_after) {
+      throw new ConflictError(
+        tip === run.git_head_before ? 'already_undone' : 'remote_moved_on',
+        tip === run.git_head_before
+          ? `Run ${run.id} is undone already: ${run.branch} on the remote is at ${run.git_head_before.slice(0, 12)}.`
+          : `The remote's ${run.branch} is not at run ${run.id}'s commit ${run.git_head_after.slice(0, 12)} any more${tip ? ` (it is at ${tip.slice(0, 12)})` : ' (it is gone)'}: revert the commit by hand instead.`,
+      );
+    }
+    await this.rewind(clone, remote, run);
+    await comments.create(run.task_id, {
+      body: `Run ${run.id} was undone: ${run.branch} on the remote is back at ${run.git_head_before.slice(0, 12)}.`,
+      author: runCommentAuthor,
+    });
+  }
+
+  /**
+   * Where the remote's task branch is. Refused when it moved past the run's commit: someone built
+   * on it, and taking the commit back would take their work too.
+   */
+  private async remoteTip(repository: WorkspaceGit, remote: string, run: Run): Promise<string | undefined> {
+    const ref = `refs/wfhub/remote/task-${run.task_id}`;
+    const fetched = await repository.exec(['fetch', '-q', '--no-tags', '--', remote, `+refs/heads/${run.branch}:${ref}`]);
+    const tip = fetched.code === 0 ? await repository.resolve(ref) : undefined;
+    if (tip && tip !== run.git_head_after && run.git_head_after && (await repository.isAncestor(run.git_head_after, tip))) {
+      throw new ConflictError(
+        'remote_moved_on',
+        `The remote's ${run.branch} has commits made after run ${run.id} (it is at ${tip.slice(0, 12)}): undoing the run would drop them. Revert its commit ${run.git_head_after.slice(0, 12)} by hand instead.`,
+      );
+    }
+    return tip;
+  }
+
+  /** Puts the remote's task branch back from the run's commit to the one before, only if it is still at the run's. */
+  private async rewind(repository: WorkspaceGit, remote: string, run: Run): Promise<void> {
+    const branch = run.branch!;
+    const result = await repository.exec([
+      'push',
+      '-q',
+      `--force-with-lease=refs/heads/${branch}:${run.git_head_after}`,
+      '--',
+      remote,
+      `${run.git_head_before}:refs/heads/${branch}`,
+    ]);
+    if (result.code !== 0) {
+      throw new ConflictError(
+        'push_failed',
+        `Could not put ${branch} on ${remote} back to ${run.git_head_before!.slice(0, 12)}: ${result.stderr.trim()}. Check access to the remote and undo again.`,
+      );
+    }
   }
 }

@@ -4,6 +4,10 @@ import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.j
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
+/** Where a run works: the workspace itself, the task's worktree of it, or the task's worktree of a worker's clone of the project's git remote. */
+export const runIsolations = ['in-place', 'worktree', 'clone'] as const;
+export type RunIsolation = (typeof runIsolations)[number];
+
 /** Statuses a run never leaves. */
 export const finishedRunStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'];
 
@@ -24,7 +28,9 @@ export const runSchema = z
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     summary: z.string().nullable(),
     files_changed: z.array(z.string()),
-    isolation: z.enum(['in-place', 'worktree']).describe("in-place: in the workspace itself; worktree: in the task's own worktree"),
+    isolation: z
+      .enum(runIsolations)
+      .describe("in-place: in the workspace itself; worktree: in the task's own worktree; clone: in a worker's clone of the project's git remote, the branch pushed back"),
     branch: z.string().nullable().describe('The branch the run worked on'),
     git_head_before: z.string().nullable(),
     git_head_after: z.string().nullable(),

@@ -6,13 +6,19 @@ import type { ChangeFeed } from '../db/change-feed.js';
 import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { NodeService } from '../nodes/node.service.js';
 import { requireTask } from '../tasks/task-lookup.js';
+import { projectTable } from '../projects/project.sql.js';
 import { taskTable } from '../tasks/task.sql.js';
-import type { IsolationMode } from '../projects/project.schema.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
-import type { Run, RunEvent, RunStatus, RunTrigger } from './run.schema.js';
+import type { Run, RunEvent, RunIsolation, RunStatus, RunTrigger } from './run.schema.js';
 import { runComment } from './run-comment.js';
 import { runEventTable, runTable, type RunRow } from './run.sql.js';
 import { runCommentAuthor } from './task-prompt.js';
+
+/** Where a run may execute (see RunService.routeForTask). */
+export interface RunRoute {
+  remote: boolean;
+  workspacesId: string | null;
+}
 
 /** How a run ended, as the worker records it. */
 export interface RunOutcome {
@@ -94,7 +100,7 @@ export class RunService {
     private readonly feed: ChangeFeed,
     private readonly options: {
       /** Sends a run's job inside the caller's transaction; without it, interrupted runs are not retried. */
-      enqueue?: (transaction: Database, runId: number) => Promise<void>;
+      enqueue?: (transaction: Database, runId: number, route: RunRoute) => Promise<void>;
     } = {},
   ) {}
 
@@ -203,7 +209,7 @@ export class RunService {
    * locked while this is decided, so two workers cannot both see it free); runs in their tasks'
    * own worktrees never wait for each other. `gone` when the run is no longer queued (cancelled).
    */
-  async claim(id: number, worker: string, leaseMs: number, prompt: string, isolation: IsolationMode = 'in-place'): Promise<Run | 'busy' | 'gone'> {
+  async claim(id: number, worker: string, leaseMs: number, prompt: string, isolation: RunIsolation = 'in-place'): Promise<Run | 'busy' | 'gone'> {
     const claimed = await this.db.transaction(async (transaction): Promise<Run | 'busy' | 'gone'> => {
       const db = transaction as unknown as Database;
       const [target] = await db
@@ -231,6 +237,25 @@ export class RunService {
       return row ? present(row) : 'gone';
     });
     return typeof claimed === 'string' ? claimed : this.published('updated', claimed);
+  }
+
+  /**
+   * Where a task's runs may execute: anywhere when its project has a git remote (a worker
+   * without the folder clones it), else only where its workspaces dir is seen.
+   */
+  async routeForTask(taskId: number, db: Database = this.db): Promise<RunRoute> {
+    const [row] = await db
+      .select({ remote: sql<string | null>`${projectTable.settings}->>'git_remote'`, workspacesId: projectTable.workspaces_id })
+      .from(taskTable)
+      .innerJoin(projectTable, eq(projectTable.id, taskTable.project_id))
+      .where(eq(taskTable.id, taskId));
+    if (!row) throw new NotFoundError('task', taskId);
+    return { remote: Boolean(row.remote), workspacesId: row.workspacesId };
+  }
+
+  /** The route of a run's task (see routeForTask). */
+  async routeForRun(runId: number): Promise<RunRoute> {
+    return this.routeForTask((await this.get(runId)).task_id);
   }
 
   /** Ids of the runs waiting to be taken, oldest first. */
@@ -350,7 +375,7 @@ export class RunService {
       .values({ task_id: row.task_id, node_id: row.node_id, model: row.model, message: row.message, attempt: row.attempt + 1, retry_of: row.id })
       .returning();
     const run = present(retry!);
-    await this.options.enqueue(db, run.id);
+    await this.options.enqueue(db, run.id, await this.routeForTask(run.task_id, db));
     return run;
   }
 

@@ -8,6 +8,7 @@ export const taskMergeRequestSchema = z
       .describe("The branch to merge into; the project's settings.base_branch, else the workspace's current branch"),
     dry_run: z.boolean().optional().describe('Only check: answer whether the branch merges cleanly and what it changes, writing nothing'),
     message: text({ min: 1, max: 5000 }).optional().describe('The merge commit message'),
+    push: z.boolean().optional().describe("With a git_remote: push the target branch after merging (default true)"),
   })
   .meta({ id: 'TaskMergeRequest' });
 
@@ -23,6 +24,8 @@ export const taskMergeResultSchema = z
     commit: z.string().nullable().describe('The merge commit (the target tip when up to date)'),
     files: z.array(z.string()).describe('Files the branch changes'),
     conflicts: z.array(z.string()).describe('Files that conflict (dry_run only; a real merge answers 409)'),
+    pushed: z.boolean().describe("Whether the target was pushed to the project's git remote"),
+    push_error: z.string().nullable().describe('Why the push failed (the merge itself stands)'),
   })
   .meta({ id: 'TaskMergeResult' });
 

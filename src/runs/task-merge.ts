@@ -2,13 +2,17 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { CommentService } from '../comments/comment.service.js';
 import { ConflictError } from '../core/errors.js';
+import type { Project } from '../projects/project.schema.js';
 import type { ProjectService } from '../projects/project.service.js';
+import type { Task } from '../tasks/task.schema.js';
 import type { TaskService } from '../tasks/task.service.js';
 import { GitError, WorkspaceGit, type GitIdentity } from '../workspace/git.js';
+import type { RemoteClones } from '../workspace/remote-clones.js';
 import { taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
-import type { TaskMergeRequest, TaskMergeResult } from './task-merge.schema.js';
+import type { RunCheckouts } from './run-checkout.js';
 import type { RunService } from './run.service.js';
+import type { TaskMergeRequest, TaskMergeResult } from './task-merge.schema.js';
 import { runCommentAuthor } from './task-prompt.js';
 
 export interface TaskMergeDependencies {
@@ -18,6 +22,8 @@ export interface TaskMergeDependencies {
   comments: CommentService;
   workspaces: WorkspaceRoot;
   worktrees: TaskWorktrees;
+  clones: RemoteClones;
+  checkouts: RunCheckouts;
   gitIdentity: GitIdentity;
 }
 
@@ -37,37 +43,69 @@ function samePath(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
+const remoteOf = (project: Project) => (typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined);
+
+/** What both ways of merging share once the branches are known. */
+interface Plan {
+  task: Task;
+  project: Project;
+  repository: WorkspaceGit;
+  branch: string;
+  tip: string;
+  target: string;
+  targetTip: string;
+  request: TaskMergeRequest;
+}
+
 /**
- * Merges a task's branch (`wfhub/task-<id>`, where its runs committed in its worktree) into the
- * project's base branch. Every check is made before anything is written: conflicts (found with
- * `git merge-tree`, touching no working tree), a target branch checked out in another worktree,
- * and, when the target is checked out in the workspace, local changes the merge would overwrite.
- * The user's work in progress in files the merge does not touch stays as it was.
+ * Merges a task's branch (`wfhub/task-<id>`, where its runs committed) into the project's base
+ * branch. Every check is made before anything is written: conflicts (found with `git merge-tree`,
+ * touching no working tree), a target branch checked out in another worktree, and, when the
+ * target is checked out in the workspace, local changes the merge would overwrite; the user's
+ * work in progress in files the merge does not touch stays as it was. A project with a git
+ * remote has the merge pushed; where this process cannot see the workspace, the merge is made in
+ * its clone of the remote and pushed only if the target did not move meanwhile.
  */
 export class TaskMerger {
   constructor(private readonly dependencies: TaskMergeDependencies) {}
 
   async merge(taskId: number, request: TaskMergeRequest): Promise<TaskMergeResult> {
-    const { tasks, projects, runs, comments, workspaces, worktrees, gitIdentity } = this.dependencies;
+    const { tasks, projects, runs, checkouts } = this.dependencies;
     const task = await tasks.get(taskId);
     const project = await projects.get(task.project_id);
-    const branch = taskBranch(task.id);
     const active = await runs.activeForTask(task.id);
     if (active) {
       throw new ConflictError('run_active', `Run ${active.id} of task ${task.id} is ${active.status}: merge once it has ended, or cancel it with POST /runs/${active.id}/cancel.`, {
         run_id: active.id,
       });
     }
-    const main = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
-    const tip = (await main.isRepository()) ? await main.resolve(`refs/heads/${branch}`) : undefined;
-    if (!tip) {
+    if (await checkouts.seesWorkspace(project)) return this.mergeInWorkspace(task, project, request);
+    const remote = remoteOf(project);
+    if (!remote) {
       throw new ConflictError(
-        'no_task_branch',
-        project.settings.isolation === 'worktree'
-          ? `Task ${task.id} has no branch yet: trigger it first (POST /tasks/${task.id}/trigger).`
-          : `Task ${task.id} has no branch of its own: project ${project.id} works in place (settings.isolation), so its runs commit straight to the workspace's branch. Set "isolation": "worktree" to give each task a branch to merge.`,
+        'workspace_not_here',
+        `Project ${project.id}'s workspace folder is not on this machine and it has no git_remote: merge on the server that serves its workspaces dir (GET /workers).`,
       );
     }
+    return this.mergeOnRemote(task, project, remote, request);
+  }
+
+  private noBranch(task: Task, project: Project): ConflictError {
+    return new ConflictError(
+      'no_task_branch',
+      project.settings.isolation === 'worktree' || remoteOf(project)
+        ? `Task ${task.id} has no branch yet: trigger it first (POST /tasks/${task.id}/trigger).`
+        : `Task ${task.id} has no branch of its own: project ${project.id} works in place (settings.isolation), so its runs commit straight to the workspace's branch. Set "isolation": "worktree" to give each task a branch to merge.`,
+    );
+  }
+
+  private async mergeInWorkspace(task: Task, project: Project, request: TaskMergeRequest): Promise<TaskMergeResult> {
+    const { workspaces, worktrees, gitIdentity } = this.dependencies;
+    const branch = taskBranch(task.id);
+    const main = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
+    if (!(await main.isRepository())) throw this.noBranch(task, project);
+    const remote = remoteOf(project);
+    const tip = await this.taskTip(main, task, project, remote);
 
     const worktree = await worktrees.find(main, task.id);
     if (worktree) {
@@ -85,27 +123,10 @@ export class TaskMerger {
     if (!target) {
       throw new ConflictError('no_target_branch', `The workspace's HEAD is not on a branch: name the branch to merge into with {"target": "main"}, or set the project's settings.base_branch.`);
     }
-    if (target === branch) throw new ConflictError('invalid_target', `A branch cannot be merged into itself: name another target than ${branch}.`);
-    const targetTip = await main.resolve(`refs/heads/${target}`);
-    if (!targetTip) {
-      throw new ConflictError('target_missing', `There is no branch "${target}" in project ${project.id}'s repository: create it, or name another with {"target": ...}.`, { target });
-    }
-
-    const base = { task_id: task.id, branch, target, dry_run: request.dry_run === true };
-    if (await main.isAncestor(tip, targetTip)) {
-      if (!request.dry_run) await worktrees.remove(main, project.id, task.id, { keepBranch: false, merged: true });
-      return { ...base, status: 'up_to_date', commit: targetTip, files: [], conflicts: [] };
-    }
-    const files = (await main.run(['diff', '--name-only', '-z', '--no-renames', `${targetTip}...${tip}`])).split('\0').filter(Boolean).sort();
-    const merged = await main.mergeTree(targetTip, tip);
-    if (merged.tree === undefined) {
-      if (request.dry_run) return { ...base, status: 'conflict', commit: null, files, conflicts: merged.conflicts };
-      throw new ConflictError(
-        'merge_conflict',
-        `Task ${task.id}'s branch conflicts with ${target} in ${merged.conflicts.join(', ')}: nothing was changed. Resolve it by hand (git merge ${branch}), or run the task again on top of ${target}.`,
-        { conflicts: merged.conflicts, target, branch },
-      );
-    }
+    const targetTip = await this.targetTip(main, project, target, branch);
+    const plan: Plan = { task, project, repository: main, branch, tip, target, targetTip, request };
+    const early = await this.check(plan);
+    if (early) return early;
 
     // The target checked out in another worktree would be left out of date, its next commit undoing the merge.
     const holders = (await main.worktrees()).filter((entry) => entry.branch === target);
@@ -117,12 +138,11 @@ export class TaskMerger {
         { target, worktree: elsewhere.path },
       );
     }
-    const inWorkspace = holders.length > 0;
-    if (request.dry_run) return { ...base, status: 'mergeable', commit: null, files, conflicts: [] };
+    const merged = await this.mergeTree(plan);
+    if ('result' in merged) return merged.result;
 
-    const message = request.message ?? `Merge task ${task.id}: ${task.title.split('\n')[0]!.slice(0, 72)} (${branch})`;
-    const commit = (await main.run(['commit-tree', merged.tree, '-p', targetTip, '-p', tip, '-m', message])).trim();
-    if (inWorkspace) {
+    const commit = await this.commit(plan, merged.tree);
+    if (holders.length > 0) {
       // The user's uncommitted work first, kept where nothing can lose it; then the checkout moves
       // as `git checkout` would, refusing if a file the merge changes has local changes.
       await main.snapshot(mergeSnapshotRef(task.id, new Date()), `wfhub: the workspace before merging task ${task.id}`);
@@ -138,12 +158,125 @@ export class TaskMerger {
       }
     }
     await main.run(['update-ref', '-m', `wfhub: merge task ${task.id}`, `refs/heads/${target}`, commit, targetTip]);
+    let push: { pushed: boolean; error: string | null } = { pushed: false, error: null };
+    if (remote && request.push !== false) {
+      const pushed = await main.exec(['push', '-q', '--', remote, `refs/heads/${target}:refs/heads/${target}`]);
+      push = pushed.code === 0 ? { pushed: true, error: null } : { pushed: false, error: pushed.stderr.trim() || 'git push failed' };
+      if (push.pushed) await main.exec(['push', '-q', '--', remote, `:refs/heads/${branch}`]);
+    }
     await worktrees.remove(main, project.id, task.id, { keepBranch: false, merged: true });
-    if (task.status !== 'done') await tasks.update(task.id, { status: 'done' });
-    await comments.create(task.id, {
-      author: runCommentAuthor,
-      body: `Merged ${branch} into ${target} as ${commit.slice(0, 12)}.\n\nFiles: ${files.join(', ') || '(none)'}`,
-    });
-    return { ...base, status: 'merged', commit, files, conflicts: [] };
+    return this.done(plan, commit, merged.files, push);
+  }
+
+  /**
+   * The task branch's tip: the local branch, or the remote's when runs elsewhere pushed newer
+   * commits (the local one is then behind it). Refused when they went separate ways.
+   */
+  private async taskTip(main: WorkspaceGit, task: Task, project: Project, remote: string | undefined): Promise<string> {
+    const branch = taskBranch(task.id);
+    const local = await main.resolve(`refs/heads/${branch}`);
+    let theirs: string | undefined;
+    if (remote) {
+      const ref = `refs/wfhub/remote/task-${task.id}`;
+      const fetched = await main.exec(['fetch', '-q', '--no-tags', '--', remote, `+refs/heads/${branch}:${ref}`]);
+      if (fetched.code === 0) theirs = await main.resolve(ref);
+    }
+    if (!local && !theirs) throw this.noBranch(task, project);
+    if (!local || !theirs || local === theirs) return (local ?? theirs)!;
+    if (await main.isAncestor(local, theirs)) return theirs;
+    if (await main.isAncestor(theirs, local)) return local;
+    throw new ConflictError(
+      'branch_diverged',
+      `Task ${task.id}'s branch ${branch} has commits here and other commits on ${remote}: bring them together by hand, then merge again.`,
+    );
+  }
+
+  private async targetTip(repository: WorkspaceGit, project: Project, target: string, branch: string, ref = `refs/heads/${target}`): Promise<string> {
+    if (target === branch) throw new ConflictError('invalid_target', `A branch cannot be merged into itself: name another target than ${branch}.`);
+    const tip = await repository.resolve(ref);
+    if (!tip) {
+      throw new ConflictError('target_missing', `There is no branch "${target}" in project ${project.id}'s repository: create it, or name another with {"target": ...}.`, { target });
+    }
+    return tip;
+  }
+
+  /** Answers at once when there is nothing to merge. */
+  private async check(plan: Plan): Promise<TaskMergeResult | undefined> {
+    if (!(await plan.repository.isAncestor(plan.tip, plan.targetTip))) return undefined;
+    if (!plan.request.dry_run) await this.cleanUp(plan);
+    return { ...this.base(plan), status: 'up_to_date', commit: plan.targetTip, files: [], conflicts: [], pushed: false, push_error: null };
+  }
+
+  private async cleanUp(plan: Plan): Promise<void> {
+    await this.dependencies.worktrees.remove(plan.repository, plan.project.id, plan.task.id, { keepBranch: false, merged: true });
+  }
+
+  private base(plan: Plan) {
+    return { task_id: plan.task.id, branch: plan.branch, target: plan.target, dry_run: plan.request.dry_run === true };
+  }
+
+  /** The merged tree, or the answer: a conflict (409, or the list on a dry run) or, on a dry run, mergeable. */
+  private async mergeTree(plan: Plan): Promise<{ tree: string; files: string[] } | { result: TaskMergeResult }> {
+    const { repository, targetTip, tip, task, target, branch } = plan;
+    const files = (await repository.run(['diff', '--name-only', '-z', '--no-renames', `${targetTip}...${tip}`])).split('\0').filter(Boolean).sort();
+    const merged = await repository.mergeTree(targetTip, tip);
+    if (merged.tree === undefined) {
+      if (plan.request.dry_run) return { result: { ...this.base(plan), status: 'conflict', commit: null, files, conflicts: merged.conflicts, pushed: false, push_error: null } };
+      throw new ConflictError(
+        'merge_conflict',
+        `Task ${task.id}'s branch conflicts with ${target} in ${merged.conflicts.join(', ')}: nothing was changed. Resolve it by hand (git merge ${branch}), or run the task again on top of ${target}.`,
+        { conflicts: merged.conflicts, target, branch },
+      );
+    }
+    if (plan.request.dry_run) return { result: { ...this.base(plan), status: 'mergeable', commit: null, files, conflicts: [], pushed: false, push_error: null } };
+    return { tree: merged.tree, files };
+  }
+
+  private async commit(plan: Plan, tree: string): Promise<string> {
+    const message = plan.request.message ?? `Merge task ${plan.task.id}: ${plan.task.title.split('\n')[0]!.slice(0, 72)} (${plan.branch})`;
+    return (await plan.repository.run(['commit-tree', tree, '-p', plan.targetTip, '-p', plan.tip, '-m', message])).trim();
+  }
+
+  private async done(plan: Plan, commit: string, files: string[], push: { pushed: boolean; error: string | null }): Promise<TaskMergeResult> {
+    const { tasks, comments } = this.dependencies;
+    if (plan.task.status !== 'done') await tasks.update(plan.task.id, { status: 'done' });
+    const lines = [`Merged ${plan.branch} into ${plan.target} as ${commit.slice(0, 12)}.`, '', `Files: ${files.join(', ') || '(none)'}`];
+    if (push.pushed) lines.push('', `Pushed ${plan.target} to ${remoteOf(plan.project)}.`);
+    else if (push.error) lines.push('', `Not pushed: ${push.error}`);
+    await comments.create(plan.task.id, { author: runCommentAuthor, body: lines.join('\n') });
+    return { ...this.base(plan), status: 'merged', commit, files, conflicts: [], pushed: push.pushed, push_error: push.error };
+  }
+
+  /**
+   * No workspace here: the merge is made in this process's clone of the remote and pushed to
+   * the target only if the target is still where it was (`--force-with-lease`), so nobody's
+   * commits are lost; then the remote's task branch is deleted.
+   */
+  private async mergeOnRemote(task: Task, project: Project, remote: string, request: TaskMergeRequest): Promise<TaskMergeResult> {
+    const { clones } = this.dependencies;
+    const clone = await clones.ensure(project.id, remote);
+    const branch = taskBranch(task.id);
+    const tip = await clone.resolve(`refs/remotes/origin/${branch}`);
+    if (!tip) throw this.noBranch(task, project);
+    const target = request.target ?? (typeof project.settings.base_branch === 'string' ? project.settings.base_branch : await clones.defaultBranch(clone));
+    if (!target) throw new ConflictError('no_target_branch', `The remote has no default branch: name the branch to merge into with {"target": "main"}, or set the project's settings.base_branch.`);
+    const targetTip = await this.targetTip(clone, project, target, branch, `refs/remotes/origin/${target}`);
+    const plan: Plan = { task, project, repository: clone, branch, tip, target, targetTip, request };
+    const early = await this.check(plan);
+    if (early) return early;
+    const merged = await this.mergeTree(plan);
+    if ('result' in merged) return merged.result;
+    const commit = await this.commit(plan, merged.tree);
+    const pushed = await clone.exec(['push', '-q', `--force-with-lease=refs/heads/${target}:${targetTip}`, '--', 'origin', `${commit}:refs/heads/${target}`]);
+    if (pushed.code !== 0) {
+      throw new ConflictError(
+        'push_failed',
+        `Could not push the merge to ${target} on ${remote} (nothing was changed there): ${pushed.stderr.trim()}. If ${target} moved meanwhile, merge again.`,
+        { target },
+      );
+    }
+    await clone.exec(['push', '-q', '--', 'origin', `:refs/heads/${branch}`]);
+    await this.cleanUp(plan);
+    return this.done(plan, commit, merged.files, { pushed: true, error: null });
   }
 }

@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { TaskService } from '../tasks/task.service.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
-import type { TaskWorktrees } from '../workspace/task-worktrees.js';
+import type { RemoteClones } from '../workspace/remote-clones.js';
+import { taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 
 /**
@@ -24,6 +26,7 @@ export class WorktreeJanitor {
       tasks: TaskService;
       workspaces: WorkspaceRoot;
       worktrees: TaskWorktrees;
+      clones: RemoteClones;
       gitIdentity: GitIdentity;
       onError?: (error: unknown) => void;
     },
@@ -44,17 +47,23 @@ export class WorktreeJanitor {
   }
 
   private async taskDeleted(projectId: number, taskId: number): Promise<void> {
-    const { projects, workspaces, worktrees, gitIdentity } = this.dependencies;
+    const { projects, workspaces, worktrees, clones, gitIdentity } = this.dependencies;
     const project = await projects.get(projectId).catch(() => undefined);
     if (!project) return this.projectDeleted(projectId);
-    const repository = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
-    if (!(await repository.isRepository())) return;
-    await worktrees.remove(repository, projectId, taskId, { keepBranch: false });
+    // The task's worktree is of the workspace's repository, or of this process's clone of the remote.
+    for (const dir of [workspaces.pathOf(project.workspace_path), clones.pathFor(projectId)]) {
+      const repository = new WorkspaceGit(dir, gitIdentity);
+      if (!existsSync(dir) || !(await repository.isRepository())) continue;
+      if ((await worktrees.find(repository, taskId)) || (await repository.resolve(`refs/heads/${taskBranch(taskId)}`))) {
+        await worktrees.remove(repository, projectId, taskId, { keepBranch: false });
+      }
+    }
   }
 
   /** The project's worktree folders; its repository keeps the task branches, and forgets the worktrees at its next prune. */
   private async projectDeleted(projectId: number): Promise<void> {
     await rm(path.join(this.dependencies.worktrees.root, String(projectId)), { recursive: true, force: true });
+    await rm(this.dependencies.clones.pathFor(projectId), { recursive: true, force: true });
   }
 
   /** Resolves once the removals heard so far are done. */

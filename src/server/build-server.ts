@@ -27,6 +27,7 @@ import { projectGitRoutes } from './routes/project-git.js';
 import { projectRoutes } from './routes/projects.js';
 import { runRoutes } from './routes/runs.js';
 import { taskMergeRoutes } from './routes/task-merge.js';
+import { workerRoutes } from './routes/workers.js';
 import { taskRoutes } from './routes/tasks.js';
 
 const swaggerUiAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
@@ -99,6 +100,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   runRoutes(app, services);
   liveRoutes(app, services);
   taskMergeRoutes(app, services);
+  workerRoutes(app, services);
   projectGitRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());

@@ -1,4 +1,5 @@
-import { mkdir, realpath, rmdir, stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readFile, realpath, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 
@@ -10,6 +11,9 @@ export interface ResolvedWorkspace {
   /** The folder did not exist and was created by this call. */
   created: boolean;
 }
+
+/** The file holding the workspaces dir's id. */
+const identityFile = '.wfhub-workspaces.json';
 
 /** File-system refusals that are about the path asked for, not about wfhub. */
 const fileSystemReasons: Record<string, string> = {
@@ -59,7 +63,41 @@ async function deepestExisting(target: string): Promise<string> {
  * inside it; nothing may point outside, whether by `..`, an absolute path or a symlink.
  */
 export class WorkspaceRoot {
+  private identity: Promise<string> | undefined;
+
   constructor(readonly dir: string) {}
+
+  /**
+   * The workspaces dir's own id, kept in a file inside it: processes that see the same folder
+   * (one machine, or a shared volume) share it, so runs of a project that lives only in this
+   * folder go to the workers that can see it.
+   */
+  id(): Promise<string> {
+    this.identity ??= (async () => {
+      const file = path.join(this.dir, identityFile);
+      try {
+        const stored = (JSON.parse(await readFile(file, 'utf8')) as { id?: unknown }).id;
+        if (typeof stored === 'string' && /^[0-9a-f-]{36}$/.test(stored)) return stored;
+      } catch {
+        // missing or unreadable: made below
+      }
+      await mkdir(this.dir, { recursive: true });
+      // Written aside and linked into place, which fails if the file is there: two processes
+      // starting at once agree on the first one's id.
+      const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
+      await writeFile(temporary, `${JSON.stringify({ id: randomUUID() })}\n`);
+      try {
+        await link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
+      } finally {
+        await unlink(temporary).catch(() => undefined);
+      }
+      return (JSON.parse(await readFile(file, 'utf8')) as { id: string }).id;
+    })();
+    this.identity.catch(() => (this.identity = undefined));
+    return this.identity;
+  }
 
   /** Checks `input`, creates the folder when missing, and returns where it is. */
   async resolve(input: string): Promise<ResolvedWorkspace> {

@@ -13,10 +13,11 @@ export function workerCommand(program: Command) {
       const config = configFrom(program.opts<GlobalOptions>(), { maxConcurrentRuns: options.concurrency });
       const logger = createLogger(config.logLevel);
       const hub = await openHub(config, { purpose: 'worker', logger });
-      await hub.services.scheduler.start();
+      await hub.services.scheduler.start('worker');
+      const workspacesId = await hub.services.workspaces.id();
       logger.info(
-        { database: hub.database.location, concurrency: config.maxConcurrentRuns, workspaces_dir: config.workspacesDir },
-        `wfhub worker taking runs from ${hub.database.location} (${config.maxConcurrentRuns} at once)`,
+        { database: hub.database.location, concurrency: config.maxConcurrentRuns, workspaces_dir: config.workspacesDir, workspaces_id: workspacesId },
+        `wfhub worker taking runs from ${hub.database.location} (${config.maxConcurrentRuns} at once), serving the workspaces in ${config.workspacesDir} and projects with a git remote`,
       );
       let stopping = false;
       const stop = (signal: string) => {

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { ConflictError } from '../core/errors.js';
+import type { Project } from '../projects/project.schema.js';
+import type { Task } from '../tasks/task.schema.js';
+import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
+import type { RemoteClones } from '../workspace/remote-clones.js';
+import { taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
+import type { WorkspaceRoot } from '../workspace/workspace-root.js';
+import type { RunIsolation } from './run.schema.js';
+
+/** Where a run works, and git there. */
+export interface Checkout {
+  repository: WorkspaceGit;
+  isolation: RunIsolation;
+  branch: string | undefined;
+  /** Folders outside the checkout its commands see (a worktree's git folders). */
+  mounts?: { path: string; writable: boolean }[];
+  /** Where the task's branch is pushed after the run's commit (a project's git remote). */
+  pushTo?: string;
+}
+
+export interface RunCheckoutDependencies {
+  workspaces: WorkspaceRoot;
+  worktrees: TaskWorktrees;
+  clones: RemoteClones;
+  gitIdentity: GitIdentity;
+  /** On the embedded database one process does everything, so every workspace is this one's. */
+  embedded: boolean;
+}
+
+/** Where the commits of a task branch that could not be pushed are kept when the remote moved on. */
+export function unpushedRef(taskId: number, sha: string): string {
+  return `refs/wfhub/unpushed/task-${taskId}/${sha.slice(0, 12)}`;
+}
+
+const remoteOf = (project: Project) => (typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined);
+
+/**
+ * Decides where a run works and prepares it: the workspace itself (`in-place`), the task's
+ * worktree of it (`worktree`), or, on a worker that cannot see the workspace folder, the task's
+ * worktree of this worker's own clone of the project's git remote (`clone`), whose branch is
+ * pushed back after each run so every machine sees the same task branch.
+ */
+export class RunCheckouts {
+  constructor(private readonly dependencies: RunCheckoutDependencies) {}
+
+  /** Whether this process sees the project's workspace folder. */
+  async seesWorkspace(project: Project): Promise<boolean> {
+    if (this.dependencies.embedded) return true;
+    if (project.workspaces_id !== null) return project.workspaces_id === (await this.dependencies.workspaces.id());
+    return existsSync(this.dependencies.workspaces.pathOf(project.workspace_path));
+  }
+
+  async isolationFor(project: Project): Promise<RunIsolation> {
+    if (!(await this.seesWorkspace(project))) {
+      if (!remoteOf(project)) {
+        throw new ConflictError(
+          'workspace_not_here',
+          `Project ${project.id}'s workspace folder is not on this machine (this process serves ${this.dependencies.workspaces.dir}), and the project has no git_remote to clone. Run it on a worker that serves its workspaces dir (GET /workers), or set settings.git_remote.`,
+        );
+      }
+      return 'clone';
+    }
+    return project.settings.isolation === 'worktree' ? 'worktree' : 'in-place';
+  }
+
+  async open(project: Project, task: Task, isolation: RunIsolation): Promise<Checkout> {
+    const { workspaces, gitIdentity } = this.dependencies;
+    if (isolation === 'clone') return this.openClone(project, task);
+    const main = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
+    await main.ensureRepository();
+    if (isolation === 'in-place') return { repository: main, isolation, branch: await main.currentBranch() };
+    const base = typeof project.settings.base_branch === 'string' ? project.settings.base_branch : ((await main.currentBranch()) ?? 'HEAD');
+    if (!(await main.resolve(base))) {
+      throw new ConflictError(
+        'base_branch_missing',
+        `The project's base_branch "${base}" does not exist in its workspace's repository: create it, or fix settings.base_branch with PATCH /projects/${project.id}.`,
+      );
+    }
+    const checkout = await this.worktreeOf(main, project, task, base, isolation);
+    const remote = remoteOf(project);
+    if (remote) {
+      await this.catchUp(checkout.repository, task, remote);
+      checkout.pushTo = remote;
+    }
+    return checkout;
+  }
+
+  private async worktreeOf(main: WorkspaceGit, project: Project, task: Task, base: string, isolation: RunIsolation): Promise<Checkout> {
+    const worktree = await this.dependencies.worktrees.ensure(main, project.id, task.id, base);
+    return {
+      repository: new WorkspaceGit(await realpath(worktree.dir), this.dependencies.gitIdentity),
+      isolation,
+      branch: worktree.branch,
+      // git in the worktree reads the repository and writes only the worktree's own admin folder.
+      mounts: [
+        { path: worktree.commonDir, writable: false },
+        { path: worktree.gitDir, writable: true },
+      ],
+    };
+  }
+
+  /**
+   * A task branch a run elsewhere pushed is brought in before this run starts: fast-forwarded
+   * when this one is behind; refused when both moved, since this checkout may hold work of the
+   * user's that nobody pushed.
+   */
+  private async catchUp(worktree: WorkspaceGit, task: Task, remote: string): Promise<void> {
+    const branch = taskBranch(task.id);
+    const fetched = await worktree.exec(['fetch', '-q', '--no-tags', '--', remote, `+refs/heads/${branch}:refs/wfhub/remote/task-${task.id}`]);
+    if (fetched.code !== 0) return; // not pushed anywhere yet (or the remote is away: the run works on what is here)
+    const theirs = await worktree.resolve(`refs/wfhub/remote/task-${task.id}`);
+    const ours = await worktree.head();
+    if (!theirs || theirs === ours || (await worktree.isAncestor(theirs, ours))) return;
+    if (!(await worktree.isAncestor(ours, theirs))) {
+      throw new ConflictError(
+        'branch_diverged',
+        `Task ${task.id}'s branch ${branch} has commits here and other commits on ${remote}: bring them together by hand (git pull in ${worktree.dir}), then run the task again.`,
+      );
+    }
+    await worktree.run(['merge', '--ff-only', '-q', theirs]);
+  }
+
+  /**
+   * The task's worktree in this worker's clone of the remote, started from the task branch as the
+   * remote has it (or from the base branch the first time). A clone's checkout holds nothing of
+   * anyone's but wfhub's own commits, so it is reset to that start; commits that were never pushed
+   * are kept under refs/wfhub/unpushed/.
+   */
+  private async openClone(project: Project, task: Task): Promise<Checkout> {
+    const { clones } = this.dependencies;
+    const remote = remoteOf(project)!;
+    const clone = await clones.ensure(project.id, remote);
+    const baseName = typeof project.settings.base_branch === 'string' ? project.settings.base_branch : ((await clones.defaultBranch(clone)) ?? 'main');
+    const base = await clone.resolve(`refs/remotes/origin/${baseName}`);
+    if (!base) {
+      throw new ConflictError(
+        'base_branch_missing',
+        `The remote ${remote} has no branch "${baseName}" to start task ${task.id} from: push it, or fix settings.base_branch with PATCH /projects/${project.id}.`,
+      );
+    }
+    const branch = taskBranch(task.id);
+    const pushed = await clone.resolve(`refs/remotes/origin/${branch}`);
+    const checkout = await this.worktreeOf(clone, project, task, pushed ?? base, 'clone');
+    const worktree = checkout.repository;
+    const ours = await worktree.head();
+    const start = pushed ?? ours;
+    if (ours !== start && !(await worktree.isAncestor(ours, start))) await worktree.run(['update-ref', unpushedRef(task.id, ours), ours]);
+    await worktree.run(['reset', '-q', '--hard', start]);
+    await worktree.run(['clean', '-q', '-ffd']);
+    return { ...checkout, pushTo: 'origin' };
+  }
+
+  /** Pushes the task's branch where the checkout says; the error git gave when it could not. */
+  async push(checkout: Checkout): Promise<{ pushed: boolean; error?: string }> {
+    if (!checkout.pushTo || !checkout.branch) return { pushed: false };
+    const result = await checkout.repository.exec(['push', '-q', '--', checkout.pushTo, `refs/heads/${checkout.branch}:refs/heads/${checkout.branch}`]);
+    return result.code === 0 ? { pushed: true } : { pushed: false, error: result.stderr.trim() || `git push exited with ${result.code}` };
+  }
+}
