@@ -1,9 +1,11 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { maxRunMinutes, secretVariableNames, type Config } from '../config/config.js';
+import { secretVariableNames, type Config } from '../config/config.js';
+import { projectSettingsSchema, type ProjectSettings } from '../projects/project.schema.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { NodeService } from '../nodes/node.service.js';
 import type { ProjectService } from '../projects/project.service.js';
+import { WorkspaceGit } from '../workspace/git.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { createProvider } from './llm/create-provider.js';
 import type { ModelSummary } from './llm/provider.js';
@@ -58,19 +60,21 @@ function hiddenPaths(config: Config): string[] {
   return [config.dataDir, config.workspacesDir, path.resolve('.env'), homedir(), '/run', '/var/run', '/var/tmp'];
 }
 
-/** A positive number from a project's settings, or undefined; anything else there is refused with what to fix. */
-function projectLimit(settings: Record<string, unknown>, key: 'max_steps' | 'max_run_minutes' | 'token_budget'): number | undefined {
-  const value = settings[key];
-  if (value === undefined || value === null) return undefined;
-  const tooLong = key === 'max_run_minutes' && typeof value === 'number' && value > maxRunMinutes;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || tooLong || (key !== 'max_run_minutes' && !Number.isInteger(value))) {
-    throw new InvalidInputError(
-      'invalid_project_setting',
-      `The project's settings.${key} is ${JSON.stringify(value)}: it must be a positive ${key === 'max_run_minutes' ? `number of minutes, at most ${maxRunMinutes}` : 'whole number'}. Fix it with PATCH /projects/{id}.`,
-      { setting: key },
-    );
-  }
-  return value;
+/**
+ * A project's settings as runs read them. Settings are checked when written; ones stored before
+ * that (or by hand) are checked here, and a bad one is refused with what to fix.
+ */
+function checkedSettings(project: { id: number; settings: Record<string, unknown> } | undefined): ProjectSettings {
+  if (!project) return {};
+  const parsed = projectSettingsSchema.safeParse(project.settings);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const key = issue.path.join('.');
+  throw new InvalidInputError(
+    'invalid_project_setting',
+    `The project's settings.${key} (${JSON.stringify(project.settings[String(issue.path[0])])}) is not valid: ${issue.message}. Fix it with PATCH /projects/${project.id}.`,
+    { setting: key },
+  );
 }
 
 /** The smaller of the limits that are set. */
@@ -154,9 +158,19 @@ export class AgentService {
     const tool = this.toolsByName.get(name);
     if (!tool) throw new ToolError('unknown_tool', `There is no tool named "${name}".`);
     const workspace = await this.workspace(options.workspace);
+    if (name === 'bash') await this.ensureRepository(workspace.root);
     return this.tracked(options.signal, (signal) =>
       tool.run(input, { root: workspace.root, signal, sandbox: this.sandbox(workspace.project?.settings.allow_network === true) }),
     );
+  }
+
+  /**
+   * Commands never run in a workspace without a repository: it becomes one first, as it would at
+   * its first run. The sandbox keeps the repository's data read-only to commands, so nothing a
+   * command does can plant config (a hook, a filter) that wfhub's own git would later obey.
+   */
+  private async ensureRepository(root: string): Promise<void> {
+    await new WorkspaceGit(root, { name: this.config.gitUserName, email: this.config.gitUserEmail }).ensureRepository();
   }
 
   /** Runs `work` with a signal that fires when `outer` does or when the service is closed. */
@@ -204,9 +218,9 @@ export class AgentService {
     const warnings = await this.sandboxWarnings();
     // A project (in its settings) and a role may set their own limits, and both hold: the tighter
     // one wins. The configuration gives the limit where neither sets one.
-    const settings = workspace.project?.settings ?? {};
+    const settings = checkedSettings(workspace.project);
     const limit = (key: 'max_steps' | 'max_run_minutes' | 'token_budget', variable: string) => {
-      const fromProject = projectLimit(settings, key);
+      const fromProject = settings[key] ?? undefined;
       const fromNode = node?.[key] ?? undefined;
       const value = tightest(fromProject, fromNode);
       if (value === undefined) return { source: variable };
@@ -226,6 +240,7 @@ export class AgentService {
       sources: { maxSteps: steps.source, maxWallMs: minutes.source, tokenBudget: tokens.source },
     };
 
+    if (!request.checkout) await this.ensureRepository(root);
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
         const context = await workspaceContext(root, signal).catch(() => undefined);

@@ -23,7 +23,7 @@ import { TaskService } from '../tasks/task.service.js';
 import { RemoteClones } from '../workspace/remote-clones.js';
 import { TaskWorktrees } from '../workspace/task-worktrees.js';
 import { WorkspaceRoot } from '../workspace/workspace-root.js';
-import { maxRunMinutes } from '../config/config.js';
+import { maxRunMinutes } from '../core/schema-helpers.js';
 import { version } from './version.js';
 
 /** Every service, wired once: the HTTP server, the CLI and tests all use this same set. */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { maxRunMinutes } from '../core/schema-helpers.js';
 
 /**
  * wfhub's configuration, validated once at start. The variable names are a contract that users,
@@ -44,9 +45,6 @@ const secretKeys = new Set<Key>(['token', 'databaseUrl', 'openaiApiKey']);
 
 /** Environment variables holding wfhub's secrets: never passed to commands an agent runs. */
 export const secretVariableNames: readonly string[] = [...secretKeys].flatMap((key) => [variables[key].name, ...variables[key].aliases]);
-
-/** The longest a run may last, whoever sets its limit: a day (the run queue holds a job no longer). */
-export const maxRunMinutes = 1440;
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 

@@ -5,6 +5,9 @@ export const maxId = 2_147_483_647;
 
 export const idSchema = z.number().int().min(1).max(maxId);
 
+/** The longest a run may last, whoever sets its limit: a day (the run queue holds a job no longer). */
+export const maxRunMinutes = 1440;
+
 /**
  * PostgreSQL cannot store NUL in text, and a lone UTF-16 surrogate cannot be encoded (a driver
  * would silently replace it, or refuse it inside JSON): refusing both here gives a clear 400.

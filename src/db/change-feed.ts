@@ -13,7 +13,12 @@ export type Change =
   | { kind: 'comment'; op: ChangeOp; id: number; task_id: number }
   | { kind: 'run'; op: Exclude<ChangeOp, 'deleted'>; id: number; task_id: number; status: string }
   /** A run recorded event `seq` (too many to tell the board; followers of the run listen). */
-  | { kind: 'run_event'; run_id: number; seq: number };
+  | { kind: 'run_event'; run_id: number; seq: number }
+  /**
+   * Changes made elsewhere may have gone unheard (the connection that hears them was lost and is
+   * back): listeners read what they show again.
+   */
+  | { kind: 'resync' };
 
 export type ChangeOp = 'created' | 'updated' | 'deleted';
 
@@ -34,6 +39,8 @@ export class ChangeFeed {
   private readonly origin = randomUUID();
   private listener: Promise<{ end(): Promise<void> } | undefined> | undefined;
   private closed = false;
+  /** The LISTEN connection was lost: changes may have gone unheard until it is back. */
+  private missed = false;
   private readonly pendingEvents = new Map<number, number>();
   private flushing: NodeJS.Timeout | undefined;
   /** The last NOTIFY sent (they go through one connection, in order). */
@@ -90,19 +97,31 @@ export class ChangeFeed {
     return () => this.local.off('change', listener);
   }
 
-  /** The LISTEN connection: opened once, and opened again after it fails. */
+  /**
+   * The LISTEN connection: opened once, checked every 30 seconds, and opened again after it fails,
+   * telling listeners to read again what they show (changes made meanwhile were not heard).
+   */
   private listen(): Promise<unknown> {
     this.listener ??= (async () => {
       if (this.closed || this.connection.kind !== 'postgres') return undefined;
       const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: this.connection.url });
+      const client = new pg.Client({ connectionString: this.connection.url, keepAlive: true });
+      let lost = false;
+      let check: NodeJS.Timeout | undefined;
       const again = (error: unknown) => {
-        this.options.onError?.(error);
+        if (lost) return;
+        lost = true;
+        clearInterval(check);
+        if (!this.closed) this.options.onError?.(error);
         client.end().catch(() => undefined);
         this.listener = undefined;
-        if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();
+        if (!this.closed) {
+          this.missed = true;
+          setTimeout(() => void this.listen(), 1000).unref();
+        }
       };
       client.on('error', again);
+      client.on('end', () => again(new Error('the connection that hears other processes\' changes closed')));
       client.on('notification', (message) => {
         if (message.channel !== channel || !message.payload) return;
         try {
@@ -119,7 +138,19 @@ export class ChangeFeed {
         again(error);
         return undefined;
       }
-      return client;
+      check = setInterval(() => void client.query('select 1').catch(again), 30_000);
+      check.unref();
+      if (this.missed) {
+        this.missed = false;
+        this.local.emit('change', { kind: 'resync' } satisfies Change);
+      }
+      return {
+        end: async () => {
+          lost = true;
+          clearInterval(check);
+          await client.end();
+        },
+      };
     })();
     return this.listener;
   }

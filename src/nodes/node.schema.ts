@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
+import { idSchema, label, maxRunMinutes, text, timestampSchema } from '../core/schema-helpers.js';
 
 export const nodeSchema = z
   .object({
@@ -23,7 +23,7 @@ export const nodeUpdateSchema = z
     directive: text({ max: 20_000 }).optional().describe("The role's instructions, the start of the agent's system prompt"),
     model: label(200).nullable().optional().describe('The model for runs in this role; null for the default'),
     max_steps: z.number().int().min(1).max(10_000).nullable().optional().describe('Model calls per run in this role; null removes the limit of its own'),
-    max_run_minutes: z.number().positive().max(1440).nullable().optional().describe('Wall time per run in this role, in minutes (at most a day)'),
+    max_run_minutes: z.number().positive().max(maxRunMinutes).nullable().optional().describe('Wall time per run in this role, in minutes (at most a day)'),
     token_budget: z.number().int().min(1).max(1_000_000_000).nullable().optional().describe('Prompt plus completion tokens per run in this role'),
   })
   .strict()

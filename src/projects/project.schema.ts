@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, jsonObject, label, timestampSchema } from '../core/schema-helpers.js';
+import { idSchema, jsonObject, label, maxRunMinutes, timestampSchema } from '../core/schema-helpers.js';
 
 /** How a project's runs use its workspace. */
 export const isolationModes = ['in-place', 'worktree'] as const;
@@ -34,7 +34,7 @@ export const projectSettingsSchema = z
     auto_commit: z.boolean().nullish().describe("Commit a successful run's changes (default true)"),
     allow_network: z.boolean().nullish().describe("Let the agent's commands reach the network (default false)"),
     max_steps: z.number().int().min(1).max(10_000).nullish().describe('Model calls per run'),
-    max_run_minutes: z.number().positive().max(1440).nullish().describe('Wall time per run, in minutes (at most a day)'),
+    max_run_minutes: z.number().positive().max(maxRunMinutes).nullish().describe('Wall time per run, in minutes (at most a day)'),
     token_budget: z.number().int().min(1).max(1_000_000_000).nullish().describe('Prompt plus completion tokens per run'),
     isolation: z
       .enum(isolationModes)

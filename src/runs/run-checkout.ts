@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
 import { ConflictError } from '../core/errors.js';
 import type { Project } from '../projects/project.schema.js';
 import type { Task } from '../tasks/task.schema.js';
@@ -90,13 +89,13 @@ export class RunCheckouts {
   private async worktreeOf(main: WorkspaceGit, project: Project, task: Task, base: string, isolation: RunIsolation): Promise<Checkout> {
     const worktree = await this.dependencies.worktrees.ensure(main, project.id, task.id, base);
     return {
-      repository: new WorkspaceGit(await realpath(worktree.dir), this.dependencies.gitIdentity),
+      repository: worktree.repository,
       isolation,
       branch: worktree.branch,
-      // git in the worktree reads the repository and writes only the worktree's own admin folder.
+      // git in the worktree can read the repository (status, log, diff) but change nothing of it.
       mounts: [
         { path: worktree.commonDir, writable: false },
-        { path: worktree.gitDir, writable: true },
+        { path: worktree.gitDir, writable: false },
       ],
     };
   }

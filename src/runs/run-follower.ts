@@ -32,7 +32,7 @@ export async function* followRun(runs: RunService, feed: ChangeFeed, runId: numb
   let changed = true;
   let wake: (() => void) | undefined;
   const unsubscribe = feed.subscribe((change) => {
-    if ((change.kind === 'run_event' && change.run_id === runId) || (change.kind === 'run' && change.id === runId)) {
+    if ((change.kind === 'run_event' && change.run_id === runId) || (change.kind === 'run' && change.id === runId) || change.kind === 'resync') {
       changed = true;
       wake?.();
     }

@@ -31,6 +31,11 @@ export class RunQueue {
     private readonly options: { jobExpirySeconds: number; onError?: (error: unknown) => void },
   ) {}
 
+  /** Whether jobs can be sent now (started, and not stopped since). */
+  get started(): boolean {
+    return this.boss !== undefined;
+  }
+
   private get queueOptions() {
     return { expireInSeconds: this.options.jobExpirySeconds, retryLimit: 0 };
   }

@@ -49,6 +49,9 @@ export class RunScheduler {
 
   /** Sends a run's job inside the caller's transaction (a retry made while ending a run). */
   async enqueueIn(transaction: Database, runId: number, route: RunRoute): Promise<void> {
+    // Stopping: the run stays queued without a job, and the next start gives it one (it gives
+    // every queued run one), rather than the run's end failing for want of a queue.
+    if (!this.queue.started) return;
     const name = this.queueName(route);
     // On PostgreSQL the queue's own connection may make it meanwhile; on the embedded database
     // there is one queue, made at start.

@@ -45,6 +45,11 @@ export function snapshotRef(runId: number): string {
   return `refs/wfhub/runs/${runId}/before`;
 }
 
+/** Where what the user had staged before a run is kept (a tree). */
+export function indexRef(runId: number): string {
+  return `refs/wfhub/runs/${runId}/index`;
+}
+
 /** The git state a run starts from, kept to record what it changed. */
 interface Before extends Checkout {
   snapshot: string;
@@ -218,6 +223,9 @@ export class RunWorker {
   private async snapshotBefore(runId: number, checkout: Checkout, autoCommit: boolean): Promise<Before> {
     const headBefore = await checkout.repository.head();
     const snapshot = await checkout.repository.snapshot(snapshotRef(runId), `wfhub: the workspace before run ${runId}`);
+    // What the user had staged, so an undo gives it back as it was.
+    const index = await checkout.repository.indexTree();
+    if (index) await checkout.repository.run(['update-ref', indexRef(runId), index]);
     await this.dependencies.runs.recordCheckout(runId, { headBefore, branch: checkout.branch });
     return { ...checkout, snapshot, headBefore, autoCommit };
   }
@@ -292,8 +300,8 @@ export class RunWorker {
       throw new ConflictError('no_snapshot', `Run ${run.id} has no snapshot of the workspace from before it, so it cannot be undone.`);
     }
     if (run.isolation === 'worktree') {
-      const dir = await worktrees.find(repository, task.id);
-      if (!dir) {
+      const worktree = await worktrees.open(repository, project.id, task.id);
+      if (!worktree) {
         throw new ConflictError(
           'worktree_gone',
           `Run ${run.id} worked in task ${task.id}'s worktree, which is gone (the task was merged): revert its changes in the branch they were merged into instead.`,
@@ -301,7 +309,7 @@ export class RunWorker {
       }
       const active = await runs.activeForTask(task.id);
       if (active) throw new ConflictError('workspace_busy', `Run ${active.id} is working in task ${task.id}'s worktree now; undo run ${run.id} once it has ended.`);
-      repository = new WorkspaceGit(dir, gitIdentity);
+      repository = worktree;
     } else if (await runs.hasRunningInProject(project.id)) {
       throw new ConflictError('workspace_busy', `A run is working in this project's workspace now; undo run ${run.id} once it has ended.`);
     }
@@ -316,7 +324,7 @@ export class RunWorker {
     // commit back; checked before anything changes here.
     const remote = typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined;
     const pushed = run.isolation === 'worktree' && remote && run.branch && run.git_head_after !== run.git_head_before && (await this.remoteTip(repository, remote, run)) === run.git_head_after;
-    await repository.restore(snapshot, run.files_changed, run.git_head_before);
+    await repository.restore(snapshot, run.files_changed, run.git_head_before, await repository.resolveTree(indexRef(run.id)));
     if (pushed) await this.rewind(repository, remote, run);
     await comments.create(run.task_id, { body: `Run ${run.id} was undone: the workspace is back as it was before it.`, author: runCommentAuthor });
   }

@@ -219,15 +219,7 @@ export class RunService {
         .where(eq(runTable.id, id));
       if (!target || target.status !== 'queued') return 'gone';
       await db.execute(sql`select id from projects where id = ${target.projectId} for update`);
-      if (isolation === 'in-place') {
-        const [running] = await db
-          .select({ id: runTable.id })
-          .from(runTable)
-          .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
-          .where(and(eq(taskTable.project_id, target.projectId), eq(runTable.status, 'running'), eq(runTable.isolation, 'in-place')))
-          .limit(1);
-        if (running) return 'busy';
-      }
+      if (isolation === 'in-place' && (await this.hasRunningInProject(target.projectId, db))) return 'busy';
       const now = new Date();
       const [row] = await db
         .update(runTable)
@@ -265,8 +257,8 @@ export class RunService {
   }
 
   /** Whether a run of one of the project's tasks is running in its workspace now (worktree runs aside). */
-  async hasRunningInProject(projectId: number): Promise<boolean> {
-    const [row] = await this.db
+  async hasRunningInProject(projectId: number, db: Database = this.db): Promise<boolean> {
+    const [row] = await db
       .select({ id: runTable.id })
       .from(runTable)
       .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))

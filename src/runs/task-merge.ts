@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { CommentService } from '../comments/comment.service.js';
 import { ConflictError } from '../core/errors.js';
@@ -67,9 +67,18 @@ interface Plan {
  * its clone of the remote and pushed only if the target did not move meanwhile.
  */
 export class TaskMerger {
+  /** Merges in this process go one at a time: two into one checked-out branch would mix their files. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly dependencies: TaskMergeDependencies) {}
 
-  async merge(taskId: number, request: TaskMergeRequest): Promise<TaskMergeResult> {
+  merge(taskId: number, request: TaskMergeRequest): Promise<TaskMergeResult> {
+    const next = this.queue.catch(() => undefined).then(() => this.mergeAlone(taskId, request));
+    this.queue = next;
+    return next;
+  }
+
+  private async mergeAlone(taskId: number, request: TaskMergeRequest): Promise<TaskMergeResult> {
     const { tasks, projects, runs, checkouts } = this.dependencies;
     const task = await tasks.get(taskId);
     const project = await projects.get(task.project_id);
@@ -107,14 +116,14 @@ export class TaskMerger {
     const remote = remoteOf(project);
     const tip = await this.taskTip(main, task, project, remote);
 
-    const worktree = await worktrees.find(main, task.id);
+    const worktree = await worktrees.open(main, project.id, task.id);
     if (worktree) {
-      const changes = (await new WorkspaceGit(worktree, gitIdentity).status()).changes;
+      const changes = (await worktree.status()).changes;
       if (changes.length > 0) {
         throw new ConflictError(
           'worktree_dirty',
-          `Task ${task.id}'s worktree has changes that are not committed (${changes.map((change) => change.path).slice(0, 10).join(', ')}): commit or discard them in ${worktree} first, or turn settings.auto_commit back on and run the task again.`,
-          { worktree, files: changes.map((change) => change.path) },
+          `Task ${task.id}'s worktree has changes that are not committed (${changes.map((change) => change.path).slice(0, 10).join(', ')}): commit or discard them in ${worktree.dir} first, or turn settings.auto_commit back on and run the task again.`,
+          { worktree: worktree.dir, files: changes.map((change) => change.path) },
         );
       }
     }
@@ -125,6 +134,7 @@ export class TaskMerger {
     }
     const targetTip = await this.targetTip(main, project, target, branch);
     const plan: Plan = { task, project, repository: main, branch, tip, target, targetTip, request };
+    await this.refuseOperationInProgress(main);
     const early = await this.check(plan);
     if (early) return early;
 
@@ -145,10 +155,12 @@ export class TaskMerger {
     if (holders.length > 0) {
       // The user's uncommitted work first, kept where nothing can lose it; then the checkout moves
       // as `git checkout` would, refusing if a file the merge changes has local changes.
-      await main.snapshot(mergeSnapshotRef(task.id, new Date()), `wfhub: the workspace before merging task ${task.id}`);
+      const snapshot = mergeSnapshotRef(task.id, new Date());
+      await main.snapshot(snapshot, `wfhub: the workspace before merging task ${task.id}`);
       try {
         await main.run(['read-tree', '-m', '-u', targetTip, commit]);
       } catch (error) {
+        await main.run(['update-ref', '-d', snapshot], { allowFailure: true });
         const detail = error instanceof GitError ? error.stderr.trim() : String(error);
         throw new ConflictError(
           'local_changes',
@@ -164,7 +176,7 @@ export class TaskMerger {
       push = pushed.code === 0 ? { pushed: true, error: null } : { pushed: false, error: pushed.stderr.trim() || 'git push failed' };
       if (push.pushed) await main.exec(['push', '-q', '--', remote, `:refs/heads/${branch}`]);
     }
-    await worktrees.remove(main, project.id, task.id, { keepBranch: false, merged: true });
+    await this.cleanUp(plan);
     return this.done(plan, commit, merged.files, push);
   }
 
@@ -203,12 +215,38 @@ export class TaskMerger {
   /** Answers at once when there is nothing to merge. */
   private async check(plan: Plan): Promise<TaskMergeResult | undefined> {
     if (!(await plan.repository.isAncestor(plan.tip, plan.targetTip))) return undefined;
-    if (!plan.request.dry_run) await this.cleanUp(plan);
-    return { ...this.base(plan), status: 'up_to_date', commit: plan.targetTip, files: [], conflicts: [], pushed: false, push_error: null };
+    const result: TaskMergeResult = { ...this.base(plan), status: 'up_to_date', commit: plan.targetTip, files: [], conflicts: [], pushed: false, push_error: null };
+    if (plan.request.dry_run) return result;
+    await this.cleanUp(plan);
+    const { tasks, comments } = this.dependencies;
+    if (plan.task.status !== 'done') await tasks.update(plan.task.id, { status: 'done' });
+    await comments.create(plan.task.id, { author: runCommentAuthor, body: `${plan.branch} is already in ${plan.target} (at ${plan.targetTip.slice(0, 12)}): nothing to merge.` });
+    return result;
   }
 
+  /**
+   * The task's worktree and branch go once merged, unless a run of the task started meanwhile:
+   * it works there, and its commits are for the next merge.
+   */
   private async cleanUp(plan: Plan): Promise<void> {
+    if (await this.dependencies.runs.activeForTask(plan.task.id)) return;
     await this.dependencies.worktrees.remove(plan.repository, plan.project.id, plan.task.id, { keepBranch: false, merged: true });
+  }
+
+  /** A rebase, merge, cherry-pick or revert the user has under way in the workspace is left to finish first. */
+  private async refuseOperationInProgress(main: WorkspaceGit): Promise<void> {
+    for (const [name, what] of [
+      ['rebase-merge', 'a rebase'],
+      ['rebase-apply', 'a rebase'],
+      ['MERGE_HEAD', 'a merge'],
+      ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+      ['REVERT_HEAD', 'a revert'],
+    ] as const) {
+      const where = (await main.run(['rev-parse', '--path-format=absolute', '--git-path', name])).trim();
+      if (existsSync(where)) {
+        throw new ConflictError('operation_in_progress', `The workspace has ${what} under way: finish or abort it (git ${what.split(' ')[1]} --continue or --abort), then merge.`);
+      }
+    }
   }
 
   private base(plan: Plan) {

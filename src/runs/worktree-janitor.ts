@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { NotFoundError } from '../core/errors.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { TaskService } from '../tasks/task.service.js';
@@ -42,7 +43,16 @@ export class WorktreeJanitor {
         .catch((error: unknown) => this.dependencies.onError?.(error));
     });
     await worktrees
-      .sweep(async (_projectId, taskId) => tasks.get(taskId).then(() => true, () => false))
+      // Only a task certainly gone loses its folder: a database that is briefly away stops the sweep.
+      .sweep(async (_projectId, taskId) =>
+        tasks.get(taskId).then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof NotFoundError) return false;
+            throw error;
+          },
+        ),
+      )
       .catch((error: unknown) => this.dependencies.onError?.(error));
   }
 
@@ -54,7 +64,7 @@ export class WorktreeJanitor {
     for (const dir of [workspaces.pathOf(project.workspace_path), clones.pathFor(projectId)]) {
       const repository = new WorkspaceGit(dir, gitIdentity);
       if (!existsSync(dir) || !(await repository.isRepository())) continue;
-      if ((await worktrees.find(repository, taskId)) || (await repository.resolve(`refs/heads/${taskBranch(taskId)}`))) {
+      if ((await worktrees.find(repository, projectId, taskId)) || (await repository.resolve(`refs/heads/${taskBranch(taskId)}`))) {
         await worktrees.remove(repository, projectId, taskId, { keepBranch: false });
       }
     }
@@ -62,7 +72,7 @@ export class WorktreeJanitor {
 
   /** The project's worktree folders; its repository keeps the task branches, and forgets the worktrees at its next prune. */
   private async projectDeleted(projectId: number): Promise<void> {
-    await rm(path.join(this.dependencies.worktrees.root, String(projectId)), { recursive: true, force: true });
+    await this.dependencies.worktrees.removeProject(projectId);
     await rm(this.dependencies.clones.pathFor(projectId), { recursive: true, force: true });
   }
 

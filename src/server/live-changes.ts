@@ -9,7 +9,9 @@ export type LiveMessage =
   | { type: 'task.deleted'; id: number; project_id: number }
   | { type: 'comment.created' | 'comment.updated'; comment: unknown }
   | { type: 'comment.deleted'; id: number; task_id: number }
-  | { type: 'run.created' | 'run.updated'; run: unknown };
+  | { type: 'run.created' | 'run.updated'; run: unknown }
+  /** Some changes may have been missed: read the state again. */
+  | { type: 'resync' };
 
 export interface LiveSubscriber {
   /** Only changes of this project (all when undefined). */
@@ -45,6 +47,10 @@ export class LiveChanges {
   }
 
   private async deliver(change: Exclude<Change, { kind: 'run_event' }>): Promise<void> {
+    if (change.kind === 'resync') {
+      for (const subscriber of this.subscribers) subscriber.send({ type: 'resync' });
+      return;
+    }
     const resolved = await this.resolve(change).catch(() => undefined);
     if (!resolved) return;
     for (const subscriber of this.subscribers) {
@@ -52,7 +58,7 @@ export class LiveChanges {
     }
   }
 
-  private async resolve(change: Exclude<Change, { kind: 'run_event' }>): Promise<{ message: LiveMessage; projectId: number } | undefined> {
+  private async resolve(change: Exclude<Change, { kind: 'run_event' | 'resync' }>): Promise<{ message: LiveMessage; projectId: number } | undefined> {
     const { projects, tasks, comments, runs } = this.services;
     switch (change.kind) {
       case 'project':

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -20,6 +20,18 @@ export class GitError extends Error {
   }
 }
 
+/**
+ * Settings for every git wfhub runs: no hooks, no file-system monitor, no signing program (and diffs
+ * run without external diff programs or text conversions), whatever a repository's config says, so git here never starts a program a
+ * repository's config names (it is passed on to git's own child processes too).
+ */
+const hardening = [
+  '-c', 'core.quotepath=off',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'commit.gpgSign=false',
+];
+
 /** Git's empty tree, for a first commit and for diffs of a repository without commits. */
 const emptyTree = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
@@ -38,6 +50,11 @@ export class WorkspaceGit {
   constructor(
     readonly dir: string,
     private readonly identity: GitIdentity,
+    /**
+     * The repository's git folder when it must not be found through the checkout's own `.git`
+     * (a task worktree: its admin folder in the main repository, found there).
+     */
+    private readonly gitDir?: string,
   ) {}
 
   async run(args: readonly string[], options: { env?: NodeJS.ProcessEnv; allowFailure?: boolean; input?: string } = {}): Promise<string> {
@@ -53,11 +70,19 @@ export class WorkspaceGit {
     return new Promise((resolve) => {
       const child = execFile(
         'git',
-        ['-c', `user.name=${this.identity.name}`, '-c', `user.email=${this.identity.email}`, '-c', 'core.quotepath=off', ...args],
+        [...hardening, '-c', `user.name=${this.identity.name}`, '-c', `user.email=${this.identity.email}`, ...args],
         {
           cwd: this.dir,
           // Literal pathspecs: a file named `f[1].txt` is that file, not a pattern.
-          env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C', GIT_LITERAL_PATHSPECS: '1', ...options.env },
+          env: {
+            ...process.env,
+            GIT_TERMINAL_PROMPT: '0',
+            GIT_PAGER: 'cat',
+            LC_ALL: 'C',
+            GIT_LITERAL_PATHSPECS: '1',
+            ...(this.gitDir && { GIT_DIR: this.gitDir, GIT_WORK_TREE: this.dir }),
+            ...options.env,
+          },
           maxBuffer: 64 * 1024 * 1024,
         },
         (error, stdout, stderr) => {
@@ -120,10 +145,36 @@ export class WorkspaceGit {
 
   /** Records the working tree as a commit under `ref` (refs/wfhub/...), so nothing in it can be lost. */
   async snapshot(ref: string, message: string): Promise<string> {
-    const tree = await this.workingTree();
-    const commit = (await this.run(['commit-tree', tree, '-p', 'HEAD', '-m', message])).trim();
+    const commit = await this.snapshotCommit(message);
     await this.run(['update-ref', ref, commit]);
     return commit;
+  }
+
+  /**
+   * The user's index (what they staged) as a tree, read from a copy so their index is not even
+   * locked; undefined when it cannot be one (a merge with conflicts under way).
+   */
+  async indexTree(): Promise<string | undefined> {
+    const index = (await this.run(['rev-parse', '--path-format=absolute', '--git-path', 'index'])).trim();
+    const folder = await mkdtemp(path.join(tmpdir(), 'wfhub-index-'));
+    try {
+      const copy = path.join(folder, 'index');
+      try {
+        await copyFile(index, copy);
+      } catch {
+        return undefined; // no index yet: nothing staged
+      }
+      const written = await this.exec(['write-tree'], { env: { GIT_INDEX_FILE: copy } });
+      return written.code === 0 ? written.stdout.trim() : undefined;
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** The working tree as a commit on top of HEAD, reachable from nothing until a ref names it. */
+  async snapshotCommit(message: string): Promise<string> {
+    const tree = await this.workingTree();
+    return (await this.run(['commit-tree', tree, '-p', 'HEAD', '-m', message])).trim();
   }
 
   /** Paths that differ between two trees or commits. */
@@ -134,7 +185,7 @@ export class WorkspaceGit {
 
   /** The diff between two trees or commits, cut at 1 MB. */
   async diff(from: string, to: string): Promise<string> {
-    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', from, to]));
+    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', '--no-textconv', from, to]));
   }
 
   /**
@@ -185,6 +236,11 @@ export class WorkspaceGit {
     return (await this.run(['rev-parse', '--verify', '-q', `${ref}^{commit}`], { allowFailure: true })).trim() || undefined;
   }
 
+  /** The tree a ref names, or undefined. */
+  async resolveTree(ref: string): Promise<string | undefined> {
+    return (await this.run(['rev-parse', '--verify', '-q', `${ref}^{tree}`], { allowFailure: true })).trim() || undefined;
+  }
+
   /** The branch checked out here, or undefined on a detached HEAD. */
   async currentBranch(): Promise<string | undefined> {
     return (await this.run(['symbolic-ref', '--short', '-q', 'HEAD'], { allowFailure: true })).trim() || undefined;
@@ -227,7 +283,7 @@ export class WorkspaceGit {
   async uncommittedDiff(): Promise<string> {
     if (!(await this.isRepository())) return '';
     const head = (await this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true })).trim();
-    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', head || emptyTree]));
+    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', '--no-textconv', head || emptyTree]));
   }
 
   async log(limit: number): Promise<{ sha: string; author: string; date: string; subject: string }[]> {
@@ -248,7 +304,7 @@ export class WorkspaceGit {
    * removed when it created them), and HEAD back to where it was when the commits since are the
    * run's own. Every other file, the user's later work included, is left alone.
    */
-  async restore(snapshot: string, runPaths: readonly string[], headBefore: string): Promise<void> {
+  async restore(snapshot: string, runPaths: readonly string[], headBefore: string, indexBefore?: string): Promise<void> {
     const current = await this.head();
     if (current !== headBefore) await this.run(['update-ref', '-m', 'wfhub: undo a run', 'HEAD', headBefore, current]);
     const inSnapshot = new Set((await this.run(['ls-tree', '-r', '-z', '--name-only', snapshot])).split('\0').filter(Boolean));
@@ -267,8 +323,20 @@ export class WorkspaceGit {
         await rm(folder, { recursive: true, force: true });
       }
     }
-    // The user's index: the run's paths go back to what HEAD now holds (their own staging of
-    // other paths is untouched).
+    if (runPaths.length === 0) return;
+    if (indexBefore) {
+      // The user's index: the run's paths staged as they were before it (a version the user had
+      // staged included), or not there when they were not; other paths are untouched.
+      const wanted = new Set(runPaths);
+      const entries = (await this.run(['ls-tree', '-r', '-z', '--full-tree', indexBefore]))
+        .split('\0')
+        .filter((entry) => entry && wanted.has(entry.slice(entry.indexOf('\t') + 1)));
+      const present = new Set(entries.map((entry) => entry.slice(entry.indexOf('\t') + 1)));
+      const removals = runPaths.filter((file) => !present.has(file)).map((file) => `0 ${'0'.repeat(40)}\t${file}`);
+      await this.run(['update-index', '-z', '--index-info'], { input: `${[...entries, ...removals].join('\0')}\0` });
+      return;
+    }
+    // Without a record of the index: the run's paths go back to what HEAD now holds.
     await this.run(['reset', '-q', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: `${runPaths.join('\0')}\0`, allowFailure: true });
   }
 }

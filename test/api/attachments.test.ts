@@ -171,8 +171,9 @@ describe.each(backends())('attachments API on %s', (kind) => {
       expect(name).toMatch(generatedName);
       expect(readFileSync(path.join(harness.attachmentsDir(), name)).equals(content)).toBe(true);
     }
-    // Nothing anywhere in the hub's folders but the attachments' own files.
-    const everyFile = filesUnder(hub.dir);
+    // Nothing anywhere in the hub's folders but the attachments' own files (and the workspaces
+    // dir's id, made with the first project).
+    const everyFile = filesUnder(hub.dir).filter((file) => file !== path.join(hub.dir, 'workspaces', '.wfhub-workspaces.json'));
     expect(everyFile).toEqual(expect.arrayContaining(added.map((name) => path.join(harness.attachmentsDir(), name))));
     const strays = everyFile.filter((file) => path.dirname(file) !== harness.attachmentsDir());
     expect(strays).toEqual([]);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { backends } from '../helpers/database.js';
@@ -113,6 +114,22 @@ describe.each(backends())('WebSocket streams on %s', (kind) => {
     expect(mine.messages.some((message) => message.task?.id === elsewhere.id || message.id === elsewhere.id)).toBe(false);
     everything.close();
     mine.close();
+  });
+
+  // Only PostgreSQL has other processes to hear from.
+  if (kind === 'postgres') it('tells the board to read again when the connection that hears other processes was lost', async () => {
+    const board = await SocketRecorder.open(`${base}/ws/events`);
+    await board.next((message) => message.type === 'ready');
+    // The LISTEN connection is cut, as a database restart or a network blip would cut it.
+    const listening = await hub.services.db.execute(sql`select pid from pg_stat_activity where query = 'listen wfhub_changes'`);
+    const pids = (listening as unknown as { rows: { pid: number }[] }).rows.map((row) => row.pid);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) await hub.services.db.execute(sql`select pg_terminate_backend(${pid})`);
+    await board.next((message) => message.type === 'resync', 15_000);
+    // And changes are heard again after it.
+    const task = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'After the blip' })).body;
+    await board.next((message) => message.type === 'task.created' && message.task.id === task.id);
+    board.close();
   });
 
   it('closes its sockets when the server stops', async () => {

@@ -92,6 +92,39 @@ describe.each(backends())('runs and git on %s', (kind) => {
     expect(git(dir, 'diff', '--name-only')).toBe('notes.md');
   });
 
+  it('gives back, on undo, the version of a file the user had staged and the different one in their working tree', async () => {
+    const { id, dir } = await project('staged');
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q', '-b', 'main');
+    writeFileSync(path.join(dir, 'config.txt'), 'v1\n');
+    writeFileSync(path.join(dir, 'other.txt'), 'o1\n');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'start');
+    // Staged: config v2 and a new file; in the working tree: config v3.
+    writeFileSync(path.join(dir, 'config.txt'), 'v2\n');
+    writeFileSync(path.join(dir, 'added.txt'), 'new\n');
+    git(dir, 'add', 'config.txt', 'added.txt');
+    writeFileSync(path.join(dir, 'config.txt'), 'v3\n');
+
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: 'config.txt', content: 'from the run\n' } }] },
+      { toolCalls: [{ name: 'bash', arguments: { command: 'rm added.txt && echo o2 > other.txt' } }] },
+      { text: 'Changed the config.' },
+    );
+    const run = await runTask(id, 'Change the config');
+    expect(run).toMatchObject({ status: 'succeeded' });
+    expect(run.files_changed.sort()).toEqual(['added.txt', 'config.txt', 'other.txt']);
+
+    expect((await hub.call('POST', `/runs/${run.id}/undo`)).status).toBe(200);
+    expect(readFileSync(path.join(dir, 'config.txt'), 'utf8')).toBe('v3\n');
+    expect(git(dir, 'show', ':config.txt')).toBe('v2');
+    expect(git(dir, 'show', ':added.txt')).toBe('new');
+    expect(readFileSync(path.join(dir, 'added.txt'), 'utf8')).toBe('new\n');
+    expect(git(dir, 'show', ':other.txt')).toBe('o1');
+    expect(readFileSync(path.join(dir, 'other.txt'), 'utf8')).toBe('o1\n');
+    expect(git(dir, 'status', '--porcelain').split('\n').sort()).toEqual(['A  added.txt', 'MM config.txt']);
+  });
+
   it('refuses to undo a run when the workspace has moved on, or when the run has not ended', async () => {
     const { id, dir } = await project('moved');
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'a.txt', content: 'a\n' } }] }, { text: 'Done.' });

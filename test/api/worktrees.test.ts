@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
@@ -194,6 +194,75 @@ describe.each(backends())('worktree isolation and merging on %s', (kind) => {
     // The repository is whole: the user's history and every object still there.
     expect(git(dir, 'fsck', '--no-progress', '--no-dangling')).toBe('');
     expect(git(dir, 'log', '--format=%s', 'main')).toBe('Start');
+  });
+
+  it("never works in, nor removes, a checkout of the task's branch that is not its worktree", async () => {
+    const { id, dir } = await isolatedProject('reviewed');
+    const task = await newTask(id, 'Write review.txt');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'review.txt', content: 'look\n' } }] }, { text: 'Wrote review.txt.' });
+    expect((await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body.status).toBe('succeeded');
+    // The worktree removed by hand, and the user checks the branch out to look at it.
+    const worktree = path.join(hub.dir, 'data', 'worktrees', String(id), `task-${task.id}`);
+    rmSync(worktree, { recursive: true, force: true });
+    git(dir, 'worktree', 'prune');
+    git(dir, 'checkout', '-q', `wfhub/task-${task.id}`);
+
+    // Refused before the agent starts: the model is never asked.
+    const asked = ollama.chatRequests.length;
+    const refused = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(refused).toMatchObject({ status: 'failed', error: { code: 'branch_checked_out_elsewhere' } });
+    expect(refused.error.message).toContain(dir);
+    expect(ollama.chatRequests.length).toBe(asked);
+
+    expect((await hub.call('DELETE', `/tasks/${task.id}`)).status).toBe(204);
+    await hub.services.scheduler.settled();
+    // The user's checkout, its branch and its history are all still there.
+    expect(readFileSync(path.join(dir, 'review.txt'), 'utf8')).toBe('look\n');
+    expect(git(dir, 'symbolic-ref', '--short', 'HEAD')).toBe(`wfhub/task-${task.id}`);
+    expect(git(dir, 'log', '--format=%s').split('\n').at(-1)).toBe('Start');
+  });
+
+  it("keeps a deleted task's uncommitted worktree changes under refs/wfhub/deleted", async () => {
+    const { id, dir } = await isolatedProject('uncommitted', { auto_commit: false });
+    const task = await newTask(id, 'Leave it uncommitted');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'draft.txt', content: 'draft\n' } }] }, { text: 'Drafted.' });
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(run).toMatchObject({ status: 'succeeded', files_changed: ['draft.txt'], git_head_after: run.git_head_before });
+    expect((await hub.call('DELETE', `/tasks/${task.id}`)).status).toBe(204);
+    await hub.services.scheduler.settled();
+    expect(git(dir, 'show', `refs/wfhub/deleted/task-${task.id}:draft.txt`)).toBe('draft');
+  });
+
+  it('merges two tasks at once one after the other, says when a branch is already in, and waits for a rebase under way', async () => {
+    const { id, dir } = await isolatedProject('together');
+    const first = await newTask(id, 'One');
+    const second = await newTask(id, 'Two');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'one.txt', content: '1\n' } }] }, { text: 'One.' });
+    expect((await hub.call('POST', `/tasks/${first.id}/trigger?wait=true`)).body.status).toBe('succeeded');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'two.txt', content: '2\n' } }] }, { text: 'Two.' });
+    expect((await hub.call('POST', `/tasks/${second.id}/trigger?wait=true`)).body.status).toBe('succeeded');
+
+    // A rebase the user has under way is left alone.
+    mkdirSync(path.join(dir, '.git', 'rebase-merge'));
+    const busy = await hub.call('POST', `/tasks/${first.id}/merge`);
+    expect(errorCode(busy)).toBe('operation_in_progress');
+    rmSync(path.join(dir, '.git', 'rebase-merge'), { recursive: true });
+
+    const [a, b] = await Promise.all([hub.call('POST', `/tasks/${first.id}/merge`), hub.call('POST', `/tasks/${second.id}/merge`)]);
+    expect([a.status, b.status], JSON.stringify([a.body, b.body])).toEqual([200, 200]);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(git(dir, 'show', 'main:one.txt')).toBe('1');
+    expect(git(dir, 'show', 'main:two.txt')).toBe('2');
+
+    // A branch merged by hand is already in: the task is done, and says so.
+    const third = await newTask(id, 'Three');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'three.txt', content: '3\n' } }] }, { text: 'Three.' });
+    expect((await hub.call('POST', `/tasks/${third.id}/trigger?wait=true`)).body.status).toBe('succeeded');
+    git(dir, 'merge', '-q', '--no-edit', `wfhub/task-${third.id}`);
+    const already = await hub.call('POST', `/tasks/${third.id}/merge`);
+    expect(already.body).toMatchObject({ status: 'up_to_date' });
+    expect((await hub.call('GET', `/tasks/${third.id}`)).body.status).toBe('done');
+    expect((await hub.call('GET', `/tasks/${third.id}/comments`)).body.at(-1).body).toContain('already in main');
   });
 
   it("refuses a merge for a project that works in place, and a setting wfhub does not understand", async () => {

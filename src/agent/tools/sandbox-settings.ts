@@ -15,8 +15,8 @@ export interface SandboxSettings {
   readonly secretVariables: readonly string[];
   /**
    * Folders outside the workspace a command also sees, mounted after the hidden ones: a task
-   * worktree's git folders (the repository read-only, the worktree's own admin folder writable),
-   * so `git status` and `git diff` work there.
+   * worktree's git folders (read-only, as the workspace's own `.git` always is), so `git status`
+   * and `git diff` work there.
    */
   readonly extraMounts?: readonly { readonly path: string; readonly writable: boolean }[];
 }

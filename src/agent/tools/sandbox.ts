@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../../workspace/workspace-root.js';
 import type { SandboxSettings } from './sandbox-settings.js';
@@ -141,6 +141,22 @@ function outermost(paths: string[]): string[] {
   return unique.filter((candidate) => !unique.some((other) => other !== candidate && isInside(other, candidate)));
 }
 
+/**
+ * The workspace's git data (`.git`, a folder or a worktree's file) is read-only to commands:
+ * `git status`, `log` and `diff` work, but nothing a command does can change the repository's
+ * history, refs or config, which wfhub's own git later reads outside the sandbox (a config
+ * entry such as core.fsmonitor would otherwise run a command there).
+ */
+function gitDataArguments(root: string): string[] {
+  const target = path.join(root, '.git');
+  try {
+    lstatSync(target);
+  } catch {
+    return [];
+  }
+  return ['--ro-bind', target, target];
+}
+
 /** The extra folders, outer ones first so a writable folder inside a read-only one stays writable. */
 function extraMountArguments(settings: SandboxSettings): string[] {
   const mounts = (settings.extraMounts ?? [])
@@ -188,6 +204,7 @@ export function bubblewrapArguments(command: string, root: string, settings: San
     '--tmpfs', '/tmp',
     ...outermost(beforeWorkspace).flatMap(hideArguments),
     '--bind', root, root,
+    ...gitDataArguments(root),
     ...extraMountArguments(settings),
     ...outermost(insideWorkspace).flatMap(hideArguments),
     ...(settings.allowNetwork ? resolverArguments(beforeWorkspace) : []),

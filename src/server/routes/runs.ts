@@ -1,8 +1,9 @@
+import { once } from 'node:events';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
 import { pagingQuery } from '../../core/schema-helpers.js';
 import { followRun } from '../../runs/run-follower.js';
-import { finishedRunStatuses, runEventSchema, runSchema, runTriggerSchema } from '../../runs/run.schema.js';
+import { runEventSchema, runSchema, runTriggerSchema } from '../../runs/run.schema.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
 
@@ -116,15 +117,21 @@ export function runRoutes(app: App, services: Services) {
       reply.raw.once('close', () => controller.abort());
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      const signal = AbortSignal.any([controller.signal, closing.signal]);
       try {
-        for await (const item of followRun(runs, services.feed, runId, { after, signal: AbortSignal.any([controller.signal, closing.signal]) })) {
-          if (item.type === 'event') reply.raw.write(`id: ${item.event.seq}\nevent: ${item.event.type}\ndata: ${JSON.stringify(item.event)}\n\n`);
-          else if (item.type === 'end') reply.raw.write(`event: end\ndata: ${JSON.stringify(item.run)}\n\n`);
-          // A comment line now and then keeps proxies from closing a quiet stream.
-          else reply.raw.write(': still running\n\n');
+        for await (const item of followRun(runs, services.feed, runId, { after, signal })) {
+          const text =
+            item.type === 'event'
+              ? `id: ${item.event.seq}\nevent: ${item.event.type}\ndata: ${JSON.stringify(item.event)}\n\n`
+              : item.type === 'end'
+                ? `event: end\ndata: ${JSON.stringify(item.run)}\n\n`
+                : // A comment line now and then keeps proxies from closing a quiet stream.
+                  ': still running\n\n';
+          // A slow client is waited for, not buffered without end.
+          if (!reply.raw.write(text)) await once(reply.raw, 'drain', { signal });
         }
       } catch (error) {
-        request.log.error({ err: error }, 'run stream failed');
+        if (!signal.aborted) request.log.error({ err: error }, 'run stream failed');
       } finally {
         reply.raw.end();
       }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
@@ -56,6 +57,28 @@ describe('bubblewrap sandbox', () => {
     expect(existsSync(path.join(outside.dir, 'escaped'))).toBe(false);
     expect(existsSync('/root/wfhub-escaped')).toBe(false);
     expect(existsSync('/usr/wfhub-escaped')).toBe(false);
+  });
+
+  it("keeps the repository's own data read-only: git reads it, nothing can change its config, refs or history", async () => {
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Me', '-c', 'user.email=me@example.com', ...args], { cwd: workspace.dir, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(path.join(workspace.dir, 'a.txt'), 'a\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'first');
+    const config = readFileSync(path.join(workspace.dir, '.git', 'config'), 'utf8');
+    const head = git('rev-parse', 'HEAD');
+    const result = await run(
+      'echo changed > a.txt; git log --format=%s; git status --short; ' +
+        'git config core.fsmonitor "touch /tmp/ran"; echo "[core]" >> .git/config; rm -rf .git/refs; mv .git gone; git commit -qam sneaky; echo done',
+    );
+    expect(result.output).toContain('first');
+    expect(result.output).toContain(' M a.txt');
+    expect(result.output).toContain('done');
+    expect(readFileSync(path.join(workspace.dir, '.git', 'config'), 'utf8')).toBe(config);
+    expect(git('rev-parse', 'HEAD')).toBe(head);
+    expect(existsSync(path.join(workspace.dir, 'gone'))).toBe(false);
+    // The work tree itself stays the command's to change.
+    expect(readFileSync(path.join(workspace.dir, 'a.txt'), 'utf8')).toBe('changed\n');
   });
 
   it('gives the command a private /tmp that never reaches the host', async () => {
