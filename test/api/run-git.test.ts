@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { backends } from '../helpers/database.js';
+import { git, repositoryWith } from '../helpers/git.js';
 import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
 
 describe.each(backends())('runs and git on %s', (kind) => {
@@ -19,9 +19,6 @@ describe.each(backends())('runs and git on %s', (kind) => {
     await hub?.close();
     await ollama?.stop();
   });
-
-  const git = (dir: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Me', '-c', 'user.email=me@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
 
   async function project(name: string): Promise<{ id: number; dir: string }> {
     const created = (await hub.call('POST', '/projects', { name, workspace_path: name })).body;
@@ -58,13 +55,7 @@ describe.each(backends())('runs and git on %s', (kind) => {
 
   it("keeps the user's uncommitted work out of the run's commit, and an undo brings the workspace back", async () => {
     const { id, dir } = await project('dirty');
-    mkdirSync(dir, { recursive: true });
-    git(dir, 'init', '-q', '-b', 'main');
-    writeFileSync(path.join(dir, 'app.js'), 'const a = 1;\n');
-    writeFileSync(path.join(dir, 'notes.md'), 'committed notes\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', 'mine');
-    const mine = git(dir, 'rev-parse', 'HEAD');
+    const mine = repositoryWith(dir, { 'app.js': 'const a = 1;\n', 'notes.md': 'committed notes\n' }, 'mine');
     // Work in progress the user has not committed: an edit, a staged edit and a new file.
     writeFileSync(path.join(dir, 'notes.md'), 'notes being edited\n');
     writeFileSync(path.join(dir, 'draft.txt'), 'a draft\n');
@@ -94,12 +85,7 @@ describe.each(backends())('runs and git on %s', (kind) => {
 
   it('gives back, on undo, the version of a file the user had staged and the different one in their working tree', async () => {
     const { id, dir } = await project('staged');
-    mkdirSync(dir, { recursive: true });
-    git(dir, 'init', '-q', '-b', 'main');
-    writeFileSync(path.join(dir, 'config.txt'), 'v1\n');
-    writeFileSync(path.join(dir, 'other.txt'), 'o1\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', 'start');
+    repositoryWith(dir, { 'config.txt': 'v1\n', 'other.txt': 'o1\n' });
     // Staged: config v2 and a new file; in the working tree: config v3.
     writeFileSync(path.join(dir, 'config.txt'), 'v2\n');
     writeFileSync(path.join(dir, 'added.txt'), 'new\n');
@@ -177,12 +163,7 @@ describe.each(backends())('runs and git on %s', (kind) => {
 
   it("leaves the user's work alone: a file they were editing is not committed, later edits survive an undo", async () => {
     const { id, dir } = await project('careful');
-    mkdirSync(dir, { recursive: true });
-    git(dir, 'init', '-q', '-b', 'main');
-    writeFileSync(path.join(dir, 'app.js'), 'line1\n');
-    writeFileSync(path.join(dir, 'other.txt'), 'other\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', 'mine');
+    repositoryWith(dir, { 'app.js': 'line1\n', 'other.txt': 'other\n' }, 'mine');
     writeFileSync(path.join(dir, 'app.js'), 'line1 USER WIP\n');
     writeFileSync(path.join(dir, 'untracked-mine.txt'), 'mine\n');
     ollama.script(

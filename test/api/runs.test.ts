@@ -29,14 +29,6 @@ describe.each(backends())('runs on %s', (kind) => {
   const newTask = async (title: string, extra: Record<string, unknown> = {}) =>
     (await hub.call('POST', '/tasks', { project_id: projectId, title, ...extra })).body as { id: number };
 
-  async function ended(runId: number) {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const run = (await hub.call('GET', `/runs/${runId}`)).body;
-      if (!['queued', 'running'].includes(run.status) || Date.now() > deadline) return run;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   it("runs the seed's flow: trigger, the agent writes the file, the run and the task record it", async () => {
     const task = await newTask('Create hello.txt', { description: 'It says hi.', acceptance_criteria: ['hello.txt exists'] });
@@ -49,7 +41,7 @@ describe.each(backends())('runs on %s', (kind) => {
     expect(triggered.body).toMatchObject({ task_id: task.id, status: 'queued', executor: 'builtin' });
     expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('in_progress');
 
-    const run = await ended(triggered.body.id);
+    const run = await hub.ended(triggered.body.id);
     expect(run).toMatchObject({
       status: 'succeeded',
       summary: 'Created hello.txt saying hi.',
@@ -163,7 +155,7 @@ describe.each(backends())('runs on %s', (kind) => {
     expect(runs).toHaveLength(2);
     const retry = runs[0];
     expect(retry).toMatchObject({ attempt: 2, retry_of: run.id, message: 'Look first.', model: 'qwen2.5-coder:3b' });
-    expect(await ended(retry.id)).toMatchObject({ status: 'succeeded', summary: 'Done on the second try.' });
+    expect(await hub.ended(retry.id)).toMatchObject({ status: 'succeeded', summary: 'Done on the second try.' });
     expect(readFileSync(workspaceFile('second-try.txt'), 'utf8')).toBe('ok\n');
     expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('review');
     const comments = (await hub.call('GET', `/tasks/${task.id}/comments`)).body.map((comment: { body: string }) => comment.body);
@@ -186,7 +178,7 @@ describe.each(backends())('runs on %s', (kind) => {
     // Running, and waiting on the model (so the scripted hang is used by this run, not a later one).
     while (ollama.chatRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     await hub.services.scheduler.stop();
-    const after = await ended(run.id);
+    const after = await hub.ended(run.id);
     expect(after).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
     // It had only waited for the model: its retry waits in the queue for the next start.
     const [retry] = (await hub.call('GET', `/tasks/${task.id}/runs`)).body;
@@ -194,7 +186,7 @@ describe.each(backends())('runs on %s', (kind) => {
     expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('in_progress');
     ollama.script({ text: 'Finished after the restart.' });
     await hub.services.scheduler.start();
-    expect(await ended(retry.id)).toMatchObject({ status: 'succeeded', summary: 'Finished after the restart.' });
+    expect(await hub.ended(retry.id)).toMatchObject({ status: 'succeeded', summary: 'Finished after the restart.' });
   });
 
   it('streams a run as Server-Sent Events: recorded events, then live ones, no gap, no duplicate, then end', async () => {
@@ -228,7 +220,7 @@ describe.each(backends())('runs on %s', (kind) => {
     ollama.script({ text: 'First done.', firstByteDelayMs: 1200 }, { text: 'Second done.' });
     const runA = (await hub.call('POST', `/tasks/${first.id}/trigger`)).body;
     const runB = (await hub.call('POST', `/tasks/${second.id}/trigger`)).body;
-    const [a, b] = [await ended(runA.id), await ended(runB.id)];
+    const [a, b] = [await hub.ended(runA.id), await hub.ended(runB.id)];
     expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
     const [earlier, later] = new Date(a.started_at) < new Date(b.started_at) ? [a, b] : [b, a];
     expect(new Date(later.started_at).getTime()).toBeGreaterThanOrEqual(new Date(earlier.finished_at).getTime());
@@ -291,7 +283,7 @@ describe.each(backends())('runs on %s', (kind) => {
     expect((await hub.call('GET', `/runs/${run.id}`)).body).toMatchObject({ status: 'interrupted', error: { code: 'interrupted' } });
     const [retry] = (await hub.call('GET', `/tasks/${task.id}/runs`)).body;
     expect(retry.retry_of).toBe(run.id);
-    expect(await ended(retry.id)).toMatchObject({ status: 'succeeded' });
+    expect(await hub.ended(retry.id)).toMatchObject({ status: 'succeeded' });
   });
 
   it('lets a running run finish within the grace period when wfhub stops', async () => {
@@ -311,6 +303,6 @@ describe.each(backends())('runs on %s', (kind) => {
     const run = await hub.services.runs.create(task.id, {}, async () => {});
     ollama.script({ text: 'Picked up again.' });
     await hub.services.scheduler.start();
-    expect(await ended(run.id)).toMatchObject({ status: 'succeeded', summary: 'Picked up again.' });
+    expect(await hub.ended(run.id)).toMatchObject({ status: 'succeeded', summary: 'Picked up again.' });
   });
 });

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { backends } from '../helpers/database.js';
+import { git, repositoryWith } from '../helpers/git.js';
 import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
 
 describe.each(backends())('worktree isolation and merging on %s', (kind) => {
@@ -20,30 +20,14 @@ describe.each(backends())('worktree isolation and merging on %s', (kind) => {
     await ollama?.stop();
   });
 
-  const git = (dir: string, ...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Me', '-c', 'user.email=me@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
-
   /** A project on a repository with one commit of the user's, isolated per task. */
   async function isolatedProject(name: string, settings: Record<string, unknown> = {}) {
     const dir = path.join(hub.dir, 'workspaces', name);
-    mkdirSync(dir, { recursive: true });
-    git(dir, 'init', '-q', '-b', 'main');
-    writeFileSync(path.join(dir, 'README.md'), '# Project\n');
-    writeFileSync(path.join(dir, 'shared.txt'), 'one\ntwo\nthree\n');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', 'Start');
+    repositoryWith(dir, { 'README.md': '# Project\n', 'shared.txt': 'one\ntwo\nthree\n' });
     const project = (await hub.call('POST', '/projects', { name, workspace_path: name, settings: { isolation: 'worktree', ...settings } })).body;
     return { id: project.id as number, dir };
   }
 
-  async function ended(runId: number) {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const run = (await hub.call('GET', `/runs/${runId}`)).body;
-      if (!['queued', 'running'].includes(run.status) || Date.now() > deadline) return run;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   const newTask = async (projectId: number, title: string) => (await hub.call('POST', '/tasks', { project_id: projectId, title })).body as { id: number };
 
@@ -69,7 +53,7 @@ describe.each(backends())('worktree isolation and merging on %s', (kind) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(both).toBe(true);
-    const [a, b] = [await ended(runA.id), await ended(runB.id)];
+    const [a, b] = [await hub.ended(runA.id), await hub.ended(runB.id)];
     expect(a).toMatchObject({ status: 'succeeded', isolation: 'worktree', branch: `wfhub/task-${first.id}`, files_changed: ['from-task.txt'] });
     expect(b).toMatchObject({ status: 'succeeded', isolation: 'worktree', branch: `wfhub/task-${second.id}`, files_changed: ['from-task.txt'] });
     // Each committed on its own branch, on top of the user's main.

@@ -1,34 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { backends, createPostgresDatabase, dropPostgresDatabase } from '../helpers/database.js';
-import { binPath, cliEnvironment } from '../helpers/cli.js';
+import { startWorker } from '../helpers/cli.js';
+import { git } from '../helpers/git.js';
 import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-const git = (dir: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Me', '-c', 'user.email=me@example.com', ...args], { cwd: dir, encoding: 'utf8' }).trim();
-
-/** Starts `wfhub worker` in `cwd` (its own data dir and workspaces dir) and resolves once it takes runs. */
-function startWorker(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [binPath, 'worker'], { cwd, env: cliEnvironment(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.includes('taking runs')) {
-        clearInterval(timer);
-        resolve({ child, output: () => output });
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`wfhub worker exited: ${output}`));
-      }
-    }, 50);
-  });
-}
 
 describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces across machines on %s', () => {
   let ollama: FakeOllama;
@@ -70,14 +49,6 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces acro
     folder.cleanup();
   });
 
-  async function ended(runId: number) {
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      const run = (await hub.call('GET', `/runs/${runId}`)).body;
-      if (!['queued', 'running'].includes(run.status) || Date.now() > deadline) return run;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   it('lists the workers and the workspaces dir each serves', async () => {
     const workers = (await hub.call('GET', '/workers')).body;
@@ -93,7 +64,7 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces acro
     const branch = `wfhub/task-${task.id}`;
 
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'feature.txt', content: 'v1\n' } }] }, { text: 'Added feature.txt.' });
-    const first = await ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
+    const first = await hub.ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
     expect(first, worker.output()).toMatchObject({ status: 'succeeded', isolation: 'clone', branch, files_changed: ['feature.txt'] });
     expect(git(remote, 'show', `${branch}:feature.txt`)).toBe('v1');
     expect(git(remote, 'log', '-1', '--format=%an', branch)).toBe('Worker B');
@@ -104,13 +75,13 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces acro
 
     // The next run starts from the branch as the remote has it.
     ollama.script({ toolCalls: [{ name: 'edit', arguments: { path: 'feature.txt', old_string: 'v1', new_string: 'v2' } }] }, { text: 'Improved it.' });
-    const second = await ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
+    const second = await hub.ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
     expect(second).toMatchObject({ status: 'succeeded', isolation: 'clone', git_head_before: first.git_head_after });
     expect(git(remote, 'show', `${branch}:feature.txt`)).toBe('v2');
 
     // An undo puts the remote's branch back, from wherever it is asked.
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'junk.txt', content: 'oops\n' } }] }, { text: 'Added junk.' });
-    const third = await ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
+    const third = await hub.ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
     expect(git(remote, 'rev-parse', branch)).toBe(third.git_head_after);
     const undone = await hub.call('POST', `/runs/${third.id}/undo`);
     expect(undone.status, JSON.stringify(undone.body)).toBe(200);
@@ -131,7 +102,7 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces acro
     const project = (await hub.call('POST', '/projects', { name: 'Remote only', workspace_path: 'remote-only', settings: { git_remote: remote } })).body;
     const task = (await hub.call('POST', '/tasks', { project_id: project.id, title: 'Add docs' })).body;
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'docs.md', content: '# Docs\n' } }] }, { text: 'Wrote docs.md.' });
-    const run = await ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
+    const run = await hub.ended((await hub.call('POST', `/tasks/${task.id}/trigger`)).body.id);
     expect(run).toMatchObject({ status: 'succeeded', isolation: 'clone' });
 
     // Another server on the same database, on a machine without the folder.
@@ -164,7 +135,7 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces acro
     const requestsBefore = ollama.chatRequests.length;
 
     await hub.services.scheduler.start();
-    const done = await ended(run.id);
+    const done = await hub.ended(run.id);
     expect(done).toMatchObject({ status: 'succeeded', isolation: 'in-place' });
     expect(ollama.chatRequests.length).toBe(requestsBefore + 2);
     expect(readFileSync(path.join(serverWorkspaces, 'local-only', 'here.txt'), 'utf8')).toBe('server\n');

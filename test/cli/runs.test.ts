@@ -5,6 +5,17 @@ import { FakeOllama } from '../fakes/fake-ollama.js';
 import { runCli, startServe, type ServerProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
+/** Waits until a run has recorded an event of `type`. */
+async function recorded(url: string, runId: number, type: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const events = (await (await fetch(`${url}/runs/${runId}/events`)).json()) as { type: string }[];
+    if (events.some((event) => event.type === type)) return;
+    if (Date.now() > deadline) throw new Error(`run ${runId} recorded no ${type} event within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe("the seed's headline flow against wfhub serve", () => {
   let ollama: FakeOllama;
   let folder: { dir: string; cleanup: () => void };
@@ -49,12 +60,7 @@ describe("the seed's headline flow against wfhub serve", () => {
     const run = (await (await fetch(`${server.url}/tasks/${taskId}/trigger`, { method: 'POST' })).json()) as { id: number };
 
     // Wait until the first tool call is recorded, then kill the server without warning.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const events = (await (await fetch(`${server.url}/runs/${run.id}/events`)).json()) as { type: string }[];
-      if (events.some((event) => event.type === 'tool.result') || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await recorded(server.url, run.id, 'tool.result');
     await server.stop('SIGKILL');
     server = await startServe({ cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });
 
@@ -74,12 +80,7 @@ describe("the seed's headline flow against wfhub serve", () => {
     const taskId = ((await task.json()) as { id: number }).id;
     ollama.script({ toolCalls: [{ name: 'glob', arguments: { pattern: '**/*' } }] }, { kind: 'hang', when: 'before-headers' });
     const run = (await (await fetch(`${server.url}/tasks/${taskId}/trigger`, { method: 'POST' })).json()) as { id: number };
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const events = (await (await fetch(`${server.url}/runs/${run.id}/events`)).json()) as { type: string }[];
-      if (events.some((event) => event.type === 'tool.result') || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await recorded(server.url, run.id, 'tool.result');
     await server.stop('SIGKILL');
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'retried.txt', content: 'second time\n' } }] }, { text: 'Done on the second try.' });
     server = await startServe({ cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });

@@ -1,31 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { backends, createPostgresDatabase, dropPostgresDatabase } from '../helpers/database.js';
-import { binPath, cliEnvironment } from '../helpers/cli.js';
+import { startWorker } from '../helpers/cli.js';
 import { SocketRecorder } from '../helpers/socket-recorder.js';
 import { createTestHub, type TestHub } from '../helpers/test-hub.js';
 import type { Change } from '../../src/db/change-feed.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/** Starts `wfhub worker` and resolves once it says it is taking runs. */
-function startWorker(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [binPath, 'worker', '--concurrency', '3'], { cwd, env: cliEnvironment(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.includes('taking runs')) {
-        clearInterval(timer);
-        resolve({ child, output: () => output });
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`wfhub worker exited: ${output}`));
-      }
-    }, 50);
-  });
-}
 
 describe.each(backends().filter((kind) => kind === 'postgres'))('wfhub worker on %s', () => {
   let ollama: FakeOllama;
@@ -51,8 +32,8 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('wfhub worker on
 
   it('two workers on one PostgreSQL database execute twenty runs exactly once each', async () => {
     const env = { DATABASE_URL: url, OLLAMA_HOST: ollama.url, WFHUB_WORKSPACES_DIR: `${folder.dir}/workspaces`, WFHUB_LOG_LEVEL: 'info' };
-    const first = await startWorker(folder.dir, env);
-    const second = await startWorker(folder.dir, env);
+    const first = await startWorker(folder.dir, env, ['--concurrency', '3']);
+    const second = await startWorker(folder.dir, env, ['--concurrency', '3']);
     workers.push(first.child, second.child);
 
     const project = (await hub.call('POST', '/projects', { name: 'Shared', workspace_path: 'shared' })).body;

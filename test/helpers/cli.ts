@@ -95,3 +95,22 @@ export function rawRequest(
     outgoing.end();
   });
 }
+
+/** Starts `wfhub worker` in `cwd` and resolves once it says it is taking runs. */
+export function startWorker(cwd: string, env: Record<string, string>, args: string[] = []): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [binPath, 'worker', ...args], { cwd, env: cliEnvironment(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('taking runs')) {
+        clearInterval(timer);
+        resolve({ child, output: () => output });
+      } else if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(new Error(`wfhub worker exited: ${output}`));
+      }
+    }, 50);
+  });
+}

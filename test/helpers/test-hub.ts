@@ -14,6 +14,8 @@ export interface TestHub {
   dir: string;
   /** `app.inject` with a JSON body and the parsed JSON answer. */
   call(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
+  /** The run once it has ended (polled), or as it is after `timeoutMs`. */
+  ended(runId: number, timeoutMs?: number): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,14 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
         ...(body !== undefined && { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       return toAnswer(raw);
+    },
+    async ended(runId, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = toAnswer(await app.inject({ method: 'GET', url: `/runs/${runId}` })).body;
+        if (!['queued', 'running'].includes(run.status) || Date.now() > deadline) return run;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async close() {
       await services.scheduler.stop();
