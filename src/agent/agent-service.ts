@@ -1,11 +1,13 @@
+import { lstat, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { secretVariableNames, type Config } from '../config/config.js';
-import { projectSettingsSchema, type ProjectSettings } from '../projects/project.schema.js';
+import { storedProjectSettingsSchema, type ProjectSettings } from '../projects/project.schema.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { NodeService } from '../nodes/node.service.js';
 import type { ProjectService } from '../projects/project.service.js';
 import { WorkspaceGit } from '../workspace/git.js';
+import { isInside } from '../workspace/workspace-root.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { createProvider } from './llm/create-provider.js';
 import type { ModelSummary } from './llm/provider.js';
@@ -66,7 +68,7 @@ function hiddenPaths(config: Config): string[] {
  */
 function checkedSettings(project: { id: number; settings: Record<string, unknown> } | undefined): ProjectSettings {
   if (!project) return {};
-  const parsed = projectSettingsSchema.safeParse(project.settings);
+  const parsed = storedProjectSettingsSchema.safeParse(project.settings);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const key = issue.path.join('.');
@@ -158,10 +160,13 @@ export class AgentService {
     const tool = this.toolsByName.get(name);
     if (!tool) throw new ToolError('unknown_tool', `There is no tool named "${name}".`);
     const workspace = await this.workspace(options.workspace);
-    if (name === 'bash') await this.ensureRepository(workspace.root);
-    return this.tracked(options.signal, (signal) =>
-      tool.run(input, { root: workspace.root, signal, sandbox: this.sandbox(workspace.project?.settings.allow_network === true) }),
-    );
+    let sandbox = this.sandbox(workspace.project?.settings.allow_network === true);
+    // Only a command that will run makes the workspace a repository: a refused call changes nothing.
+    if (name === 'bash' && tool.parameters.safeParse(input ?? {}).success) {
+      await this.ensureRepository(workspace.root);
+      sandbox = { ...sandbox, extraMounts: await this.submoduleMounts(workspace.root) };
+    }
+    return this.tracked(options.signal, (signal) => tool.run(input, { root: workspace.root, signal, sandbox }));
   }
 
   /**
@@ -171,6 +176,22 @@ export class AgentService {
    */
   private async ensureRepository(root: string): Promise<void> {
     await new WorkspaceGit(root, { name: this.config.gitUserName, email: this.config.gitUserEmail }).ensureRepository();
+  }
+
+  /**
+   * The git data of the workspace's submodules, read-only to commands like the workspace's own:
+   * a command could otherwise point a submodule at a repository of its making.
+   */
+  private async submoduleMounts(root: string): Promise<{ path: string; writable: boolean }[]> {
+    const links = await new WorkspaceGit(root, { name: this.config.gitUserName, email: this.config.gitUserEmail }).gitlinksIn('HEAD').catch(() => new Set<string>());
+    const mounts: { path: string; writable: boolean }[] = [];
+    for (const link of links) {
+      const target = path.join(root, link, '.git');
+      // Only the submodule's own `.git` where it is: never one a link leads elsewhere.
+      const stats = await lstat(target).catch(() => undefined);
+      if (stats && !stats.isSymbolicLink() && isInside(root, await realpath(target).catch(() => '/'))) mounts.push({ path: target, writable: false });
+    }
+    return mounts;
   }
 
   /** Runs `work` with a signal that fires when `outer` does or when the service is closed. */
@@ -214,7 +235,11 @@ export class AgentService {
     const projectModel = workspace.project?.settings.model;
     const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
     const root = request.checkout?.dir ?? workspace.root;
-    const sandbox = { ...this.sandbox(workspace.project?.settings.allow_network === true), extraMounts: request.checkout?.mounts };
+    if (!request.checkout) await this.ensureRepository(root);
+    const sandbox = {
+      ...this.sandbox(workspace.project?.settings.allow_network === true),
+      extraMounts: [...(request.checkout?.mounts ?? []), ...(await this.submoduleMounts(root))],
+    };
     const warnings = await this.sandboxWarnings();
     // A project (in its settings) and a role may set their own limits, and both hold: the tighter
     // one wins. The configuration gives the limit where neither sets one.
@@ -240,7 +265,6 @@ export class AgentService {
       sources: { maxSteps: steps.source, maxWallMs: minutes.source, tokenBudget: tokens.source },
     };
 
-    if (!request.checkout) await this.ensureRepository(root);
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
         const context = await workspaceContext(root, signal).catch(() => undefined);

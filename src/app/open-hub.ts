@@ -15,6 +15,7 @@ export async function openHub(config: Config, options: { purpose: string; logger
   const services = createServices(database.db, database.connection, config, {
     onWarning: (message) => options.logger?.warn(message),
     onError: (error, context) => options.logger?.error({ err: error }, `${context} failed`),
+    onRun: (run, message) => options.logger?.info({ run_id: run.id, task_id: run.task_id, status: run.status }, message),
   });
   return {
     services,

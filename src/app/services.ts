@@ -54,6 +54,8 @@ export interface ServiceOptions {
   onWarning?: (message: string) => void;
   /** Where failures nobody awaits go (a run's worker, the queue). */
   onError?: (error: unknown, context: string) => void;
+  /** Where runs starting and ending in this process are told, for the operator's log. */
+  onRun?: (run: { id: number; task_id: number; status: string }, message: string) => void;
 }
 
 export function createServices(db: Database, connection: DatabaseConnection, config: Config, options: ServiceOptions = {}): Services {
@@ -68,8 +70,11 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   const checkouts = new RunCheckouts({ workspaces, worktrees, clones, gitIdentity, embedded: connection.kind === 'pglite' });
   const feed = new ChangeFeed(connection, { onError: (error) => options.onError?.(error, 'change feed') });
   const nodes = new NodeService(db);
-  const projects = new ProjectService(db, workspaces, attachments, feed);
-  const tasks = new TaskService(db, nodes, attachments, feed);
+  // Made below; tasks are not deleted while their runs run.
+  let runs: RunService | undefined;
+  const beforeDelete = (transaction: Database, taskIds: readonly number[]) => runs!.refuseIfRunning(transaction, taskIds);
+  const projects = new ProjectService(db, workspaces, attachments, feed, { beforeDelete });
+  const tasks = new TaskService(db, nodes, attachments, feed, { beforeDelete });
   const comments = new CommentService(db, feed);
   const criteria = new CriterionService(db);
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
@@ -79,10 +84,9 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   const queue = new RunQueue(connection, { jobExpirySeconds: maxRunMinutes * 60, onError: (error) => options.onError?.(error, 'run queue') });
   // The scheduler routes every job; the record keepers below are made before it and call it later.
   let scheduler: RunScheduler | undefined;
-  const runs = new RunService(db, nodes, feed, { enqueue: (transaction, runId, route) => scheduler!.enqueueIn(transaction, runId, route) });
+  runs = new RunService(db, nodes, feed, { enqueue: (transaction, runId, route) => scheduler!.enqueueIn(transaction, runId, route) });
   const worker = new RunWorker({
     requeue: (runId) => scheduler!.requeue(runId),
-    concurrency: config.maxConcurrentRuns,
     runs,
     tasks,
     projects,
@@ -95,6 +99,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     checkouts,
     gitIdentity,
     onError: (error, runId) => options.onError?.(error, `run ${runId}`),
+    onRun: options.onRun,
   });
   const workers = new WorkerRegistry(db, { id: worker.id, workspaces, concurrency: config.maxConcurrentRuns, version });
   scheduler = new RunScheduler(runs, queue, worker, {
@@ -103,7 +108,13 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     workspaces,
     janitor: new WorktreeJanitor({ feed, projects, tasks, workspaces, worktrees, clones, gitIdentity, onError: (error) => options.onError?.(error, 'worktree cleanup') }),
     registry: workers,
-    adoptProjects: () => projects.adoptUnplaced(),
+    adoptProjects: async () => {
+      await workspaces.id();
+      if (!workspaces.madeItsId) return projects.adoptUnplaced();
+      // A new id for this dir: its projects under an old id that nobody serves come back to it.
+      const known = await workers.knownWorkspacesIds();
+      return projects.adoptUnplaced((id) => !known.has(id));
+    },
   });
   return {
     config,
@@ -111,7 +122,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     feed,
     workspaces,
     projects,
-    projectGit: new ProjectGitService(projects, workspaces, { name: config.gitUserName, email: config.gitUserEmail }),
+    projectGit: new ProjectGitService(projects, workspaces, gitIdentity, connection.kind === 'pglite'),
     tasks,
     comments,
     attachments,

@@ -15,7 +15,10 @@ export const commentSchema = z
 export const commentCreateSchema = z
   .strictObject({
     body: text({ min: 1, max: 200_000 }),
-    author: label(100).optional().describe('Who wrote it; defaults to "user"'),
+    author: label(100)
+      .refine((value) => value.toLowerCase() !== 'wfhub', 'is kept for the comments wfhub writes itself (run summaries): sign as yourself')
+      .optional()
+      .describe('Who wrote it; defaults to "user" ("wfhub" is kept for wfhub\'s own comments)'),
   })
   .meta({ id: 'CommentCreate' });
 

@@ -24,6 +24,12 @@ abstract class CodedError extends AppError {
   }
 }
 
+/** Where to find the ones that exist, for the things not listed on a route of their own. */
+const listHints: Record<string, string> = {
+  run: "Check the id: GET /tasks/{id}/runs lists a task's runs.",
+  item: 'Check the id in the path: it must be a positive whole number of an existing one.',
+};
+
 /** A thing named by id does not exist. */
 export class NotFoundError extends AppError {
   override readonly name = 'NotFoundError';
@@ -32,7 +38,7 @@ export class NotFoundError extends AppError {
     readonly entity: string,
     readonly id: number | string,
     /** What to do instead, when the generic advice (list them) does not fit. */
-    hint = `Check the id, or list ${entity}s to find it.`,
+    hint = listHints[entity] ?? `Check the id, or list ${entity}s to find it.`,
   ) {
     super(`${entity} ${id} does not exist. ${hint}`, { entity, id });
   }

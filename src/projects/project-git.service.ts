@@ -1,5 +1,6 @@
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import type { GitStatus } from '../workspace/git.schema.js';
+import { seesWorkspace, workspaceNotHere } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { ProjectService } from './project.service.js';
 
@@ -9,10 +10,12 @@ export class ProjectGitService {
     private readonly projects: ProjectService,
     private readonly workspaces: WorkspaceRoot,
     private readonly identity: GitIdentity,
+    private readonly embedded: boolean,
   ) {}
 
   private async repository(projectId: number): Promise<WorkspaceGit> {
     const project = await this.projects.get(projectId);
+    if (!(await seesWorkspace(project, this.workspaces, this.embedded))) throw workspaceNotHere(project, this.workspaces, 'its git state cannot be read');
     return new WorkspaceGit(this.workspaces.pathOf(project.workspace_path), this.identity);
   }
 

@@ -28,25 +28,42 @@ const gitRemote = label(2000).refine(
  * The settings wfhub reads, checked when they are written; other keys are kept as they are, for
  * the user's own use.
  */
+const settingsShape = {
+  model: label(200).nullish().describe('The model for runs in this project, unless the role or the trigger names one'),
+  auto_commit: z.boolean().nullish().describe("Commit a successful run's changes (default true)"),
+  allow_network: z.boolean().nullish().describe("Let the agent's commands reach the network (default false)"),
+  max_steps: z.number().int().min(1).max(10_000).nullish().describe('Model calls per run'),
+  max_run_minutes: z.number().positive().max(maxRunMinutes).nullish().describe('Wall time per run, in minutes (at most a day)'),
+  token_budget: z.number().int().min(1).max(1_000_000_000).nullish().describe('Prompt plus completion tokens per run'),
+  isolation: z
+    .enum(isolationModes)
+    .nullish()
+    .describe('in-place (default without a git_remote): runs work in the workspace itself, one at a time; worktree (default with one): each task on its own branch wfhub/task-<id> in a git worktree, tasks in parallel, merged with POST /tasks/{id}/merge'),
+  base_branch: branchName.nullish().describe("The branch task branches start from and merge into (default: the workspace's current branch)"),
+  git_remote: gitRemote
+    .nullish()
+    .describe('A repository to clone (https://, ssh://, git@host:path, or a path every worker can reach): workers that cannot see the workspace folder clone it, work on the task branch and push it back'),
+};
+
+const remoteNeedsBranches = {
+  check: (settings: { git_remote?: string | null; isolation?: string | null }) => !(settings.git_remote && settings.isolation === 'in-place'),
+  message: 'a project with a git_remote works on task branches: leave isolation out, or set it to "worktree"',
+};
+
+/**
+ * The settings wfhub reads, checked when they are written: a key it does not know is refused
+ * (a typo would otherwise be kept and silently do nothing). In a PATCH, a key set to null is
+ * removed.
+ */
 export const projectSettingsSchema = z
-  .looseObject({
-    model: label(200).nullish().describe('The model for runs in this project, unless the role or the trigger names one'),
-    auto_commit: z.boolean().nullish().describe("Commit a successful run's changes (default true)"),
-    allow_network: z.boolean().nullish().describe("Let the agent's commands reach the network (default false)"),
-    max_steps: z.number().int().min(1).max(10_000).nullish().describe('Model calls per run'),
-    max_run_minutes: z.number().positive().max(maxRunMinutes).nullish().describe('Wall time per run, in minutes (at most a day)'),
-    token_budget: z.number().int().min(1).max(1_000_000_000).nullish().describe('Prompt plus completion tokens per run'),
-    isolation: z
-      .enum(isolationModes)
-      .nullish()
-      .describe('in-place (default): runs work in the workspace itself, one at a time; worktree: each task on its own branch wfhub/task-<id> in a git worktree, tasks in parallel, merged with POST /tasks/{id}/merge'),
-    base_branch: branchName.nullish().describe("The branch task branches start from and merge into (default: the workspace's current branch)"),
-    git_remote: gitRemote
-      .nullish()
-      .describe('A repository to clone (https://, ssh://, git@host:path or a path): workers that cannot see the workspace folder clone it, work on the task branch and push it back'),
-  })
-  .and(jsonObject)
+  .strictObject(settingsShape)
+  .refine(remoteNeedsBranches.check, { message: remoteNeedsBranches.message, path: ['isolation'] })
   .meta({ id: 'ProjectSettings' });
+
+/** Settings as stored (ones written before a key was known are ignored, not refused). */
+export const storedProjectSettingsSchema = z
+  .object(settingsShape)
+  .refine(remoteNeedsBranches.check, { message: remoteNeedsBranches.message, path: ['isolation'] });
 
 export type ProjectSettings = z.output<typeof projectSettingsSchema>;
 
@@ -79,8 +96,8 @@ export const projectUpdateSchema = z
   .strictObject({
     name: label(200).optional(),
     workspace_path: label(500).optional(),
-    environment: jsonObject.optional(),
-    settings: projectSettingsSchema.optional().describe('Replaces the settings as a whole'),
+    environment: jsonObject.optional().describe('Replaces the environment as a whole'),
+    settings: projectSettingsSchema.optional().describe('Merged into the settings: the keys given replace theirs, a key set to null is removed'),
   })
   .meta({ id: 'ProjectUpdate' });
 

@@ -1,14 +1,24 @@
 import { existsSync } from 'node:fs';
 import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import { maxId, type Page, type PageOf } from '../core/schema-helpers.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
 import type { AttachmentService } from '../attachments/attachment.service.js';
 import { lockProjectTasks } from '../tasks/task-lookup.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
-import type { Project, ProjectCreate, ProjectUpdate } from './project.schema.js';
+import { projectSettingsSchema, type Project, type ProjectCreate, type ProjectUpdate } from './project.schema.js';
 import { projectTable, type ProjectRow } from './project.sql.js';
+
+/** `patch` merged into `current`: its keys replace theirs, and a key set to null is removed. */
+function merged(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const result = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = value;
+  }
+  return result;
+}
 
 /** A folder name from a project name: "My App!" -> "my-app". */
 export function slugify(name: string): string {
@@ -27,6 +37,10 @@ export class ProjectService {
     private readonly workspaces: WorkspaceRoot,
     private readonly attachments: AttachmentService,
     private readonly feed: ChangeFeed,
+    private readonly options: {
+      /** Refuses (throws) to delete tasks something still works on: a running run. In the delete's transaction. */
+      beforeDelete?: (db: Database, taskIds: readonly number[]) => Promise<void>;
+    } = {},
   ) {}
 
   private present(row: ProjectRow): Project {
@@ -76,7 +90,7 @@ export class ProjectService {
           name: input.name,
           workspace_path: workspace.relative,
           environment: input.environment ?? {},
-          settings: input.settings ?? {},
+          settings: merged({}, input.settings ?? {}),
           workspaces_id: await this.workspaces.id(),
         })
         .returning();
@@ -124,19 +138,36 @@ export class ProjectService {
     await this.get(id);
     const workspace =
       input.workspace_path === undefined ? undefined : await this.workspaces.resolve(input.workspace_path);
+    const workspacesId = workspace && (await this.workspaces.id());
     try {
       if (workspace) await this.refuseNestedWorkspace(workspace.relative, id);
-      const [row] = await this.db
-        .update(projectTable)
-        .set({
-          ...(input.name !== undefined && { name: input.name }),
-          ...(workspace && { workspace_path: workspace.relative }),
-          ...(input.environment !== undefined && { environment: input.environment }),
-          ...(input.settings !== undefined && { settings: input.settings }),
-          updated_at: new Date(),
-        })
-        .where(eq(projectTable.id, id))
-        .returning();
+      const row = await this.db.transaction(async (transaction) => {
+        const db = transaction as unknown as Database;
+        // Locked while the patch is merged in, so two PATCHes of different keys both hold.
+        const [current] = await db.select().from(projectTable).where(eq(projectTable.id, id)).for('update');
+        if (!current) throw new NotFoundError('project', id);
+        const settings = input.settings === undefined ? undefined : merged(current.settings, input.settings);
+        if (settings) {
+          const checked = projectSettingsSchema.safeParse(settings);
+          if (!checked.success) {
+            const issue = checked.error.issues[0]!;
+            throw new InvalidInputError('invalid_settings', `settings.${issue.path.join('.')}: ${issue.message}.`, { setting: issue.path.join('.') });
+          }
+        }
+        const [updated] = await db
+          .update(projectTable)
+          .set({
+            ...(input.name !== undefined && { name: input.name }),
+            // A folder given here is one this process sees: the project now lives in its workspaces dir.
+            ...(workspace && { workspace_path: workspace.relative, workspaces_id: workspacesId }),
+            ...(input.environment !== undefined && { environment: input.environment }),
+            ...(settings && { settings }),
+            updated_at: new Date(),
+          })
+          .where(eq(projectTable.id, id))
+          .returning();
+        return updated;
+      });
       if (!row) throw new NotFoundError('project', id);
       this.feed.publish({ kind: 'project', op: 'updated', id });
       return this.present(row);
@@ -148,15 +179,20 @@ export class ProjectService {
 
   /**
    * Projects made before workspaces dirs had ids belong to the first process that sees their
-   * folder; answers how many it took.
+   * folder, and so do those of a workspaces dir that no process serves any more when `stray`
+   * says so (this dir lost its id file and got a new one); answers how many it took.
    */
-  async adoptUnplaced(): Promise<number> {
-    const rows = await this.db.select({ id: projectTable.id, workspace_path: projectTable.workspace_path }).from(projectTable).where(isNull(projectTable.workspaces_id));
+  async adoptUnplaced(stray: (workspacesId: string) => boolean = () => false): Promise<number> {
+    const rows = await this.db
+      .select({ id: projectTable.id, workspace_path: projectTable.workspace_path, workspaces_id: projectTable.workspaces_id })
+      .from(projectTable);
     const id = await this.workspaces.id();
     let adopted = 0;
     for (const row of rows) {
+      if (row.workspaces_id === id || (row.workspaces_id !== null && !stray(row.workspaces_id))) continue;
       if (!existsSync(this.workspaces.pathOf(row.workspace_path))) continue;
-      await this.db.update(projectTable).set({ workspaces_id: id }).where(and(eq(projectTable.id, row.id), isNull(projectTable.workspaces_id)));
+      const before = row.workspaces_id === null ? isNull(projectTable.workspaces_id) : eq(projectTable.workspaces_id, row.workspaces_id);
+      await this.db.update(projectTable).set({ workspaces_id: id }).where(and(eq(projectTable.id, row.id), before));
       adopted++;
     }
     return adopted;
@@ -168,7 +204,9 @@ export class ProjectService {
       const db = transaction as unknown as Database;
       const [project] = await db.select({ id: projectTable.id }).from(projectTable).where(eq(projectTable.id, id)).for('update');
       if (!project) throw new NotFoundError('project', id);
-      const names = await this.attachments.storedNamesOfTasks(db, await lockProjectTasks(db, id));
+      const taskIds = await lockProjectTasks(db, id);
+      await this.options.beforeDelete?.(db, taskIds);
+      const names = await this.attachments.storedNamesOfTasks(db, taskIds);
       await db.delete(projectTable).where(eq(projectTable.id, id));
       return names;
     });

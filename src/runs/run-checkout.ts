@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { ConflictError } from '../core/errors.js';
 import type { Project } from '../projects/project.schema.js';
 import type { Task } from '../tasks/task.schema.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import type { RemoteClones } from '../workspace/remote-clones.js';
 import { taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
+import { seesWorkspace, workspaceNotHere } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { RunIsolation } from './run.schema.js';
 
@@ -28,6 +28,11 @@ export interface RunCheckoutDependencies {
   embedded: boolean;
 }
 
+/** Where, on a remote, the commit of an undone run is recorded. */
+export function undoneRef(runId: number): string {
+  return `refs/wfhub/undone/run-${runId}`;
+}
+
 /** Where the commits of a task branch that could not be pushed are kept when the remote moved on. */
 export function unpushedRef(taskId: number, sha: string): string {
   return `refs/wfhub/unpushed/task-${taskId}/${sha.slice(0, 12)}`;
@@ -45,23 +50,17 @@ export class RunCheckouts {
   constructor(private readonly dependencies: RunCheckoutDependencies) {}
 
   /** Whether this process sees the project's workspace folder. */
-  async seesWorkspace(project: Project): Promise<boolean> {
-    if (this.dependencies.embedded) return true;
-    if (project.workspaces_id !== null) return project.workspaces_id === (await this.dependencies.workspaces.id());
-    return existsSync(this.dependencies.workspaces.pathOf(project.workspace_path));
+  seesWorkspace(project: Project): Promise<boolean> {
+    return seesWorkspace(project, this.dependencies.workspaces, this.dependencies.embedded);
   }
 
+  /** Where a run of the project works here; a project with a git remote always works on task branches. */
   async isolationFor(project: Project): Promise<RunIsolation> {
     if (!(await this.seesWorkspace(project))) {
-      if (!remoteOf(project)) {
-        throw new ConflictError(
-          'workspace_not_here',
-          `Project ${project.id}'s workspace folder is not on this machine (this process serves ${this.dependencies.workspaces.dir}), and the project has no git_remote to clone. Run it on a worker that serves its workspaces dir (GET /workers), or set settings.git_remote.`,
-        );
-      }
+      if (!remoteOf(project)) throw workspaceNotHere(project, this.dependencies.workspaces, 'its runs cannot execute');
       return 'clone';
     }
-    return project.settings.isolation === 'worktree' ? 'worktree' : 'in-place';
+    return project.settings.isolation === 'worktree' || (remoteOf(project) && !project.settings.isolation) ? 'worktree' : 'in-place';
   }
 
   async open(project: Project, task: Task, isolation: RunIsolation): Promise<Checkout> {
@@ -111,7 +110,13 @@ export class RunCheckouts {
     if (fetched.code !== 0) return; // not pushed anywhere yet (or the remote is away: the run works on what is here)
     const theirs = await worktree.resolve(`refs/wfhub/remote/task-${task.id}`);
     const ours = await worktree.head();
-    if (!theirs || theirs === ours || (await worktree.isAncestor(theirs, ours))) return;
+    if (!theirs || theirs === ours) return;
+    if (await worktree.isAncestor(theirs, ours)) {
+      // Ahead of the remote: commits nobody pushed yet, or a run's commit undone on the remote
+      // since, which must not come back (`reset --keep` keeps uncommitted changes, or refuses).
+      if (await this.holdsUndone(worktree, remote, ours, theirs)) await worktree.run(['reset', '-q', '--keep', theirs]);
+      return;
+    }
     if (!(await worktree.isAncestor(ours, theirs))) {
       throw new ConflictError(
         'branch_diverged',
@@ -119,6 +124,16 @@ export class RunCheckouts {
       );
     }
     await worktree.run(['merge', '--ff-only', '-q', theirs]);
+  }
+
+  /** Whether `ours` holds a commit undone on the remote that `theirs` does not. */
+  private async holdsUndone(worktree: WorkspaceGit, remote: string, ours: string, theirs: string): Promise<boolean> {
+    await worktree.exec(['fetch', '-q', '--no-tags', '--', remote, '+refs/wfhub/undone/*:refs/wfhub/remote-undone/*']);
+    const undone = (await worktree.run(['for-each-ref', '--format=%(objectname)', 'refs/wfhub/remote-undone/'])).split('\n').filter(Boolean);
+    for (const commit of undone) {
+      if ((await worktree.isAncestor(commit, ours)) && !(await worktree.isAncestor(commit, theirs))) return true;
+    }
+    return false;
   }
 
   /**

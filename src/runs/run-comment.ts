@@ -26,8 +26,9 @@ export function runComment(run: Run, retry?: Run): string {
     if (worktree) lines.push(`POST /tasks/${run.task_id}/merge merges the branch once it is reviewed.`);
   } else if (run.files_changed.length && run.git_head_before) {
     const where = worktree ? `task ${run.task_id}'s worktree, on branch ${branch}` : 'the workspace';
-    lines.push(`Not committed: the changes are in ${where} (GET /runs/${run.id}/diff shows them).`);
+    lines.push(`Not committed: the changes are in ${where} (GET /runs/${run.id}/diff shows them; POST /runs/${run.id}/undo puts these files back as they were before the run).`);
   }
-  lines.push('', `${run.model ?? 'model ?'} · ${run.steps} steps · ${run.prompt_tokens} prompt + ${run.completion_tokens} completion tokens`);
+  const steps = `${run.steps} step${run.steps === 1 ? '' : 's'}`;
+  lines.push('', `${run.model ?? 'model unknown'} · ${steps} · ${run.prompt_tokens} prompt + ${run.completion_tokens} completion tokens`);
   return lines.join('\n');
 }

@@ -25,6 +25,10 @@ export class RunQueue {
   private starting: Promise<PgBoss> | undefined;
   /** Queues known to exist (a job can only be sent to an existing one). */
   private readonly queues = new Set<string>();
+  private polling = false;
+  private poller: Promise<void> | undefined;
+  private running = 0;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly connection: DatabaseConnection,
@@ -87,22 +91,60 @@ export class RunQueue {
     await this.boss!.send(queue, { runId }, { startAfter: seconds });
   }
 
-  /** Takes jobs from each queue, at most `concurrency` at a time from each, and hands each run id to `execute`. */
+  /**
+   * Takes jobs from the queues in turn, at most `concurrency` at a time in all, and hands each
+   * run id to `execute`; a job is completed once its run has been executed. A job is only taken
+   * when a slot is free, so a full worker leaves the others' jobs to them.
+   */
   async work(queues: readonly string[], concurrency: number, execute: (runId: number) => Promise<void>): Promise<void> {
-    for (const queue of queues) {
-      await this.ensure(queue);
-      await this.boss!.work<{ runId: number }>(queue, { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-        if (job) await execute(job.data.runId);
-      });
-    }
+    for (const queue of queues) await this.ensure(queue);
+    const boss = this.boss!;
+    this.polling = true;
+    let next = 0;
+    const poll = async () => {
+      while (this.polling) {
+        let took = false;
+        for (let tried = 0; tried < queues.length && this.running < concurrency && this.polling; tried++) {
+          const queue = queues[next++ % queues.length]!;
+          const [job] = await boss.fetch<{ runId: number }>(queue, { batchSize: 1 }).catch((error: unknown) => {
+            this.options.onError?.(error);
+            return [];
+          });
+          if (!job) continue;
+          took = true;
+          this.running++;
+          void execute(job.data.runId)
+            .catch((error: unknown) => this.options.onError?.(error))
+            .finally(() => {
+              this.running--;
+              this.wake?.();
+              boss.complete(queue, job.id).catch(() => undefined);
+            });
+        }
+        if (took && this.running < concurrency) continue;
+        // Half a second between looks, or less when a run ends and frees a slot.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 500);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    };
+    this.poller = poll();
   }
 
   /** Stops taking new jobs in this process; runs already taken go on. */
   async pause(): Promise<void> {
-    for (const queue of this.queues) await this.boss?.offWork(queue, { wait: false }).catch(() => undefined);
+    this.polling = false;
+    this.wake?.();
+    await this.poller;
   }
 
   async stop(): Promise<void> {
+    await this.pause();
     if (!this.starting) return;
     const boss = await this.starting.catch(() => undefined);
     await boss?.stop({ graceful: false, close: true }).catch(() => undefined);

@@ -112,8 +112,12 @@ export class RunScheduler {
     if (!finishedRunStatuses.includes(run.status)) {
       throw new ConflictError('run_not_finished', `Run ${runId} is ${run.status}: cancel it, or wait for it to end, before undoing it.`);
     }
+    if (run.undone_at) {
+      throw new ConflictError('already_undone', `Run ${runId} was undone already (${run.undone_at.toISOString()}).`, { undone_at: run.undone_at.toISOString() });
+    }
     await this.worker.undo(run);
-    return run;
+    await this.runs.markUndone(runId);
+    return this.runs.get(runId);
   }
 
   /**
@@ -171,8 +175,9 @@ export class RunScheduler {
     clearInterval(this.sweeper);
     this.options.janitor?.stop();
     await this.options.registry?.unregister();
+    // No new run from here on, whatever the queues hold (a retry made while stopping waits there).
+    await this.queue.pause();
     if (options.graceMs && this.worker.running > 0) {
-      await this.queue.pause();
       const deadline = Date.now() + options.graceMs;
       while (this.worker.running > 0 && Date.now() < deadline) await sleep(100);
     }

@@ -11,8 +11,9 @@ import type { Task } from '../tasks/task.schema.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import type { RemoteClones } from '../workspace/remote-clones.js';
 import type { TaskWorktrees } from '../workspace/task-worktrees.js';
+import { workspaceNotHere } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
-import type { Checkout, RunCheckouts } from './run-checkout.js';
+import { undoneRef, type Checkout, type RunCheckouts } from './run-checkout.js';
 import type { Run } from './run.schema.js';
 import type { RunOutcome, RunService } from './run.service.js';
 import { runCommentAuthor, taskPrompt } from './task-prompt.js';
@@ -31,11 +32,11 @@ export interface RunWorkerDependencies {
   gitIdentity: GitIdentity;
   /** Puts a run whose workspace is busy back in the queue for a little later. */
   requeue: (runId: number) => Promise<void>;
-  /** Runs executing here at most, whichever queues they come from; more are put back in the queue. */
-  concurrency?: number;
   /** How long a claim on a run holds without a heartbeat; renewed every third of it. */
   leaseMs?: number;
   onError?: (error: unknown, runId: number) => void;
+  /** Told when a run starts and ends here, for the operator's log. */
+  onRun?: (run: Run, message: string) => void;
 }
 
 const everything = { limit: 5000, offset: 0 };
@@ -130,12 +131,8 @@ export class RunWorker {
     } catch {
       return; // deleted with its task
     }
-    if (run.status !== 'queued') return;
-    if (this.dependencies.concurrency !== undefined && this.executing > this.dependencies.concurrency) {
-      // Taken from one queue while runs from another fill this worker: back for another to take.
-      await this.dependencies.requeue(runId);
-      return;
-    }
+    // Stopping: the run stays queued, and the next start gives it a job again.
+    if (run.status !== 'queued' || this.stopping) return;
 
     let outcome: RunOutcome;
     let lastSeq = 0;
@@ -144,7 +141,16 @@ export class RunWorker {
     let git: Before | undefined;
     try {
       const { prompt, workspace, autoCommit, project, task } = await this.prepare(run);
-      const isolation = await this.dependencies.checkouts.isolationFor(project);
+      const isolation = await this.dependencies.checkouts.isolationFor(project).catch(async (error: unknown) => {
+        // Sent here before the project's settings changed (its git remote removed): the workers
+        // that see its folder take it from their own queue.
+        if (error instanceof ConflictError && error.code === 'workspace_not_here' && project.workspaces_id !== null) return undefined;
+        throw error;
+      });
+      if (!isolation) {
+        await this.dependencies.requeue(runId);
+        return;
+      }
       const claimed = await runs.claim(runId, this.id, this.leaseMs, prompt, isolation);
       if (claimed === 'gone') return;
       if (claimed === 'busy') {
@@ -152,7 +158,9 @@ export class RunWorker {
         await this.dependencies.requeue(runId);
         return;
       }
-      git = await this.snapshotBefore(runId, await this.dependencies.checkouts.open(project, task, isolation), autoCommit);
+      this.dependencies.onRun?.(claimed, `run ${runId} of task ${run.task_id} started (${isolation})`);
+      // The lease is held from the claim on: a first clone of a large remote can take longer
+      // than the lease itself.
       this.active.set(runId, controller);
       heartbeat = setInterval(() => {
         runs.renewLease(runId, this.id, this.leaseMs).then(
@@ -163,6 +171,8 @@ export class RunWorker {
         );
       }, Math.max(1000, Math.floor(this.leaseMs / 3)));
       heartbeat.unref();
+      git = await this.snapshotBefore(runId, await this.dependencies.checkouts.open(project, task, isolation), autoCommit);
+      controller.signal.throwIfAborted();
 
       const start = await agent.prepare({
         message: prompt,
@@ -213,7 +223,11 @@ export class RunWorker {
         this.dependencies.onError?.(error, runId);
       }
     }
-    await runs.finish(runId, outcome);
+    const ended = await runs.finish(runId, outcome);
+    if (ended) {
+      const took = ended.started_at && ended.finished_at ? ` in ${Math.round((ended.finished_at.getTime() - ended.started_at.getTime()) / 1000)} s` : '';
+      this.dependencies.onRun?.(ended, `run ${runId} of task ${ended.task_id} ${ended.status}${took}${ended.error ? `: ${ended.error.message}` : ''}`);
+    }
   }
 
   /**
@@ -243,7 +257,11 @@ export class RunWorker {
       // Files the user had uncommitted changes in are left uncommitted: a commit of them would
       // carry the user's work in progress under the run's name.
       const userWork = await git.repository.uncommittedIn(git.snapshot);
-      const own = paths.filter((file) => !userWork.has(file));
+      // A repository the run made inside the workspace is not committed as a submodule: once in
+      // HEAD, git would look into it, under whatever config the run gave it.
+      const known = await git.repository.gitlinksIn('HEAD');
+      const made = [...(await git.repository.gitlinksIn(after))].filter((file) => !known.has(file));
+      const own = paths.filter((file) => !userWork.has(file) && !made.includes(file));
       const subject = (outcome.summary ?? '').split('\n')[0]!.trim().slice(0, 72) || `changes of run ${runId}`;
       gitHeadAfter = await git.repository.commitPaths(own, `wfhub run ${runId}: ${subject}`);
     }
@@ -294,6 +312,7 @@ export class RunWorker {
     const task = await tasks.get(run.task_id);
     const project = await projects.get(task.project_id);
     if (run.isolation === 'clone') return this.undoPushed(run, project);
+    if (!(await this.dependencies.checkouts.seesWorkspace(project))) throw workspaceNotHere(project, workspaces, 'its runs cannot be undone');
     let repository = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
     const snapshot = (await repository.run(['rev-parse', '--verify', '-q', snapshotRef(run.id)], { allowFailure: true })).trim();
     if (!snapshot || !run.git_head_before) {
@@ -315,17 +334,21 @@ export class RunWorker {
     }
     const head = await repository.head();
     if (head !== run.git_head_before && head !== run.git_head_after) {
+      const committed = run.git_head_after && run.git_head_after !== run.git_head_before;
       throw new ConflictError(
         'workspace_moved_on',
-        `The workspace has commits made after run ${run.id} (HEAD is ${head.slice(0, 12)}); undoing it would drop them. Revert its commit ${run.git_head_after?.slice(0, 12) ?? ''} by hand instead.`,
+        committed
+          ? `The workspace has commits made after run ${run.id} (HEAD is ${head.slice(0, 12)}); undoing it would drop them. Revert its commit ${run.git_head_after!.slice(0, 12)} by hand instead.`
+          : `The workspace's HEAD moved since run ${run.id} started (from ${run.git_head_before.slice(0, 12)} to ${head.slice(0, 12)}); the run committed nothing, and putting its files back now could undo later work. Look at GET /runs/${run.id}/diff and take its changes back by hand.`,
       );
     }
     // A branch pushed after the run goes back on the remote too, or the next run would bring the
     // commit back; checked before anything changes here.
     const remote = typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined;
     const pushed = run.isolation === 'worktree' && remote && run.branch && run.git_head_after !== run.git_head_before && (await this.remoteTip(repository, remote, run)) === run.git_head_after;
-    await repository.restore(snapshot, run.files_changed, run.git_head_before, await repository.resolveTree(indexRef(run.id)));
+    // The remote first (its push is the step that can fail), then the files here.
     if (pushed) await this.rewind(repository, remote, run);
+    await repository.restore(snapshot, run.files_changed, run.git_head_before, await repository.resolveTree(indexRef(run.id)));
     await comments.create(run.task_id, { body: `Run ${run.id} was undone: the workspace is back as it was before it.`, author: runCommentAuthor });
   }
 
@@ -376,16 +399,22 @@ export class RunWorker {
     return tip;
   }
 
-  /** Puts the remote's task branch back from the run's commit to the one before, only if it is still at the run's. */
+  /**
+   * Puts the remote's task branch back from the run's commit to the one before, only if it is
+   * still at the run's, and records the undone commit there (refs/wfhub/undone/run-<id>), so a
+   * checkout elsewhere that still has it does not push it back.
+   */
   private async rewind(repository: WorkspaceGit, remote: string, run: Run): Promise<void> {
     const branch = run.branch!;
     const result = await repository.exec([
       'push',
       '-q',
+      '--atomic',
       `--force-with-lease=refs/heads/${branch}:${run.git_head_after}`,
       '--',
       remote,
       `${run.git_head_before}:refs/heads/${branch}`,
+      `+${run.git_head_after}:${undoneRef(run.id)}`,
     ]);
     if (result.code !== 0) {
       throw new ConflictError(

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
 import { commentTable } from '../comments/comment.sql.js';
 import type { ChangeFeed } from '../db/change-feed.js';
-import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database } from '../db/database.js';
+import { postgresConstraint, postgresErrorCode, rowsOf, uniqueViolation, type Database } from '../db/database.js';
 import type { NodeService } from '../nodes/node.service.js';
 import { requireTask } from '../tasks/task-lookup.js';
 import { projectTable } from '../projects/project.sql.js';
@@ -81,7 +81,9 @@ function present(row: RunRow): Run {
     git_head_after: row.git_head_after,
     attempt: row.attempt,
     retry_of: row.retry_of,
+    worker: row.worker,
     started_at: row.started_at,
+    undone_at: row.undone_at,
     finished_at: row.finished_at,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -267,6 +269,49 @@ export class RunService {
     return row !== undefined;
   }
 
+  /**
+   * Records that a run's changes were taken back; its task, in review for that run's work, goes
+   * back to todo. False when it was undone already (two undos racing).
+   */
+  async markUndone(id: number): Promise<boolean> {
+    const undone = await this.db.transaction(async (transaction) => {
+      const db = transaction as unknown as Database;
+      const now = new Date();
+      const [row] = await db
+        .update(runTable)
+        .set({ undone_at: now, updated_at: now })
+        .where(and(eq(runTable.id, id), sql`${runTable.undone_at} is null`))
+        .returning();
+      if (!row) return undefined;
+      const [task] = await db
+        .update(taskTable)
+        .set({ status: 'todo', updated_at: now })
+        .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'review')))
+        .returning({ project_id: taskTable.project_id });
+      return { run: present(row), projectId: task?.project_id };
+    });
+    if (!undone) return false;
+    this.published('updated', undone.run, undone.projectId);
+    return true;
+  }
+
+  /** Refuses, with what to do, while one of the tasks has a run running (a task is not deleted under its agent). */
+  async refuseIfRunning(db: Database, taskIds: readonly number[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    const [running] = await db
+      .select({ id: runTable.id, task_id: runTable.task_id })
+      .from(runTable)
+      .where(and(inArray(runTable.task_id, [...taskIds]), eq(runTable.status, 'running')))
+      .limit(1);
+    if (running) {
+      throw new ConflictError(
+        'run_active',
+        `Run ${running.id} of task ${running.task_id} is running: cancel it (POST /runs/${running.id}/cancel), then delete.`,
+        { run_id: running.id, task_id: running.task_id },
+      );
+    }
+  }
+
   /** The task's queued or running run, if it has one. */
   async activeForTask(taskId: number): Promise<Run | undefined> {
     const row = await this.activeRun(taskId);
@@ -390,10 +435,42 @@ export class RunService {
     for (const { id } of abandoned) {
       const run = await this.finish(id, {
         status: 'interrupted',
-        error: { code: 'interrupted', message: 'The run was interrupted: the process running it stopped (a crash or a restart) before it ended.' },
+        error: { code: 'interrupted', message: 'The process running it stopped (a crash or a restart) before it ended.' },
+        ...(await this.recordedSoFar(id)),
       });
       if (run) ended.push(run);
     }
     return ended;
+  }
+
+  /**
+   * What a run whose process died had done, read from the events it recorded: its steps, tokens
+   * and model, and the files its tools changed (so its undo knows them, and its retry is not
+   * made when it changed something).
+   */
+  private async recordedSoFar(id: number): Promise<Partial<RunOutcome>> {
+    const [usage] = rowsOf<{ steps: number; prompt: number; completion: number; model: string | null; provider: string | null }>(
+      await this.db.execute(sql`
+        select count(*) filter (where type = 'llm.response')::int as steps,
+          coalesce(sum((data->>'prompt_tokens')::int) filter (where type = 'llm.response'), 0)::int as prompt,
+          coalesce(sum((data->>'completion_tokens')::int) filter (where type = 'llm.response'), 0)::int as completion,
+          (array_agg(data->>'model') filter (where type = 'run.started'))[1] as model,
+          (array_agg(data->>'provider') filter (where type = 'run.started'))[1] as provider
+        from run_events where run_id = ${id}`),
+    );
+    const files = rowsOf<{ file: string }>(
+      await this.db.execute(sql`
+        select distinct jsonb_array_elements_text(data->'files_changed') as file
+        from run_events where run_id = ${id} and type = 'tool.result' and jsonb_typeof(data->'files_changed') = 'array'
+        order by file`),
+    ).map((row) => row.file);
+    return {
+      steps: Number(usage?.steps ?? 0),
+      promptTokens: Number(usage?.prompt ?? 0),
+      completionTokens: Number(usage?.completion ?? 0),
+      ...(usage?.model && { model: usage.model }),
+      ...(usage?.provider && { provider: usage.provider }),
+      ...(files.length > 0 && { filesChanged: files }),
+    };
   }
 }

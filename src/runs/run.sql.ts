@@ -44,6 +44,8 @@ export const runTable = pgTable(
     /** The interrupted run this one tries again (it had changed nothing). */
     retry_of: integer('retry_of').references((): AnyPgColumn => runTable.id, { onDelete: 'set null' }),
     started_at: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    /** When its changes were taken back (POST /runs/{id}/undo). */
+    undone_at: timestamp('undone_at', { withTimezone: true, mode: 'date' }),
     finished_at: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     ...timestamps,
   },

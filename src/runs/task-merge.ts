@@ -6,9 +6,10 @@ import type { Project } from '../projects/project.schema.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { Task } from '../tasks/task.schema.js';
 import type { TaskService } from '../tasks/task.service.js';
-import { GitError, WorkspaceGit, type GitIdentity } from '../workspace/git.js';
+import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import type { RemoteClones } from '../workspace/remote-clones.js';
 import { taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
+import { workspaceNotHere } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { RunCheckouts } from './run-checkout.js';
 import type { RunService } from './run.service.js';
@@ -90,16 +91,14 @@ export class TaskMerger {
     }
     if (await checkouts.seesWorkspace(project)) return this.mergeInWorkspace(task, project, request);
     const remote = remoteOf(project);
-    if (!remote) {
-      throw new ConflictError(
-        'workspace_not_here',
-        `Project ${project.id}'s workspace folder is not on this machine and it has no git_remote: merge on the server that serves its workspaces dir (GET /workers).`,
-      );
-    }
+    if (!remote) throw workspaceNotHere(project, this.dependencies.workspaces, 'its tasks cannot be merged');
     return this.mergeOnRemote(task, project, remote, request);
   }
 
   private noBranch(task: Task, project: Project): ConflictError {
+    if (task.status === 'done') {
+      return new ConflictError('no_task_branch', `Task ${task.id} has no branch: it is done, and its branch was merged and removed. Nothing is left to merge.`);
+    }
     return new ConflictError(
       'no_task_branch',
       project.settings.isolation === 'worktree' || remoteOf(project)
@@ -122,7 +121,7 @@ export class TaskMerger {
       if (changes.length > 0) {
         throw new ConflictError(
           'worktree_dirty',
-          `Task ${task.id}'s worktree has changes that are not committed (${changes.map((change) => change.path).slice(0, 10).join(', ')}): commit or discard them in ${worktree.dir} first, or turn settings.auto_commit back on and run the task again.`,
+          `Task ${task.id}'s worktree has changes that are not committed (${changes.map((change) => change.path).slice(0, 10).join(', ')}): commit or discard them in ${worktree.dir} first${project.settings.auto_commit === false ? ', or turn settings.auto_commit back on and run the task again' : ''}.`,
           { worktree: worktree.dir, files: changes.map((change) => change.path) },
         );
       }
@@ -150,31 +149,37 @@ export class TaskMerger {
     }
     const merged = await this.mergeTree(plan);
     if ('result' in merged) return merged.result;
-
-    const commit = await this.commit(plan, merged.tree);
+    // With the target checked out here, its files move as `git checkout` would move them: first
+    // checked (dry runs too), refused if a file the merge changes has changes not committed.
     if (holders.length > 0) {
-      // The user's uncommitted work first, kept where nothing can lose it; then the checkout moves
-      // as `git checkout` would, refusing if a file the merge changes has local changes.
-      const snapshot = mergeSnapshotRef(task.id, new Date());
-      await main.snapshot(snapshot, `wfhub: the workspace before merging task ${task.id}`);
-      try {
-        await main.run(['read-tree', '-m', '-u', targetTip, commit]);
-      } catch (error) {
-        await main.run(['update-ref', '-d', snapshot], { allowFailure: true });
-        const detail = error instanceof GitError ? error.stderr.trim() : String(error);
+      const tried = await main.exec(['read-tree', '-n', '-m', '-u', targetTip, merged.tree]);
+      if (tried.code !== 0) {
         throw new ConflictError(
           'local_changes',
-          `Merging task ${task.id} would overwrite changes in the workspace that are not committed; nothing was changed. Commit or stash them, then merge again. Git said: ${detail}`,
+          `Merging task ${task.id} would overwrite changes in the workspace that are not committed; nothing was changed. Commit or stash them, then merge again. Git said: ${tried.stderr.trim()}`,
           { target },
         );
       }
     }
+    if (request.dry_run) return this.mergeable(plan, merged.files);
+
+    const commit = await this.commit(plan, merged.tree);
+    if (holders.length > 0) {
+      // The user's uncommitted work first, kept where nothing can lose it.
+      await main.snapshot(mergeSnapshotRef(task.id, new Date()), `wfhub: the workspace before merging task ${task.id}`);
+      await main.run(['read-tree', '-m', '-u', targetTip, commit]);
+    }
     await main.run(['update-ref', '-m', `wfhub: merge task ${task.id}`, `refs/heads/${target}`, commit, targetTip]);
-    let push: { pushed: boolean; error: string | null } = { pushed: false, error: null };
+    let push: { pushed: boolean; error: string | null } = {
+      pushed: false,
+      error: request.push && !remote ? `project ${project.id} has no git_remote to push to (settings.git_remote)` : null,
+    };
     if (remote && request.push !== false) {
       const pushed = await main.exec(['push', '-q', '--', remote, `refs/heads/${target}:refs/heads/${target}`]);
       push = pushed.code === 0 ? { pushed: true, error: null } : { pushed: false, error: pushed.stderr.trim() || 'git push failed' };
-      if (push.pushed) await main.exec(['push', '-q', '--', remote, `:refs/heads/${branch}`]);
+      // The remote's task branch goes too, only if nobody pushed to it since it was read.
+      const theirs = await main.resolve(`refs/wfhub/remote/task-${task.id}`);
+      if (push.pushed && theirs) await main.exec(['push', '-q', `--force-with-lease=refs/heads/${branch}:${theirs}`, '--', remote, `:refs/heads/${branch}`]);
     }
     await this.cleanUp(plan);
     return this.done(plan, commit, merged.files, push);
@@ -262,12 +267,15 @@ export class TaskMerger {
       if (plan.request.dry_run) return { result: { ...this.base(plan), status: 'conflict', commit: null, files, conflicts: merged.conflicts, pushed: false, push_error: null } };
       throw new ConflictError(
         'merge_conflict',
-        `Task ${task.id}'s branch conflicts with ${target} in ${merged.conflicts.join(', ')}: nothing was changed. Resolve it by hand (git merge ${branch}), or run the task again on top of ${target}.`,
+        `Task ${task.id}'s branch conflicts with ${target} in ${merged.conflicts.join(', ')}: nothing was changed. Resolve it by hand: with ${target} checked out, git merge ${branch}, fix the conflicts and commit; the task's merge then answers up_to_date and marks it done.`,
         { conflicts: merged.conflicts, target, branch },
       );
     }
-    if (plan.request.dry_run) return { result: { ...this.base(plan), status: 'mergeable', commit: null, files, conflicts: [], pushed: false, push_error: null } };
     return { tree: merged.tree, files };
+  }
+
+  private mergeable(plan: Plan, files: string[]): TaskMergeResult {
+    return { ...this.base(plan), status: 'mergeable', commit: null, files, conflicts: [], pushed: false, push_error: null };
   }
 
   private async commit(plan: Plan, tree: string): Promise<string> {
@@ -304,6 +312,7 @@ export class TaskMerger {
     if (early) return early;
     const merged = await this.mergeTree(plan);
     if ('result' in merged) return merged.result;
+    if (request.dry_run) return this.mergeable(plan, merged.files);
     const commit = await this.commit(plan, merged.tree);
     const pushed = await clone.exec(['push', '-q', `--force-with-lease=refs/heads/${target}:${targetTip}`, '--', 'origin', `${commit}:refs/heads/${target}`]);
     if (pushed.code !== 0) {
@@ -313,7 +322,7 @@ export class TaskMerger {
         { target },
       );
     }
-    await clone.exec(['push', '-q', '--', 'origin', `:refs/heads/${branch}`]);
+    await clone.exec(['push', '-q', `--force-with-lease=refs/heads/${branch}:${tip}`, '--', 'origin', `:refs/heads/${branch}`]);
     await this.cleanUp(plan);
     return this.done(plan, commit, merged.files, { pushed: true, error: null });
   }

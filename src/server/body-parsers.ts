@@ -7,6 +7,13 @@ import type { FastifyInstance } from 'fastify';
  */
 export function acceptJsonWhateverTheContentType(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser(['text/plain']);
-  app.addContentTypeParser('*', { parseAs: 'string' }, parseJson);
+  // An empty body is no body, whatever the content-type: many clients send application/json
+  // with nothing after it. A route that needs a body says so.
+  const parse: Parameters<FastifyInstance['addContentTypeParser']>[2] = (request, body, done) => {
+    if (body === '') return (done as (error: Error | null, body?: unknown) => void)(null, undefined);
+    return (parseJson as (...args: unknown[]) => void)(request, body, done);
+  };
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parse);
+  app.addContentTypeParser('*', { parseAs: 'string' }, parse);
 }

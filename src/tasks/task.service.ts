@@ -37,6 +37,10 @@ export class TaskService {
     private readonly nodes: NodeService,
     private readonly attachments: AttachmentService,
     private readonly feed: ChangeFeed,
+    private readonly options: {
+      /** Refuses (throws) to delete tasks something still works on: a running run. In the delete's transaction. */
+      beforeDelete?: (db: Database, taskIds: readonly number[]) => Promise<void>;
+    } = {},
   ) {}
 
   private selectTasks(db: Database = this.db) {
@@ -142,6 +146,7 @@ export class TaskService {
       const db = transaction as unknown as Database;
       const ids = await lockTaskTree(db, id);
       if (ids.length === 0) throw new NotFoundError('task', id);
+      await this.options.beforeDelete?.(db, ids);
       const names = await this.attachments.storedNamesOfTasks(db, ids);
       const [deleted] = await db.delete(taskTable).where(eq(taskTable.id, id)).returning({ project_id: taskTable.project_id });
       return { files: names, ids, projectId: deleted!.project_id };

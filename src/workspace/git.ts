@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -136,6 +136,10 @@ export class WorkspaceGit {
     const env = { GIT_INDEX_FILE: path.join(folder, 'index') };
     try {
       await this.run(['read-tree', 'HEAD'], { env });
+      // Submodules are taken as HEAD has them: looking into one runs git there, under a config
+      // wfhub does not control.
+      const gitlinks = await this.gitlinksIn('HEAD');
+      if (gitlinks.size > 0) await this.run(['update-index', '--skip-worktree', '-z', '--stdin'], { env, input: `${[...gitlinks].join('\0')}\0` });
       await this.run(['add', '-A'], { env });
       return (await this.run(['write-tree'], { env })).trim();
     } finally {
@@ -175,6 +179,14 @@ export class WorkspaceGit {
   async snapshotCommit(message: string): Promise<string> {
     const tree = await this.workingTree();
     return (await this.run(['commit-tree', tree, '-p', 'HEAD', '-m', message])).trim();
+  }
+
+  /** The paths of submodules (and other nested repositories, mode 160000) in a tree or commit. */
+  async gitlinksIn(treeish: string): Promise<Set<string>> {
+    const listed = await this.run(['ls-tree', '-r', '-z', '--full-tree', treeish]);
+    const paths = new Set<string>();
+    for (const entry of listed.split('\0')) if (entry.startsWith('160000 ')) paths.add(entry.slice(entry.indexOf('\t') + 1));
+    return paths;
   }
 
   /** Paths that differ between two trees or commits. */
@@ -264,7 +276,7 @@ export class WorkspaceGit {
     const [branch, head, porcelain] = await Promise.all([
       this.run(['symbolic-ref', '--short', '-q', 'HEAD'], { allowFailure: true }),
       this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true }),
-      this.run(['status', '--porcelain=v1', '-z', '--untracked-files=all']),
+      this.run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all']),
     ]);
     // With -z, a rename or copy is followed by its old path as a field of its own.
     const fields = porcelain.split('\0');
@@ -283,7 +295,7 @@ export class WorkspaceGit {
   async uncommittedDiff(): Promise<string> {
     if (!(await this.isRepository())) return '';
     const head = (await this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true })).trim();
-    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', '--no-textconv', head || emptyTree]));
+    return cutDiff(await this.run(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', head || emptyTree]));
   }
 
   async log(limit: number): Promise<{ sha: string; author: string; date: string; subject: string }[]> {
@@ -300,6 +312,25 @@ export class WorkspaceGit {
   }
 
   /**
+   * Whether every folder on the way to `file` is a real folder inside the checkout: a folder a
+   * command replaced by a symlink must not lead a removal elsewhere.
+   */
+  private async hasNoLinkOnTheWay(file: string): Promise<boolean> {
+    const parts = file.split('/');
+    let current = this.dir;
+    for (const part of parts.slice(0, -1)) {
+      if (part === '..' || part === '.' || part === '') return false;
+      current = path.join(current, part);
+      try {
+        if (!(await lstat(current)).isDirectory()) return false;
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Puts the files a run changed back as they were in the snapshot taken before it (restored, or
    * removed when it created them), and HEAD back to where it was when the commits since are the
    * run's own. Every other file, the user's later work included, is left alone.
@@ -310,7 +341,7 @@ export class WorkspaceGit {
     const inSnapshot = new Set((await this.run(['ls-tree', '-r', '-z', '--name-only', snapshot])).split('\0').filter(Boolean));
     const restored = runPaths.filter((file) => inSnapshot.has(file));
     for (const file of runPaths) {
-      if (!inSnapshot.has(file)) await rm(path.join(this.dir, file), { force: true });
+      if (!inSnapshot.has(file) && (await this.hasNoLinkOnTheWay(file))) await rm(path.join(this.dir, file), { force: true });
     }
     if (restored.length > 0) {
       // Written through a private index, so the user's staged work stays staged.

@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError } from '../core/errors.js';
 import { WorkspaceGit, type GitIdentity } from './git.js';
@@ -129,8 +129,9 @@ export class TaskWorktrees {
             { branch, worktree: holder.path },
           );
         }
-        // Our own path, not registered: a leftover folder of nobody's.
-        if (existsSync(dir) && isInside(this.root, path.resolve(dir))) await rm(dir, { recursive: true, force: true });
+        // Our own path, but the repository does not know it (the workspace was cloned again, say):
+        // it may hold work, so it is moved aside, never removed.
+        if (existsSync(dir) && isInside(this.root, path.resolve(dir))) await rename(dir, `${dir}.set-aside-${new Date().toISOString().replace(/[:.]/g, '-')}`);
         await mkdir(path.dirname(dir), { recursive: true });
         if (await repository.resolve(`refs/heads/${branch}`)) await repository.run(['worktree', 'add', '-q', dir, branch]);
         else await repository.run(['worktree', 'add', '-q', '-b', branch, dir, base]);

@@ -43,6 +43,16 @@ describe.each(backends())('comments API on %s', (kind) => {
     expect(created.body.author).toBe('qa-agent');
   });
 
+  it("refuses to sign a comment as wfhub, whose name marks its own run summaries", async () => {
+    const taskId = await newTask();
+    for (const author of ['wfhub', ' WFHub ']) {
+      const refused = await hub.call('POST', `/tasks/${taskId}/comments`, { body: 'I am the hub.', author });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toContain('wfhub');
+    }
+    expect((await hub.call('GET', `/tasks/${taskId}/comments`)).body).toEqual([]);
+  });
+
   it('keeps the body exactly as written, line breaks and unicode included', async () => {
     const taskId = await newTask();
     const body = '  Steps:\n1. run `npm test`\n2. ✅ done — 日本語\n';

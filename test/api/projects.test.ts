@@ -230,4 +230,21 @@ describe('nested project folders', () => {
     // Names that only share a prefix are separate folders.
     expect((await hub.call('POST', '/projects', { name: 'Outer two', workspace_path: 'outer2' })).status).toBe(201);
   });
+
+  it('merges settings on PATCH, removes a key set to null, and refuses a setting it does not know', async () => {
+    const created = (await hub.call('POST', '/projects', { name: 'Tuned', workspace_path: 'tuned', settings: { isolation: 'worktree', base_branch: 'main' } })).body;
+    const patched = await hub.call('PATCH', `/projects/${created.id}`, { settings: { allow_network: true } });
+    expect(patched.body.settings).toEqual({ isolation: 'worktree', base_branch: 'main', allow_network: true });
+    const removed = await hub.call('PATCH', `/projects/${created.id}`, { settings: { base_branch: null } });
+    expect(removed.body.settings).toEqual({ isolation: 'worktree', allow_network: true });
+    const typo = await hub.call('PATCH', `/projects/${created.id}`, { settings: { isolaton: 'in-place' } });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.message).toContain('isolaton');
+    expect((await hub.call('POST', '/projects', { name: 'Typo', settings: { max_step: 3 } })).status).toBe(400);
+    // Checked as a whole after the merge: a remote with in-place runs is refused, whichever PATCH brings it.
+    const remote = await hub.call('PATCH', `/projects/${created.id}`, { settings: { git_remote: 'https://example.com/app.git', isolation: 'in-place' } });
+    expect(remote.status).toBe(400);
+    expect(remote.body.error.message).toContain('git_remote');
+    expect((await hub.call('GET', `/projects/${created.id}`)).body.settings).toEqual({ isolation: 'worktree', allow_network: true });
+  });
 });

@@ -111,6 +111,60 @@ describe.each(backends())('runs and git on %s', (kind) => {
     expect(git(dir, 'status', '--porcelain').split('\n').sort()).toEqual(['A  added.txt', 'MM config.txt']);
   });
 
+  it("never lets a repository the agent made inside the workspace run a program through wfhub's own git", async () => {
+    const { id, dir } = await project('nested');
+    const marker = path.join(hub.dir, 'FILTER-RAN');
+    const plant = [
+      'mkdir sub && cd sub && git init -q && git config user.name a && git config user.email a@b',
+      `git config filter.x.clean "sh -c 'touch ${marker}; cat'"`,
+      "printf '* filter=x\\n' > .gitattributes && echo s > s.txt && git add -A && git commit -qm s && echo changed > s.txt",
+    ].join(' && ');
+    ollama.script({ toolCalls: [{ name: 'bash', arguments: { command: plant } }] }, { text: 'Made a nested repository.' });
+    const first = await runTask(id, 'Plant a filter');
+    expect(first).toMatchObject({ status: 'succeeded' });
+    // Not committed as a submodule, so git never looks into it.
+    expect(git(dir, 'ls-tree', '-r', 'HEAD')).not.toContain('160000');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'after.txt', content: 'x\n' } }] }, { text: 'Wrote after.txt.' });
+    expect((await runTask(id, 'Another run')).status).toBe('succeeded');
+    expect((await hub.call('GET', `/projects/${id}/git/status`)).status).toBe(200);
+    expect((await hub.call('GET', `/projects/${id}/git/diff`)).status).toBe(200);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('never removes, on undo, a file through a folder a later run replaced by a link', async () => {
+    const { id, dir } = await project('linked');
+    const outside = path.join(hub.dir, 'precious');
+    mkdirSync(outside);
+    writeFileSync(path.join(outside, 'keys'), 'secret\n');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'd/keys', content: 'made by the run\n' } }] }, { text: 'Wrote d/keys.' });
+    const made = await runTask(id, 'Write d/keys');
+    expect(made).toMatchObject({ status: 'succeeded', files_changed: ['d/keys'] });
+    // A later run swaps the folder for a link out of the workspace, then fails: nothing committed.
+    ollama.script(
+      { toolCalls: [{ name: 'bash', arguments: { command: `rm -rf d && ln -s ${outside} d` } }] },
+      { kind: 'http-error', status: 500, message: 'the model crashed' },
+    );
+    const failed = await runTask(id, 'Swap the folder');
+    expect(failed.status).toBe('failed');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(made.git_head_after);
+    expect((await hub.call('POST', `/runs/${made.id}/undo`)).status).toBe(200);
+    expect(readFileSync(path.join(outside, 'keys'), 'utf8')).toBe('secret\n');
+  });
+
+  it('undoes a run once: the task goes back to todo, a second undo is refused', async () => {
+    const { id, dir } = await project('once');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'once.txt', content: '1\n' } }] }, { text: 'Wrote once.txt.' });
+    const run = await runTask(id, 'Write once.txt');
+    expect((await hub.call('GET', `/tasks/${run.task_id}`)).body.status).toBe('review');
+    const undone = await hub.call('POST', `/runs/${run.id}/undo`);
+    expect(undone.body.undone_at).toEqual(expect.any(String));
+    expect((await hub.call('GET', `/tasks/${run.task_id}`)).body.status).toBe('todo');
+    const again = await hub.call('POST', `/runs/${run.id}/undo`);
+    expect(again.status).toBe(409);
+    expect(errorCode(again)).toBe('already_undone');
+    expect(existsSync(path.join(dir, 'once.txt'))).toBe(false);
+  });
+
   it('refuses to undo a run when the workspace has moved on, or when the run has not ended', async () => {
     const { id, dir } = await project('moved');
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'a.txt', content: 'a\n' } }] }, { text: 'Done.' });

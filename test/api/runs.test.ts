@@ -73,6 +73,25 @@ describe.each(backends())('runs on %s', (kind) => {
 
     const listed = await hub.call('GET', `/tasks/${task.id}/runs`);
     expect(listed.body.map((item: { id: number }) => item.id)).toEqual([run.id]);
+    expect(run.worker).toContain(`:${process.pid}:`);
+  });
+
+  it('refuses to delete a task, or its project, while its run is running, and says how to cancel it', async () => {
+    const doomed = (await hub.call('POST', '/projects', { name: 'Doomed', workspace_path: 'doomed' })).body;
+    const parent = (await hub.call('POST', '/tasks', { project_id: doomed.id, title: 'Parent' })).body;
+    const child = (await hub.call('POST', '/tasks', { project_id: doomed.id, parent_id: parent.id, title: 'Busy child' })).body;
+    ollama.script({ kind: 'hang', when: 'before-headers' });
+    const run = (await hub.call('POST', `/tasks/${child.id}/trigger`)).body;
+    while (ollama.chatRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const url of [`/tasks/${child.id}`, `/tasks/${parent.id}`, `/projects/${doomed.id}`]) {
+      const refused = await hub.call('DELETE', url);
+      expect(refused.status, url).toBe(409);
+      expect(errorCode(refused)).toBe('run_active');
+      expect(refused.body.error.message).toContain(`POST /runs/${run.id}/cancel`);
+    }
+    expect((await hub.call('GET', `/tasks/${child.id}`)).status).toBe(200);
+    await hub.call('POST', `/runs/${run.id}/cancel`);
+    expect((await hub.call('DELETE', `/projects/${doomed.id}`)).status).toBe(204);
   });
 
   it('answers the ended run with ?wait=true', async () => {

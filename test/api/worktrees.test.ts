@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
@@ -112,6 +112,10 @@ describe.each(backends())('worktree isolation and merging on %s', (kind) => {
 
     writeFileSync(path.join(dir, 'shared.txt'), 'one\ntwo\nthree\nmine\n');
     const before = git(dir, 'rev-parse', 'main');
+    // A dry run says so too: it checks what the real merge checks.
+    const dry = await hub.call('POST', `/tasks/${task.id}/merge`, { dry_run: true });
+    expect(dry.status).toBe(409);
+    expect(errorCode(dry)).toBe('local_changes');
     const refused = await hub.call('POST', `/tasks/${task.id}/merge`);
     expect(refused.status).toBe(409);
     expect(errorCode(refused)).toBe('local_changes');
@@ -204,6 +208,22 @@ describe.each(backends())('worktree isolation and merging on %s', (kind) => {
     expect(readFileSync(path.join(dir, 'review.txt'), 'utf8')).toBe('look\n');
     expect(git(dir, 'symbolic-ref', '--short', 'HEAD')).toBe(`wfhub/task-${task.id}`);
     expect(git(dir, 'log', '--format=%s').split('\n').at(-1)).toBe('Start');
+  });
+
+  it('moves aside, never removes, a worktree folder the repository forgot (the workspace cloned again)', async () => {
+    const { id, dir } = await isolatedProject('recloned', { auto_commit: false });
+    const task = await newTask(id, 'Draft something');
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'work.txt', content: 'precious\n' } }] }, { text: 'Drafted.' });
+    expect((await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body.status).toBe('succeeded');
+    // The workspace's repository made again: it knows nothing of the worktree.
+    rmSync(path.join(dir, '.git'), { recursive: true, force: true });
+    repositoryWith(dir, { 'README.md': '# Project\n' });
+    ollama.script({ text: 'Nothing to do.' });
+    expect((await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body.status).toBe('succeeded');
+    const folder = path.join(hub.dir, 'data', 'worktrees', String(id));
+    const aside = readdirSync(folder).find((name) => name.startsWith(`task-${task.id}.set-aside-`));
+    expect(aside).toBeDefined();
+    expect(readFileSync(path.join(folder, aside!, 'work.txt'), 'utf8')).toBe('precious\n');
   });
 
   it("keeps a deleted task's uncommitted worktree changes under refs/wfhub/deleted", async () => {

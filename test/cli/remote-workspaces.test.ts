@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { backends, createPostgresDatabase, dropPostgresDatabase } from '../helpers/database.js';
@@ -141,5 +142,30 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces acro
     expect(readFileSync(path.join(serverWorkspaces, 'local-only', 'here.txt'), 'utf8')).toBe('server\n');
     const workers = (await hub.call('GET', '/workers')).body;
     expect(workers.map((entry: { kind: string }) => entry.kind).sort()).toEqual(['serve', 'worker']);
+  });
+
+  it('sends a run taken from the wrong queue (its git remote removed meanwhile) to the workers that can do it, instead of failing it', async () => {
+    const project = (await hub.call('POST', '/projects', { name: 'Moved', workspace_path: 'moved', settings: { git_remote: remote } })).body;
+    const task = (await hub.call('POST', '/tasks', { project_id: project.id, title: 'Wait for the right worker' })).body;
+    // Queued for anyone (it had a remote), then the remote goes and the folder is elsewhere.
+    await hub.services.scheduler.stop();
+    worker.child.kill('SIGSTOP');
+    try {
+      const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+      expect((await hub.call('PATCH', `/projects/${project.id}`, { settings: { git_remote: null } })).status).toBe(200);
+      await hub.services.db.execute(sql`update projects set workspaces_id = 'a-machine-that-is-off' where id = ${project.id}`);
+      // A machine known to serve that dir, away for now: its projects stay its own.
+      await hub.services.db.execute(
+        sql`insert into workers (id, host, pid, kind, workspaces_dir, workspaces_id, concurrency, version, seen_at) values ('off:1', 'off', 1, 'worker', '/srv/workspaces', 'a-machine-that-is-off', 1, '0', now() - interval '1 hour')`,
+      );
+      const asked = ollama.chatRequests.length;
+      await hub.services.scheduler.start();
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const after = (await hub.call('GET', `/runs/${run.id}`)).body;
+      expect(after, JSON.stringify(after)).toMatchObject({ status: 'queued', error: null });
+      expect(ollama.chatRequests.length).toBe(asked);
+    } finally {
+      worker.child.kill('SIGCONT');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
@@ -71,6 +71,15 @@ describe("the seed's headline flow against wfhub serve", () => {
     expect(events.find((event) => event.type === 'tool.called')?.data.name).toBe('write');
     const taskAfter = (await (await fetch(`${server.url}/tasks/${taskId}`)).json()) as { status: string };
     expect(taskAfter.status).toBe('todo');
+    // What it did before it died is known from its events: the file it wrote, its step, its model.
+    const recordedRun = (await (await fetch(`${server.url}/runs/${run.id}`)).json()) as { files_changed: string[]; steps: number; model: string };
+    expect(recordedRun).toMatchObject({ files_changed: ['first.txt'], steps: 1, model: 'qwen2.5-coder:3b' });
+    const comments = (await (await fetch(`${server.url}/tasks/${taskId}/comments`)).json()) as { body: string }[];
+    expect(comments.at(-1)!.body).toContain('Files changed: first.txt');
+    expect(comments.at(-1)!.body).toContain('qwen2.5-coder:3b · 1 step ·');
+    // And its undo takes the file back.
+    expect((await fetch(`${server.url}/runs/${run.id}/undo`, { method: 'POST' })).status).toBe(200);
+    expect(existsSync(path.join(folder.dir, 'workspaces', 'crash', 'first.txt'))).toBe(false);
   });
 
   it('tries a run killed before it changed anything again after the restart, and it finishes', async () => {

@@ -154,14 +154,18 @@ function gitDataArguments(root: string): string[] {
   } catch {
     return [];
   }
-  return ['--ro-bind', target, target];
+  const real = existingRealPath(target);
+  // A `.git` link to a folder holding the workspace would, mounted read-only, cover it all.
+  if (!real || isInside(real, root)) return [];
+  return ['--ro-bind', real, real];
 }
 
 /** The extra folders, outer ones first so a writable folder inside a read-only one stays writable. */
-function extraMountArguments(settings: SandboxSettings): string[] {
+function extraMountArguments(settings: SandboxSettings, root: string): string[] {
   const mounts = (settings.extraMounts ?? [])
     .map((mount) => ({ ...mount, real: existingRealPath(path.resolve(mount.path)) }))
-    .filter((mount): mount is { path: string; writable: boolean; real: string } => mount.real !== undefined)
+    // A mount holding the workspace (`/`, reached through a link) would undo the sandbox's own.
+    .filter((mount): mount is { path: string; writable: boolean; real: string } => mount.real !== undefined && !isInside(mount.real, root))
     .sort((a, b) => a.real.length - b.real.length);
   return mounts.flatMap((mount) => [mount.writable ? '--bind' : '--ro-bind', mount.real, mount.real]);
 }
@@ -205,7 +209,7 @@ export function bubblewrapArguments(command: string, root: string, settings: San
     ...outermost(beforeWorkspace).flatMap(hideArguments),
     '--bind', root, root,
     ...gitDataArguments(root),
-    ...extraMountArguments(settings),
+    ...extraMountArguments(settings, root),
     ...outermost(insideWorkspace).flatMap(hideArguments),
     ...(settings.allowNetwork ? resolverArguments(beforeWorkspace) : []),
     ...(settings.allowNetwork ? [] : ['--unshare-net']),

@@ -53,6 +53,7 @@ export function liveRoutes(app: App, services: Services) {
   route.route({
     method: 'GET',
     url: '/ws/runs/:id',
+    config: { entity: 'run' },
     schema: {
       tags: ['runs'],
       summary: "WebSocket: a run's recorded events, then its live ones, then its end",

@@ -15,6 +15,7 @@ export function runRoutes(app: App, services: Services) {
   app.addHook('preClose', async () => closing.abort());
 
   route.post('/tasks/:id/trigger', {
+    config: { entity: 'task' },
     schema: {
       tags: ['runs'],
       summary: "Run the agent on a task: 202 with the queued run, or with ?wait=true the run once it has ended",
@@ -37,6 +38,7 @@ export function runRoutes(app: App, services: Services) {
   });
 
   route.get('/tasks/:id/runs', {
+    config: { entity: 'task' },
     schema: {
       tags: ['runs'],
       summary: "A task's runs, newest first",
@@ -48,11 +50,13 @@ export function runRoutes(app: App, services: Services) {
   });
 
   route.get('/runs/:id', {
+    config: { entity: 'run' },
     schema: { tags: ['runs'], summary: 'A run: status, usage, summary, files changed, error', params: idParams, response: { 200: runSchema, ...errorResponses } },
     handler: async (request) => runs.get(Number(request.params.id)),
   });
 
   route.get('/runs/:id/events', {
+    config: { entity: 'run' },
     schema: {
       tags: ['runs'],
       summary: "A run's recorded events in order (its transcript), paged by sequence number",
@@ -68,6 +72,7 @@ export function runRoutes(app: App, services: Services) {
   });
 
   route.post('/runs/:id/cancel', {
+    config: { entity: 'run' },
     schema: {
       tags: ['runs'],
       summary: 'Cancel a queued or running run; the task goes back to todo',
@@ -78,6 +83,7 @@ export function runRoutes(app: App, services: Services) {
   });
 
   route.get('/runs/:id/diff', {
+    config: { entity: 'run' },
     schema: {
       tags: ['runs'],
       summary: 'The changes a run made to its workspace, as a unified diff (text)',
@@ -88,6 +94,7 @@ export function runRoutes(app: App, services: Services) {
   });
 
   route.post('/runs/:id/undo', {
+    config: { entity: 'run' },
     schema: {
       tags: ['runs'],
       summary: 'Put the workspace back as it was before an ended run (its commit undone, your uncommitted work kept)',
@@ -98,6 +105,7 @@ export function runRoutes(app: App, services: Services) {
   });
 
   route.get('/runs/:id/stream', {
+    config: { entity: 'run' },
     schema: {
       tags: ['runs'],
       summary: "A run's events as Server-Sent Events: the recorded ones first, then the new ones as they happen",

@@ -5,6 +5,7 @@ import { typed, type App } from '../route-helpers.js';
 
 export function taskMergeRoutes(app: App, services: Services) {
   typed(app).post('/tasks/:id/merge', {
+    config: { entity: 'task' },
     schema: {
       tags: ['runs'],
       summary: "Merge a task's branch (wfhub/task-<id>) into the project's base branch",
