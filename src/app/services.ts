@@ -108,13 +108,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     workspaces,
     janitor: new WorktreeJanitor({ feed, projects, tasks, workspaces, worktrees, clones, gitIdentity, onError: (error) => options.onError?.(error, 'worktree cleanup') }),
     registry: workers,
-    adoptProjects: async () => {
-      await workspaces.id();
-      if (!workspaces.madeItsId) return projects.adoptUnplaced();
-      // A new id for this dir: its projects under an old id that nobody serves come back to it.
-      const known = await workers.knownWorkspacesIds();
-      return projects.adoptUnplaced((id) => !known.has(id));
-    },
+    adoptProjects: () => projects.adoptUnplaced(),
   });
   return {
     config,

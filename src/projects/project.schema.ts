@@ -55,8 +55,21 @@ const remoteNeedsBranches = {
  * (a typo would otherwise be kept and silently do nothing). In a PATCH, a key set to null is
  * removed.
  */
+const settingNames = Object.keys(settingsShape);
+
 export const projectSettingsSchema = z
-  .strictObject(settingsShape)
+  .object(settingsShape)
+  .catchall(z.unknown())
+  .superRefine((settings, context) => {
+    for (const [key, value] of Object.entries(settings)) {
+      if (settingNames.includes(key) || value === null) continue;
+      context.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `is not a setting wfhub knows (they are ${settingNames.join(', ')}); to remove a key, set it to null`,
+      });
+    }
+  })
   .refine(remoteNeedsBranches.check, { message: remoteNeedsBranches.message, path: ['isolation'] })
   .meta({ id: 'ProjectSettings' });
 

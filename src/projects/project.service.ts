@@ -7,7 +7,7 @@ import { postgresConstraint, postgresErrorCode, uniqueViolation, type Database }
 import type { AttachmentService } from '../attachments/attachment.service.js';
 import { lockProjectTasks } from '../tasks/task-lookup.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
-import { projectSettingsSchema, type Project, type ProjectCreate, type ProjectUpdate } from './project.schema.js';
+import { storedProjectSettingsSchema, type Project, type ProjectCreate, type ProjectUpdate } from './project.schema.js';
 import { projectTable, type ProjectRow } from './project.sql.js';
 
 /** `patch` merged into `current`: its keys replace theirs, and a key set to null is removed. */
@@ -148,7 +148,9 @@ export class ProjectService {
         if (!current) throw new NotFoundError('project', id);
         const settings = input.settings === undefined ? undefined : merged(current.settings, input.settings);
         if (settings) {
-          const checked = projectSettingsSchema.safeParse(settings);
+          // The result as a whole (a remote with in-place runs, say); keys stored before they
+          // were checked are kept, not held against this change.
+          const checked = storedProjectSettingsSchema.safeParse(settings);
           if (!checked.success) {
             const issue = checked.error.issues[0]!;
             throw new InvalidInputError('invalid_settings', `settings.${issue.path.join('.')}: ${issue.message}.`, { setting: issue.path.join('.') });
@@ -179,20 +181,16 @@ export class ProjectService {
 
   /**
    * Projects made before workspaces dirs had ids belong to the first process that sees their
-   * folder, and so do those of a workspaces dir that no process serves any more when `stray`
-   * says so (this dir lost its id file and got a new one); answers how many it took.
+   * folder; answers how many it took. (A project of a dir that lost its id file is given back
+   * to it by a PATCH of its workspace_path on a server that sees it.)
    */
-  async adoptUnplaced(stray: (workspacesId: string) => boolean = () => false): Promise<number> {
-    const rows = await this.db
-      .select({ id: projectTable.id, workspace_path: projectTable.workspace_path, workspaces_id: projectTable.workspaces_id })
-      .from(projectTable);
+  async adoptUnplaced(): Promise<number> {
+    const rows = await this.db.select({ id: projectTable.id, workspace_path: projectTable.workspace_path }).from(projectTable).where(isNull(projectTable.workspaces_id));
     const id = await this.workspaces.id();
     let adopted = 0;
     for (const row of rows) {
-      if (row.workspaces_id === id || (row.workspaces_id !== null && !stray(row.workspaces_id))) continue;
       if (!existsSync(this.workspaces.pathOf(row.workspace_path))) continue;
-      const before = row.workspaces_id === null ? isNull(projectTable.workspaces_id) : eq(projectTable.workspaces_id, row.workspaces_id);
-      await this.db.update(projectTable).set({ workspaces_id: id }).where(and(eq(projectTable.id, row.id), before));
+      await this.db.update(projectTable).set({ workspaces_id: id }).where(and(eq(projectTable.id, row.id), isNull(projectTable.workspaces_id)));
       adopted++;
     }
     return adopted;

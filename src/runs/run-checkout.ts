@@ -112,10 +112,21 @@ export class RunCheckouts {
     const ours = await worktree.head();
     if (!theirs || theirs === ours) return;
     if (await worktree.isAncestor(theirs, ours)) {
-      // Ahead of the remote: commits nobody pushed yet, or a run's commit undone on the remote
-      // since, which must not come back (`reset --keep` keeps uncommitted changes, or refuses).
-      if (await this.holdsUndone(worktree, remote, ours, theirs)) await worktree.run(['reset', '-q', '--keep', theirs]);
-      return;
+      // Ahead of the remote: commits nobody pushed yet (kept, pushed after the run), or a run's
+      // commit undone on the remote since, which must not come back.
+      const undone = await this.undoneSince(worktree, remote, theirs);
+      if (undone.size === 0) return;
+      const ahead = (await worktree.run(['rev-list', `${theirs}..${ours}`])).split('\n').filter(Boolean);
+      if (!ahead.some((commit) => undone.has(commit))) return;
+      if (ahead.every((commit) => undone.has(commit))) {
+        // Nothing but undone work: dropped (`reset --keep` keeps uncommitted changes, or refuses).
+        await worktree.run(['reset', '-q', '--keep', theirs]);
+        return;
+      }
+      throw new ConflictError(
+        'branch_holds_undone',
+        `Task ${task.id}'s branch ${branch} here holds a commit undone on ${remote}, with other commits on top: take the undone one out by hand (git rebase -i ${theirs.slice(0, 12)} in ${worktree.dir}), then run the task again.`,
+      );
     }
     if (!(await worktree.isAncestor(ours, theirs))) {
       throw new ConflictError(
@@ -126,14 +137,12 @@ export class RunCheckouts {
     await worktree.run(['merge', '--ff-only', '-q', theirs]);
   }
 
-  /** Whether `ours` holds a commit undone on the remote that `theirs` does not. */
-  private async holdsUndone(worktree: WorkspaceGit, remote: string, ours: string, theirs: string): Promise<boolean> {
+  /** The commits undone on the remote (and those under them) that `theirs` does not hold. */
+  private async undoneSince(worktree: WorkspaceGit, remote: string, theirs: string): Promise<Set<string>> {
     await worktree.exec(['fetch', '-q', '--no-tags', '--', remote, '+refs/wfhub/undone/*:refs/wfhub/remote-undone/*']);
-    const undone = (await worktree.run(['for-each-ref', '--format=%(objectname)', 'refs/wfhub/remote-undone/'])).split('\n').filter(Boolean);
-    for (const commit of undone) {
-      if ((await worktree.isAncestor(commit, ours)) && !(await worktree.isAncestor(commit, theirs))) return true;
-    }
-    return false;
+    const tips = (await worktree.run(['for-each-ref', '--format=%(objectname)', 'refs/wfhub/remote-undone/'])).split('\n').filter(Boolean);
+    if (tips.length === 0) return new Set();
+    return new Set((await worktree.run(['rev-list', ...tips, '--not', theirs])).split('\n').filter(Boolean));
   }
 
   /**

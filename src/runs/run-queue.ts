@@ -29,6 +29,8 @@ export class RunQueue {
   private poller: Promise<void> | undefined;
   private running = 0;
   private wake: (() => void) | undefined;
+  /** Jobs being completed or sent again: the queue stops after them. */
+  private readonly handing = new Set<Promise<void>>();
 
   constructor(
     private readonly connection: DatabaseConnection,
@@ -96,7 +98,7 @@ export class RunQueue {
    * run id to `execute`; a job is completed once its run has been executed. A job is only taken
    * when a slot is free, so a full worker leaves the others' jobs to them.
    */
-  async work(queues: readonly string[], concurrency: number, execute: (runId: number) => Promise<void>): Promise<void> {
+  async work(queues: readonly string[], concurrency: number, execute: (runId: number) => Promise<boolean>): Promise<void> {
     for (const queue of queues) await this.ensure(queue);
     const boss = this.boss!;
     this.polling = true;
@@ -113,13 +115,24 @@ export class RunQueue {
           if (!job) continue;
           took = true;
           this.running++;
-          void execute(job.data.runId)
-            .catch((error: unknown) => this.options.onError?.(error))
+          // Taken while stopping, or handed back by the worker (stopping too): the run keeps a
+          // job, sent again, so another process (or the next start) takes it.
+          const taken = this.polling ? execute(job.data.runId) : Promise.resolve(false);
+          const settling: Promise<void> = taken
+            .catch((error: unknown) => {
+              this.options.onError?.(error);
+              return true;
+            })
+            .then(async (done) => {
+              if (!done) await boss.send(queue, job.data).catch((error: unknown) => this.options.onError?.(error));
+              await boss.complete(queue, job.id).catch(() => undefined);
+            })
             .finally(() => {
               this.running--;
+              this.handing.delete(settling);
               this.wake?.();
-              boss.complete(queue, job.id).catch(() => undefined);
             });
+          this.handing.add(settling);
         }
         if (took && this.running < concurrency) continue;
         // Half a second between looks, or less when a run ends and frees a slot.
@@ -145,6 +158,9 @@ export class RunQueue {
 
   async stop(): Promise<void> {
     await this.pause();
+    // Runs still executing here were given time to end by the caller; the jobs of those that
+    // did end (or were handed back) are settled before the queue's connections go.
+    await Promise.race([Promise.allSettled([...this.handing]), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     if (!this.starting) return;
     const boss = await this.starting.catch(() => undefined);
     await boss?.stop({ graceful: false, close: true }).catch(() => undefined);

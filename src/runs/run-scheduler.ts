@@ -15,6 +15,7 @@ import type { WorktreeJanitor } from './worktree-janitor.js';
  */
 export class RunScheduler {
   private working = false;
+  private starting: Promise<void> | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -80,7 +81,7 @@ export class RunScheduler {
   async triggerAndExecute(taskId: number, input: RunTrigger): Promise<{ run: Run; done: Promise<void> }> {
     const run = await this.trigger(taskId, input);
     this.worker.resume();
-    return { run, done: this.worker.execute(run.id) };
+    return { run, done: this.worker.execute(run.id).then(() => undefined) };
   }
 
   /** Answers the run once it has ended (polling its record), or as it is when `signal` fires. */
@@ -112,12 +113,18 @@ export class RunScheduler {
     if (!finishedRunStatuses.includes(run.status)) {
       throw new ConflictError('run_not_finished', `Run ${runId} is ${run.status}: cancel it, or wait for it to end, before undoing it.`);
     }
-    if (run.undone_at) {
-      throw new ConflictError('already_undone', `Run ${runId} was undone already (${run.undone_at.toISOString()}).`, { undone_at: run.undone_at.toISOString() });
+    // Taken first, so two undos at once cannot both restore.
+    if (run.undone_at || !(await this.runs.claimUndo(runId))) {
+      const undoneAt = (run.undone_at ?? (await this.runs.get(runId)).undone_at)?.toISOString();
+      throw new ConflictError('already_undone', `Run ${runId} was undone already${undoneAt ? ` (${undoneAt})` : ''}.`, { undone_at: undoneAt });
     }
-    await this.worker.undo(run);
-    await this.runs.markUndone(runId);
-    return this.runs.get(runId);
+    try {
+      await this.worker.undo(run);
+    } catch (error) {
+      await this.runs.releaseUndo(runId);
+      throw error;
+    }
+    return this.runs.finishUndo(runId);
   }
 
   /**
@@ -125,10 +132,18 @@ export class RunScheduler {
    * database every one of them (only one process can use it), on PostgreSQL those whose lease
    * has expired.
    */
-  async start(kind: 'serve' | 'worker' = 'serve'): Promise<void> {
-    if (this.working) return;
-    this.worker.resume();
+  start(kind: 'serve' | 'worker' = 'serve'): Promise<void> {
+    if (this.working) return this.starting ?? Promise.resolve();
     this.working = true;
+    this.starting = this.startTaking(kind).catch((error: unknown) => {
+      this.working = false;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async startTaking(kind: 'serve' | 'worker'): Promise<void> {
+    this.worker.resume();
     // Started first: an interrupted run tried again is enqueued inside the transaction ending it.
     await this.queue.start();
     if (!this.options.embedded) await this.options.adoptProjects?.();
@@ -172,6 +187,9 @@ export class RunScheduler {
    * stopped and end as interrupted.
    */
   async stop(options: { graceMs?: number } = {}): Promise<void> {
+    // A start still going on finishes first, or it would set up the polling after this stop.
+    await this.starting?.catch(() => undefined);
+    this.starting = undefined;
     clearInterval(this.sweeper);
     this.options.janitor?.stop();
     await this.options.registry?.unregister();

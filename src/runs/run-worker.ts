@@ -98,12 +98,15 @@ export class RunWorker {
     for (const controller of this.active.values()) controller.abort(new Error(reason));
   }
 
-  async execute(runId: number): Promise<void> {
+  /** Executes the run; false when this worker did not take it because it is stopping (the caller keeps its job). */
+  async execute(runId: number): Promise<boolean> {
+    if (this.stopping) return false;
     this.executing++;
     const execution = this.executeCounted(runId);
     this.executions.add(execution);
     try {
       await execution;
+      return true;
     } finally {
       this.executions.delete(execution);
       this.executing--;
@@ -131,8 +134,7 @@ export class RunWorker {
     } catch {
       return; // deleted with its task
     }
-    // Stopping: the run stays queued, and the next start gives it a job again.
-    if (run.status !== 'queued' || this.stopping) return;
+    if (run.status !== 'queued') return;
 
     let outcome: RunOutcome;
     let lastSeq = 0;
@@ -348,8 +350,14 @@ export class RunWorker {
     const pushed = run.isolation === 'worktree' && remote && run.branch && run.git_head_after !== run.git_head_before && (await this.remoteTip(repository, remote, run)) === run.git_head_after;
     // The remote first (its push is the step that can fail), then the files here.
     if (pushed) await this.rewind(repository, remote, run);
-    await repository.restore(snapshot, run.files_changed, run.git_head_before, await repository.resolveTree(indexRef(run.id)));
-    await comments.create(run.task_id, { body: `Run ${run.id} was undone: the workspace is back as it was before it.`, author: runCommentAuthor });
+    let left: string[];
+    try {
+      left = await repository.restore(snapshot, run.files_changed, run.git_head_before, await repository.resolveTree(indexRef(run.id)));
+    } catch (error) {
+      throw new ConflictError('undo_failed', `Run ${run.id} could not be undone: ${error instanceof Error ? error.message : String(error)}. Its snapshot stays under ${snapshotRef(run.id)}.`);
+    }
+    const leftNote = left.length ? ` Left as they are (folders or repositories it made, or paths behind a link): ${left.join(', ')}.` : '';
+    await comments.create(run.task_id, { body: `Run ${run.id} was undone: the workspace is back as it was before it.${leftNote}`, author: runCommentAuthor });
   }
 
   /**
@@ -409,13 +417,14 @@ export class RunWorker {
     const result = await repository.exec([
       'push',
       '-q',
-      '--atomic',
       `--force-with-lease=refs/heads/${branch}:${run.git_head_after}`,
       '--',
       remote,
       `${run.git_head_before}:refs/heads/${branch}`,
-      `+${run.git_head_after}:${undoneRef(run.id)}`,
     ]);
+    // The record, where the remote takes refs of wfhub's own (a hosting service may refuse them;
+    // without it, a checkout elsewhere that still holds the commit could push it back).
+    if (result.code === 0) await repository.exec(['push', '-q', '--', remote, `+${run.git_head_after}:${undoneRef(run.id)}`]);
     if (result.code !== 0) {
       throw new ConflictError(
         'push_failed',

@@ -215,12 +215,16 @@ export class RunService {
     const claimed = await this.db.transaction(async (transaction): Promise<Run | 'busy' | 'gone'> => {
       const db = transaction as unknown as Database;
       const [target] = await db
-        .select({ projectId: taskTable.project_id, status: runTable.status })
+        .select({ projectId: taskTable.project_id, taskId: taskTable.id, status: runTable.status })
         .from(runTable)
         .innerJoin(taskTable, eq(taskTable.id, runTable.task_id))
         .where(eq(runTable.id, id));
       if (!target || target.status !== 'queued') return 'gone';
       await db.execute(sql`select id from projects where id = ${target.projectId} for update`);
+      // A delete of the task (which locks it for update) waits for this claim, or this for it:
+      // a task is never deleted under a run that is starting.
+      const [task] = rowsOf<{ id: number }>(await db.execute(sql`select id from tasks where id = ${target.taskId} for share`));
+      if (!task) return 'gone';
       if (isolation === 'in-place' && (await this.hasRunningInProject(target.projectId, db))) return 'busy';
       const now = new Date();
       const [row] = await db
@@ -269,30 +273,31 @@ export class RunService {
     return row !== undefined;
   }
 
-  /**
-   * Records that a run's changes were taken back; its task, in review for that run's work, goes
-   * back to todo. False when it was undone already (two undos racing).
-   */
-  async markUndone(id: number): Promise<boolean> {
-    const undone = await this.db.transaction(async (transaction) => {
-      const db = transaction as unknown as Database;
-      const now = new Date();
-      const [row] = await db
-        .update(runTable)
-        .set({ undone_at: now, updated_at: now })
-        .where(and(eq(runTable.id, id), sql`${runTable.undone_at} is null`))
-        .returning();
-      if (!row) return undefined;
-      const [task] = await db
-        .update(taskTable)
-        .set({ status: 'todo', updated_at: now })
-        .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'review')))
-        .returning({ project_id: taskTable.project_id });
-      return { run: present(row), projectId: task?.project_id };
-    });
-    if (!undone) return false;
-    this.published('updated', undone.run, undone.projectId);
-    return true;
+  /** Takes a run for its undo, once: false when it is undone, or being undone, already. */
+  async claimUndo(id: number): Promise<boolean> {
+    const rows = await this.db
+      .update(runTable)
+      .set({ undone_at: new Date() })
+      .where(and(eq(runTable.id, id), sql`${runTable.undone_at} is null`))
+      .returning({ id: runTable.id });
+    return rows.length > 0;
+  }
+
+  /** An undo that failed leaves the run undoable again. */
+  async releaseUndo(id: number): Promise<void> {
+    await this.db.update(runTable).set({ undone_at: null }).where(eq(runTable.id, id));
+  }
+
+  /** After an undo: the task, in review for the run's work, goes back to todo. */
+  async finishUndo(id: number): Promise<Run> {
+    const now = new Date();
+    const run = await this.get(id);
+    const [task] = await this.db
+      .update(taskTable)
+      .set({ status: 'todo', updated_at: now })
+      .where(and(eq(taskTable.id, run.task_id), eq(taskTable.status, 'review')))
+      .returning({ project_id: taskTable.project_id });
+    return this.published('updated', run, task?.project_id);
   }
 
   /** Refuses, with what to do, while one of the tasks has a run running (a task is not deleted under its agent). */
@@ -460,11 +465,32 @@ export class RunService {
     );
     const files = rowsOf<{ file: string }>(
       await this.db.execute(sql`
-        select distinct jsonb_array_elements_text(data->'files_changed') as file
-        from run_events where run_id = ${id} and type = 'tool.result' and jsonb_typeof(data->'files_changed') = 'array'
-        order by file`),
+        select file from (
+          select jsonb_array_elements_text(data->'files_changed') as file
+          from run_events where run_id = ${id} and type = 'tool.result' and jsonb_typeof(data->'files_changed') = 'array'
+          union
+          -- A write or edit under way when the process died may have changed its file.
+          select called.data->'arguments'->>'path' from run_events called
+          where called.run_id = ${id} and called.type = 'tool.called' and called.data->>'name' in ('write', 'edit')
+            and jsonb_typeof(called.data->'arguments'->'path') = 'string'
+            and not exists (select 1 from run_events result where result.run_id = ${id} and result.type = 'tool.result' and result.data->>'call_id' = called.data->>'call_id')
+        ) touched where file is not null and file <> '' order by file`),
     ).map((row) => row.file);
+    // A command under way when the process died may have changed files nobody can name.
+    const [command] = rowsOf<{ seq: number }>(
+      await this.db.execute(sql`
+        select called.seq from run_events called
+        where called.run_id = ${id} and called.type = 'tool.called' and called.data->>'name' = 'bash'
+          and not exists (select 1 from run_events result where result.run_id = ${id} and result.type = 'tool.result' and result.data->>'call_id' = called.data->>'call_id')
+        limit 1`),
+    );
     return {
+      ...(command && {
+        error: {
+          code: 'interrupted',
+          message: 'The process running it stopped (a crash or a restart) before it ended, while a command was running: files that command changed may be missing from the list.',
+        },
+      }),
       steps: Number(usage?.steps ?? 0),
       promptTokens: Number(usage?.prompt ?? 0),
       completionTokens: Number(usage?.completion ?? 0),

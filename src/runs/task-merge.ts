@@ -152,7 +152,12 @@ export class TaskMerger {
     // With the target checked out here, its files move as `git checkout` would move them: first
     // checked (dry runs too), refused if a file the merge changes has changes not committed.
     if (holders.length > 0) {
+      // Files only touched (same content, new time stamps) are not changes.
+      await main.exec(['update-index', '-q', '--refresh']);
       const tried = await main.exec(['read-tree', '-n', '-m', '-u', targetTip, merged.tree]);
+      if (tried.code !== 0 && /index\.lock/.test(tried.stderr)) {
+        throw new ConflictError('workspace_busy', `Another git command is working in the workspace (its index is locked): merge again once it is done. Git said: ${tried.stderr.trim()}`);
+      }
       if (tried.code !== 0) {
         throw new ConflictError(
           'local_changes',

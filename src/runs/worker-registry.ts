@@ -58,12 +58,6 @@ export class WorkerRegistry {
     await this.db.delete(workerTable).where(eq(workerTable.id, this.options.id)).catch(() => undefined);
   }
 
-  /** The workspaces dirs some process has served in the last day. */
-  async knownWorkspacesIds(): Promise<Set<string>> {
-    const rows = await this.db.selectDistinct({ id: workerTable.workspaces_id }).from(workerTable);
-    return new Set(rows.map((row) => row.id));
-  }
-
   async list(): Promise<Worker[]> {
     const rows = await this.db
       .select({ row: workerTable, online: sql<boolean>`${workerTable.seen_at} > now() - make_interval(secs => ${onlineMs / 1000})` })

@@ -333,15 +333,25 @@ export class WorkspaceGit {
   /**
    * Puts the files a run changed back as they were in the snapshot taken before it (restored, or
    * removed when it created them), and HEAD back to where it was when the commits since are the
-   * run's own. Every other file, the user's later work included, is left alone.
+   * run's own. Every other file, the user's later work included, is left alone. Answers the
+   * paths it left as they are: folders and nested repositories, and files behind a link.
    */
-  async restore(snapshot: string, runPaths: readonly string[], headBefore: string, indexBefore?: string): Promise<void> {
-    const current = await this.head();
-    if (current !== headBefore) await this.run(['update-ref', '-m', 'wfhub: undo a run', 'HEAD', headBefore, current]);
+  async restore(snapshot: string, runPaths: readonly string[], headBefore: string, indexBefore?: string): Promise<string[]> {
     const inSnapshot = new Set((await this.run(['ls-tree', '-r', '-z', '--name-only', snapshot])).split('\0').filter(Boolean));
-    const restored = runPaths.filter((file) => inSnapshot.has(file));
+    // Nested repositories (and folders) are left where they are: a run that cloned something
+    // made them, and what is inside may be anyone's by now.
+    const nested = new Set([...(await this.gitlinksIn(snapshot)), ...(await this.gitlinksIn('HEAD'))]);
+    const left: string[] = [];
+    const restored = runPaths.filter((file) => inSnapshot.has(file) && !nested.has(file));
     for (const file of runPaths) {
-      if (!inSnapshot.has(file) && (await this.hasNoLinkOnTheWay(file))) await rm(path.join(this.dir, file), { force: true });
+      if (inSnapshot.has(file) && !nested.has(file)) continue;
+      if (nested.has(file) || !(await this.hasNoLinkOnTheWay(file))) {
+        left.push(file);
+        continue;
+      }
+      const stats = await lstat(path.join(this.dir, file)).catch(() => undefined);
+      if (stats?.isDirectory()) left.push(file);
+      else if (stats) await rm(path.join(this.dir, file), { force: true });
     }
     if (restored.length > 0) {
       // Written through a private index, so the user's staged work stays staged.
@@ -354,7 +364,10 @@ export class WorkspaceGit {
         await rm(folder, { recursive: true, force: true });
       }
     }
-    if (runPaths.length === 0) return;
+    // HEAD last: until the files are back, the run's commit still names them.
+    const current = await this.head();
+    if (current !== headBefore) await this.run(['update-ref', '-m', 'wfhub: undo a run', 'HEAD', headBefore, current]);
+    if (runPaths.length === 0) return left;
     if (indexBefore) {
       // The user's index: the run's paths staged as they were before it (a version the user had
       // staged included), or not there when they were not; other paths are untouched.
@@ -365,9 +378,10 @@ export class WorkspaceGit {
       const present = new Set(entries.map((entry) => entry.slice(entry.indexOf('\t') + 1)));
       const removals = runPaths.filter((file) => !present.has(file)).map((file) => `0 ${'0'.repeat(40)}\t${file}`);
       await this.run(['update-index', '-z', '--index-info'], { input: `${[...entries, ...removals].join('\0')}\0` });
-      return;
+      return left;
     }
     // Without a record of the index: the run's paths go back to what HEAD now holds.
     await this.run(['reset', '-q', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: `${runPaths.join('\0')}\0`, allowFailure: true });
+    return left;
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError } from '../core/errors.js';
 import { WorkspaceGit, type GitIdentity } from './git.js';
@@ -178,14 +178,17 @@ export class TaskWorktrees {
     });
   }
 
-  /** Removes a deleted project's worktree folders, keeping their uncommitted changes under refs in its repository. */
+  /**
+   * Removes a deleted project's worktree folders, keeping their uncommitted changes under refs in
+   * its repository; folders set aside are left for the user.
+   */
   async removeProject(projectId: number): Promise<void> {
     const folder = this.projectFolder(projectId);
     for (const entry of await readdir(folder).catch(() => [] as string[])) {
       const match = /^task-(\d+)$/.exec(entry);
       if (match) await this.removeFolder(path.join(folder, entry), Number(match[1]));
     }
-    await rm(folder, { recursive: true, force: true });
+    await rmdir(folder).catch(() => undefined);
   }
 
   private async removeFolder(dir: string, taskId: number): Promise<void> {

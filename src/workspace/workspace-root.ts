@@ -64,8 +64,6 @@ async function deepestExisting(target: string): Promise<string> {
  */
 export class WorkspaceRoot {
   private identity: Promise<string> | undefined;
-  /** This process gave the workspaces dir its id (it had none: new, or its id file was lost). */
-  madeItsId = false;
 
   constructor(readonly dir: string) {}
 
@@ -89,12 +87,9 @@ export class WorkspaceRoot {
       const temporary = `${file}.${process.pid}.${randomUUID()}.tmp`;
       await writeFile(temporary, `${JSON.stringify({ id: randomUUID() })}\n`);
       try {
-        await link(temporary, file).then(
-          () => (this.madeItsId = true),
-          (error: NodeJS.ErrnoException) => {
-            if (error.code !== 'EEXIST') throw error;
-          },
-        );
+        await link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
       } finally {
         await unlink(temporary).catch(() => undefined);
       }

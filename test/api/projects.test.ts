@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -246,5 +247,14 @@ describe('nested project folders', () => {
     expect(remote.status).toBe(400);
     expect(remote.body.error.message).toContain('git_remote');
     expect((await hub.call('GET', `/projects/${created.id}`)).body.settings).toEqual({ isolation: 'worktree', allow_network: true });
+  });
+
+  it('keeps a setting stored before settings were checked, lets other settings change, and removes it on null', async () => {
+    const created = (await hub.call('POST', '/projects', { name: 'Older', workspace_path: 'older' })).body;
+    await hub.services.db.execute(sql`update projects set settings = '{"my_note": "keep"}'::jsonb where id = ${created.id}`);
+    const changed = await hub.call('PATCH', `/projects/${created.id}`, { settings: { max_steps: 5 } });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body.settings).toEqual({ my_note: 'keep', max_steps: 5 });
+    expect((await hub.call('PATCH', `/projects/${created.id}`, { settings: { my_note: null } })).body.settings).toEqual({ max_steps: 5 });
   });
 });

@@ -131,6 +131,23 @@ describe.each(backends())('runs and git on %s', (kind) => {
     expect(existsSync(marker)).toBe(false);
   });
 
+  it('undoes a run that made a repository inside the workspace: its files go, the repository stays', async () => {
+    const { id, dir } = await project('cloned-inside');
+    ollama.script(
+      { toolCalls: [{ name: 'bash', arguments: { command: 'git init -q lib && cd lib && echo l > l.txt && git -c user.name=a -c user.email=a@b add -A && git -c user.name=a -c user.email=a@b commit -qm l && cd .. && echo top > top.txt' } }] },
+      { text: 'Cloned lib and wrote top.txt.' },
+    );
+    const run = await runTask(id, 'Bring in lib');
+    expect(run.status).toBe('succeeded');
+    expect(run.files_changed.sort()).toEqual(['lib', 'top.txt']);
+    const undone = await hub.call('POST', `/runs/${run.id}/undo`);
+    expect(undone.status, JSON.stringify(undone.body)).toBe(200);
+    expect(existsSync(path.join(dir, 'top.txt'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'lib', 'l.txt'), 'utf8')).toBe('l\n');
+    expect(git(dir, 'status', '--porcelain')).toBe('?? lib/');
+    expect((await hub.call('GET', `/tasks/${run.task_id}/comments`)).body.at(-1).body).toContain('Left as they are');
+  });
+
   it('never removes, on undo, a file through a folder a later run replaced by a link', async () => {
     const { id, dir } = await project('linked');
     const outside = path.join(hub.dir, 'precious');
@@ -156,8 +173,12 @@ describe.each(backends())('runs and git on %s', (kind) => {
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'once.txt', content: '1\n' } }] }, { text: 'Wrote once.txt.' });
     const run = await runTask(id, 'Write once.txt');
     expect((await hub.call('GET', `/tasks/${run.task_id}`)).body.status).toBe('review');
-    const undone = await hub.call('POST', `/runs/${run.id}/undo`);
+    // Two at once: one undoes, the other is told.
+    const [first, second] = await Promise.all([hub.call('POST', `/runs/${run.id}/undo`), hub.call('POST', `/runs/${run.id}/undo`)]);
+    expect([first.status, second.status].sort()).toEqual([200, 409]);
+    const undone = first.status === 200 ? first : second;
     expect(undone.body.undone_at).toEqual(expect.any(String));
+    expect((await hub.call('GET', `/tasks/${run.task_id}/comments`)).body.filter((comment: { body: string }) => comment.body.startsWith(`Run ${run.id} was undone`))).toHaveLength(1);
     expect((await hub.call('GET', `/tasks/${run.task_id}`)).body.status).toBe('todo');
     const again = await hub.call('POST', `/runs/${run.id}/undo`);
     expect(again.status).toBe(409);

@@ -315,6 +315,20 @@ describe.each(backends())('runs on %s', (kind) => {
     await hub.services.scheduler.start();
   });
 
+  it('stops for good when asked to stop while it is still starting', async () => {
+    await hub.services.scheduler.stop();
+    const starting = hub.services.scheduler.start();
+    await hub.services.scheduler.stop();
+    await starting;
+    const task = await newTask('Not taken while stopped');
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger`)).body;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await hub.call('GET', `/runs/${run.id}`)).body.status).toBe('queued');
+    ollama.script({ text: 'Taken once started again.' });
+    await hub.services.scheduler.start();
+    expect(await hub.ended(run.id)).toMatchObject({ status: 'succeeded', summary: 'Taken once started again.' });
+  });
+
   it('takes up at start a queued run whose job was lost', async () => {
     const task = await newTask('Lost its job');
     await hub.services.scheduler.stop();

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
@@ -124,6 +124,9 @@ describe.each(backends())('worktree isolation and merging on %s', (kind) => {
     expect(git(dir, 'rev-parse', 'main')).toBe(before);
     expect(git(dir, 'status', '--porcelain')).toBe('M shared.txt');
     git(dir, 'checkout', '-q', 'shared.txt');
+    // A file only touched (its time changed, not its content) is no reason to refuse.
+    utimesSync(path.join(dir, 'shared.txt'), new Date(), new Date(Date.now() + 60_000));
+    expect((await hub.call('POST', `/tasks/${task.id}/merge`, { dry_run: true })).body).toMatchObject({ status: 'mergeable' });
 
     // A release branch checked out in a worktree of the user's own.
     git(dir, 'branch', 'release');

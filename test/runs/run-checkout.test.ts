@@ -93,4 +93,20 @@ describe("a task branch kept the same on every machine through the project's rem
     expect(await checkouts.push(checkout)).toEqual({ pushed: true });
     expect(git(remote, 'rev-parse', branch)).toBe(mine);
   });
+
+  it('refuses, changing nothing, when work of this machine sits on top of a commit undone on the remote', async () => {
+    const base = git(remote, 'rev-parse', branch);
+    git(elsewhere, 'fetch', '-q', 'origin');
+    git(elsewhere, 'reset', '-q', '--hard', `origin/${branch}`);
+    const doomed = pushElsewhere('doomed.txt', 'Doomed');
+    const checkout = await checkouts.open(project, task, 'worktree');
+    expect(await checkout.repository.head()).toBe(doomed);
+    writeFileSync(path.join(checkout.repository.dir, 'on-top.txt'), 'mine\n');
+    await checkout.repository.run(['add', '-A']);
+    await checkout.repository.run(['commit', '-q', '-m', 'On top']);
+    const onTop = await checkout.repository.head();
+    git(elsewhere, 'push', '-q', '--force', 'origin', `${base}:refs/heads/${branch}`, `${doomed}:refs/wfhub/undone/run-2`);
+    await expect(checkouts.open(project, task, 'worktree')).rejects.toMatchObject({ code: 'branch_holds_undone' });
+    expect(await checkout.repository.head()).toBe(onTop);
+  });
 });
