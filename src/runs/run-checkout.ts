@@ -1,9 +1,10 @@
 import { ConflictError } from '../core/errors.js';
+import { projectBaseBranch, projectRemote } from '../projects/project-settings.js';
 import type { Project } from '../projects/project.schema.js';
 import type { Task } from '../tasks/task.schema.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import type { RemoteClones } from '../workspace/remote-clones.js';
-import { taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
+import { remoteTaskRef, taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
 import { seesWorkspace, workspaceNotHere } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { RunIsolation } from './run.schema.js';
@@ -38,7 +39,6 @@ export function unpushedRef(taskId: number, sha: string): string {
   return `refs/wfhub/unpushed/task-${taskId}/${sha.slice(0, 12)}`;
 }
 
-const remoteOf = (project: Project) => (typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined);
 
 /**
  * Decides where a run works and prepares it: the workspace itself (`in-place`), the task's
@@ -57,10 +57,10 @@ export class RunCheckouts {
   /** Where a run of the project works here; a project with a git remote always works on task branches. */
   async isolationFor(project: Project): Promise<RunIsolation> {
     if (!(await this.seesWorkspace(project))) {
-      if (!remoteOf(project)) throw workspaceNotHere(project, this.dependencies.workspaces, 'its runs cannot execute');
+      if (!projectRemote(project)) throw workspaceNotHere(project, this.dependencies.workspaces, 'its runs cannot execute');
       return 'clone';
     }
-    return project.settings.isolation === 'worktree' || (remoteOf(project) && !project.settings.isolation) ? 'worktree' : 'in-place';
+    return project.settings.isolation === 'worktree' || (projectRemote(project) && !project.settings.isolation) ? 'worktree' : 'in-place';
   }
 
   async open(project: Project, task: Task, isolation: RunIsolation): Promise<Checkout> {
@@ -69,7 +69,7 @@ export class RunCheckouts {
     const main = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
     await main.ensureRepository();
     if (isolation === 'in-place') return { repository: main, isolation, branch: await main.currentBranch() };
-    const base = typeof project.settings.base_branch === 'string' ? project.settings.base_branch : ((await main.currentBranch()) ?? 'HEAD');
+    const base = projectBaseBranch(project) ?? (await main.currentBranch()) ?? 'HEAD';
     if (!(await main.resolve(base))) {
       throw new ConflictError(
         'base_branch_missing',
@@ -77,7 +77,7 @@ export class RunCheckouts {
       );
     }
     const checkout = await this.worktreeOf(main, project, task, base, isolation);
-    const remote = remoteOf(project);
+    const remote = projectRemote(project);
     if (remote) {
       await this.catchUp(checkout.repository, task, remote);
       checkout.pushTo = remote;
@@ -106,9 +106,8 @@ export class RunCheckouts {
    */
   private async catchUp(worktree: WorkspaceGit, task: Task, remote: string): Promise<void> {
     const branch = taskBranch(task.id);
-    const fetched = await worktree.exec(['fetch', '-q', '--no-tags', '--', remote, `+refs/heads/${branch}:refs/wfhub/remote/task-${task.id}`]);
-    if (fetched.code !== 0) return; // not pushed anywhere yet (or the remote is away: the run works on what is here)
-    const theirs = await worktree.resolve(`refs/wfhub/remote/task-${task.id}`);
+    // Not pushed anywhere yet (or the remote is away): the run works on what is here.
+    const theirs = await worktree.fetchBranch(remote, branch, remoteTaskRef(task.id));
     const ours = await worktree.head();
     if (!theirs || theirs === ours) return;
     if (await worktree.isAncestor(theirs, ours)) {
@@ -153,9 +152,9 @@ export class RunCheckouts {
    */
   private async openClone(project: Project, task: Task): Promise<Checkout> {
     const { clones } = this.dependencies;
-    const remote = remoteOf(project)!;
+    const remote = projectRemote(project)!;
     const clone = await clones.ensure(project.id, remote);
-    const baseName = typeof project.settings.base_branch === 'string' ? project.settings.base_branch : ((await clones.defaultBranch(clone)) ?? 'main');
+    const baseName = projectBaseBranch(project) ?? (await clones.defaultBranch(clone)) ?? 'main';
     const base = await clone.resolve(`refs/remotes/origin/${baseName}`);
     if (!base) {
       throw new ConflictError(

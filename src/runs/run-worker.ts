@@ -2,15 +2,15 @@ import { hostname } from 'node:os';
 import type { CriterionService } from '../acceptance-criteria/criterion.service.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { CommentService } from '../comments/comment.service.js';
-import { ConflictError } from '../core/errors.js';
+import { AppError, ConflictError } from '../core/errors.js';
+import { projectRemote } from '../projects/project-settings.js';
+import type { Project } from '../projects/project.schema.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { TaskService } from '../tasks/task.service.js';
-import { AppError } from '../core/errors.js';
-import type { Project } from '../projects/project.schema.js';
 import type { Task } from '../tasks/task.schema.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import type { RemoteClones } from '../workspace/remote-clones.js';
-import type { TaskWorktrees } from '../workspace/task-worktrees.js';
+import { remoteTaskRef, type TaskWorktrees } from '../workspace/task-worktrees.js';
 import { workspaceNotHere } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { undoneRef, type Checkout, type RunCheckouts } from './run-checkout.js';
@@ -346,7 +346,7 @@ export class RunWorker {
     }
     // A branch pushed after the run goes back on the remote too, or the next run would bring the
     // commit back; checked before anything changes here.
-    const remote = typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined;
+    const remote = projectRemote(project);
     const pushed = run.isolation === 'worktree' && remote && run.branch && run.git_head_after !== run.git_head_before && (await this.remoteTip(repository, remote, run)) === run.git_head_after;
     // The remote first (its push is the step that can fail), then the files here.
     if (pushed) await this.rewind(repository, remote, run);
@@ -366,7 +366,7 @@ export class RunWorker {
    */
   private async undoPushed(run: Run, project: Project): Promise<void> {
     const { clones, comments } = this.dependencies;
-    const remote = typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined;
+    const remote = projectRemote(project);
     if (!remote || !run.branch || !run.git_head_before || !run.git_head_after || run.git_head_after === run.git_head_before) {
       throw new ConflictError('nothing_to_undo', `Run ${run.id} committed nothing to the remote's task branch, so there is nothing to undo.`);
     }
@@ -395,9 +395,7 @@ export class RunWorker {
    * on it, and taking the commit back would take their work too.
    */
   private async remoteTip(repository: WorkspaceGit, remote: string, run: Run): Promise<string | undefined> {
-    const ref = `refs/wfhub/remote/task-${run.task_id}`;
-    const fetched = await repository.exec(['fetch', '-q', '--no-tags', '--', remote, `+refs/heads/${run.branch}:${ref}`]);
-    const tip = fetched.code === 0 ? await repository.resolve(ref) : undefined;
+    const tip = await repository.fetchBranch(remote, run.branch!, remoteTaskRef(run.task_id));
     if (tip && tip !== run.git_head_after && run.git_head_after && (await repository.isAncestor(run.git_head_after, tip))) {
       throw new ConflictError(
         'remote_moved_on',
@@ -422,14 +420,14 @@ export class RunWorker {
       remote,
       `${run.git_head_before}:refs/heads/${branch}`,
     ]);
-    // The record, where the remote takes refs of wfhub's own (a hosting service may refuse them;
-    // without it, a checkout elsewhere that still holds the commit could push it back).
-    if (result.code === 0) await repository.exec(['push', '-q', '--', remote, `+${run.git_head_after}:${undoneRef(run.id)}`]);
     if (result.code !== 0) {
       throw new ConflictError(
         'push_failed',
         `Could not put ${branch} on ${remote} back to ${run.git_head_before!.slice(0, 12)}: ${result.stderr.trim()}. Check access to the remote and undo again.`,
       );
     }
+    // The record, where the remote takes refs of wfhub's own (a hosting service may refuse them;
+    // without it, a checkout elsewhere that still holds the commit could push it back).
+    await repository.exec(['push', '-q', '--', remote, `+${run.git_head_after}:${undoneRef(run.id)}`]);
   }
 }

@@ -2,13 +2,15 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { CommentService } from '../comments/comment.service.js';
 import { ConflictError } from '../core/errors.js';
+import { OneAtATime } from '../core/one-at-a-time.js';
+import { projectBaseBranch, projectRemote } from '../projects/project-settings.js';
 import type { Project } from '../projects/project.schema.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { Task } from '../tasks/task.schema.js';
 import type { TaskService } from '../tasks/task.service.js';
 import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import type { RemoteClones } from '../workspace/remote-clones.js';
-import { taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
+import { remoteTaskRef, taskBranch, type TaskWorktrees } from '../workspace/task-worktrees.js';
 import { workspaceNotHere } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { RunCheckouts } from './run-checkout.js';
@@ -44,7 +46,6 @@ function samePath(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
-const remoteOf = (project: Project) => (typeof project.settings.git_remote === 'string' ? project.settings.git_remote : undefined);
 
 /** What both ways of merging share once the branches are known. */
 interface Plan {
@@ -69,14 +70,12 @@ interface Plan {
  */
 export class TaskMerger {
   /** Merges in this process go one at a time: two into one checked-out branch would mix their files. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly merges = new OneAtATime<'merge'>();
 
   constructor(private readonly dependencies: TaskMergeDependencies) {}
 
   merge(taskId: number, request: TaskMergeRequest): Promise<TaskMergeResult> {
-    const next = this.queue.catch(() => undefined).then(() => this.mergeAlone(taskId, request));
-    this.queue = next;
-    return next;
+    return this.merges.run('merge', () => this.mergeAlone(taskId, request));
   }
 
   private async mergeAlone(taskId: number, request: TaskMergeRequest): Promise<TaskMergeResult> {
@@ -90,7 +89,7 @@ export class TaskMerger {
       });
     }
     if (await checkouts.seesWorkspace(project)) return this.mergeInWorkspace(task, project, request);
-    const remote = remoteOf(project);
+    const remote = projectRemote(project);
     if (!remote) throw workspaceNotHere(project, this.dependencies.workspaces, 'its tasks cannot be merged');
     return this.mergeOnRemote(task, project, remote, request);
   }
@@ -101,7 +100,7 @@ export class TaskMerger {
     }
     return new ConflictError(
       'no_task_branch',
-      project.settings.isolation === 'worktree' || remoteOf(project)
+      project.settings.isolation === 'worktree' || projectRemote(project)
         ? `Task ${task.id} has no branch yet: trigger it first (POST /tasks/${task.id}/trigger).`
         : `Task ${task.id} has no branch of its own: project ${project.id} works in place (settings.isolation), so its runs commit straight to the workspace's branch. Set "isolation": "worktree" to give each task a branch to merge.`,
     );
@@ -112,7 +111,7 @@ export class TaskMerger {
     const branch = taskBranch(task.id);
     const main = new WorkspaceGit(workspaces.pathOf(project.workspace_path), gitIdentity);
     if (!(await main.isRepository())) throw this.noBranch(task, project);
-    const remote = remoteOf(project);
+    const remote = projectRemote(project);
     const tip = await this.taskTip(main, task, project, remote);
 
     const worktree = await worktrees.open(main, project.id, task.id);
@@ -127,7 +126,7 @@ export class TaskMerger {
       }
     }
 
-    const target = request.target ?? (typeof project.settings.base_branch === 'string' ? project.settings.base_branch : await main.currentBranch());
+    const target = request.target ?? projectBaseBranch(project) ?? (await main.currentBranch());
     if (!target) {
       throw new ConflictError('no_target_branch', `The workspace's HEAD is not on a branch: name the branch to merge into with {"target": "main"}, or set the project's settings.base_branch.`);
     }
@@ -183,7 +182,7 @@ export class TaskMerger {
       const pushed = await main.exec(['push', '-q', '--', remote, `refs/heads/${target}:refs/heads/${target}`]);
       push = pushed.code === 0 ? { pushed: true, error: null } : { pushed: false, error: pushed.stderr.trim() || 'git push failed' };
       // The remote's task branch goes too, only if nobody pushed to it since it was read.
-      const theirs = await main.resolve(`refs/wfhub/remote/task-${task.id}`);
+      const theirs = await main.resolve(remoteTaskRef(task.id));
       if (push.pushed && theirs) await main.exec(['push', '-q', `--force-with-lease=refs/heads/${branch}:${theirs}`, '--', remote, `:refs/heads/${branch}`]);
     }
     await this.cleanUp(plan);
@@ -197,12 +196,7 @@ export class TaskMerger {
   private async taskTip(main: WorkspaceGit, task: Task, project: Project, remote: string | undefined): Promise<string> {
     const branch = taskBranch(task.id);
     const local = await main.resolve(`refs/heads/${branch}`);
-    let theirs: string | undefined;
-    if (remote) {
-      const ref = `refs/wfhub/remote/task-${task.id}`;
-      const fetched = await main.exec(['fetch', '-q', '--no-tags', '--', remote, `+refs/heads/${branch}:${ref}`]);
-      if (fetched.code === 0) theirs = await main.resolve(ref);
-    }
+    const theirs = remote ? await main.fetchBranch(remote, branch, remoteTaskRef(task.id)) : undefined;
     if (!local && !theirs) throw this.noBranch(task, project);
     if (!local || !theirs || local === theirs) return (local ?? theirs)!;
     if (await main.isAncestor(local, theirs)) return theirs;
@@ -292,7 +286,7 @@ export class TaskMerger {
     const { tasks, comments } = this.dependencies;
     if (plan.task.status !== 'done') await tasks.update(plan.task.id, { status: 'done' });
     const lines = [`Merged ${plan.branch} into ${plan.target} as ${commit.slice(0, 12)}.`, '', `Files: ${files.join(', ') || '(none)'}`];
-    if (push.pushed) lines.push('', `Pushed ${plan.target} to ${remoteOf(plan.project)}.`);
+    if (push.pushed) lines.push('', `Pushed ${plan.target} to ${projectRemote(plan.project)}.`);
     else if (push.error) lines.push('', `Not pushed: ${push.error}`);
     await comments.create(plan.task.id, { author: runCommentAuthor, body: lines.join('\n') });
     return { ...this.base(plan), status: 'merged', commit, files, conflicts: [], pushed: push.pushed, push_error: push.error };
@@ -309,7 +303,7 @@ export class TaskMerger {
     const branch = taskBranch(task.id);
     const tip = await clone.resolve(`refs/remotes/origin/${branch}`);
     if (!tip) throw this.noBranch(task, project);
-    const target = request.target ?? (typeof project.settings.base_branch === 'string' ? project.settings.base_branch : await clones.defaultBranch(clone));
+    const target = request.target ?? projectBaseBranch(project) ?? (await clones.defaultBranch(clone));
     if (!target) throw new ConflictError('no_target_branch', `The remote has no default branch: name the branch to merge into with {"target": "main"}, or set the project's settings.base_branch.`);
     const targetTip = await this.targetTip(clone, project, target, branch, `refs/remotes/origin/${target}`);
     const plan: Plan = { task, project, repository: clone, branch, tip, target, targetTip, request };

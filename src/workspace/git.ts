@@ -248,6 +248,15 @@ export class WorkspaceGit {
     return (await this.run(['rev-parse', '--verify', '-q', `${ref}^{commit}`], { allowFailure: true })).trim() || undefined;
   }
 
+  /**
+   * Fetches `branch` from `remote` into the local ref `into`, and answers the commit it is at;
+   * undefined when the remote has no such branch or cannot be reached.
+   */
+  async fetchBranch(remote: string, branch: string, into: string): Promise<string | undefined> {
+    const fetched = await this.exec(['fetch', '-q', '--no-tags', '--', remote, `+refs/heads/${branch}:${into}`]);
+    return fetched.code === 0 ? this.resolve(into) : undefined;
+  }
+
   /** The tree a ref names, or undefined. */
   async resolveTree(ref: string): Promise<string | undefined> {
     return (await this.run(['rev-parse', '--verify', '-q', `${ref}^{tree}`], { allowFailure: true })).trim() || undefined;

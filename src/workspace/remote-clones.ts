@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { OneAtATime } from '../core/one-at-a-time.js';
 import { WorkspaceGit, type GitIdentity } from './git.js';
 
 /**
@@ -9,7 +10,8 @@ import { WorkspaceGit, type GitIdentity } from './git.js';
  * Their own checkout is never used; tasks work in worktrees of them.
  */
 export class RemoteClones {
-  private readonly queues = new Map<number, Promise<unknown>>();
+  /** One clone or fetch of a project's clone at a time. */
+  private readonly perProject = new OneAtATime<number>();
 
   constructor(
     readonly root: string,
@@ -21,14 +23,8 @@ export class RemoteClones {
   }
 
   /** The project's clone, made on first use and fetched (`origin` pruned to the remote's branches). */
-  async ensure(projectId: number, remote: string): Promise<WorkspaceGit> {
-    const previous = this.queues.get(projectId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.ensureNow(projectId, remote));
-    this.queues.set(projectId, next);
-    void next.finally(() => {
-      if (this.queues.get(projectId) === next) this.queues.delete(projectId);
-    }).catch(() => undefined);
-    return next;
+  ensure(projectId: number, remote: string): Promise<WorkspaceGit> {
+    return this.perProject.run(projectId, () => this.ensureNow(projectId, remote));
   }
 
   private async ensureNow(projectId: number, remote: string): Promise<WorkspaceGit> {

@@ -2,12 +2,18 @@ import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError } from '../core/errors.js';
+import { OneAtATime } from '../core/one-at-a-time.js';
 import { WorkspaceGit, type GitIdentity } from './git.js';
 import { isInside } from './workspace-root.js';
 
 /** The branch a task's runs work on when its project isolates them. */
 export function taskBranch(taskId: number): string {
   return `wfhub/task-${taskId}`;
+}
+
+/** Where the task branch as a project's git remote has it is fetched to. */
+export function remoteTaskRef(taskId: number): string {
+  return `refs/wfhub/remote/task-${taskId}`;
 }
 
 /** Where the last state of a deleted task's branch is kept, so deleting a task loses no work. */
@@ -45,7 +51,7 @@ function real(target: string): string {
  */
 export class TaskWorktrees {
   /** Worktree changes in one repository are made one at a time (git locks its admin files). */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly perRepository = new OneAtATime<string>();
 
   constructor(
     readonly root: string,
@@ -61,18 +67,9 @@ export class TaskWorktrees {
     return path.join(this.root, String(projectId));
   }
 
-  /** Runs `work` alone among the changes to `repository`'s worktrees (and merges into it) made in this process. */
-  serialized<T>(repository: WorkspaceGit, work: () => Promise<T>): Promise<T> {
-    const key = real(repository.dir);
-    const previous = this.queues.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    this.queues.set(key, next);
-    void next
-      .finally(() => {
-        if (this.queues.get(key) === next) this.queues.delete(key);
-      })
-      .catch(() => undefined);
-    return next;
+  /** Runs `work` alone among the changes to `repository`'s worktrees made in this process. */
+  private serialized<T>(repository: WorkspaceGit, work: () => Promise<T>): Promise<T> {
+    return this.perRepository.run(real(repository.dir), work);
   }
 
   /** The main repository's git folder. */
