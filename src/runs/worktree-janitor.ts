@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { ProjectService } from '../projects/project.service.js';

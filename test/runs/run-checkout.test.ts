@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/projects/project.schema.js';
 import { RunCheckouts } from '../../src/runs/run-checkout.js';
 import type { Task } from '../../src/tasks/task.schema.js';
+import type { WorkspaceGit } from '../../src/workspace/git.js';
 import { RemoteClones } from '../../src/workspace/remote-clones.js';
 import { TaskWorktrees } from '../../src/workspace/task-worktrees.js';
 import { WorkspaceRoot } from '../../src/workspace/workspace-root.js';
@@ -66,6 +67,14 @@ describe("a task branch kept the same on every machine through the project's rem
     return git(elsewhere, 'rev-parse', 'HEAD');
   }
 
+  /** A commit of this machine's in the task's worktree, not pushed. */
+  async function commitHere(repository: WorkspaceGit, file: string, message: string): Promise<string> {
+    writeFileSync(path.join(repository.dir, file), `${message}\n`);
+    await repository.run(['add', '-A']);
+    await repository.run(['commit', '-q', '-m', message]);
+    return repository.head();
+  }
+
   it('works on task branches by default with a remote, and brings in what another machine pushed', async () => {
     git(elsewhere, 'checkout', '-q', '-b', branch);
     const pushed = pushElsewhere('x.txt', 'X');
@@ -85,10 +94,7 @@ describe("a task branch kept the same on every machine through the project's rem
     expect(await checkout.repository.head()).toBe(before);
 
     // A commit of this machine's that did not reach the remote yet stays, to be pushed.
-    writeFileSync(path.join(checkout.repository.dir, 'mine.txt'), 'mine\n');
-    await checkout.repository.run(['add', '-A']);
-    await checkout.repository.run(['commit', '-q', '-m', 'Mine']);
-    const mine = await checkout.repository.head();
+    const mine = await commitHere(checkout.repository, 'mine.txt', 'Mine');
     expect(await (await checkouts.open(project, task, 'worktree')).repository.head()).toBe(mine);
     expect(await checkouts.push(checkout)).toEqual({ pushed: true });
     expect(git(remote, 'rev-parse', branch)).toBe(mine);
@@ -101,10 +107,7 @@ describe("a task branch kept the same on every machine through the project's rem
     const doomed = pushElsewhere('doomed.txt', 'Doomed');
     const checkout = await checkouts.open(project, task, 'worktree');
     expect(await checkout.repository.head()).toBe(doomed);
-    writeFileSync(path.join(checkout.repository.dir, 'on-top.txt'), 'mine\n');
-    await checkout.repository.run(['add', '-A']);
-    await checkout.repository.run(['commit', '-q', '-m', 'On top']);
-    const onTop = await checkout.repository.head();
+    const onTop = await commitHere(checkout.repository, 'on-top.txt', 'On top');
     git(elsewhere, 'push', '-q', '--force', 'origin', `${base}:refs/heads/${branch}`, `${doomed}:refs/wfhub/undone/run-2`);
     await expect(checkouts.open(project, task, 'worktree')).rejects.toMatchObject({ code: 'branch_holds_undone' });
     expect(await checkout.repository.head()).toBe(onTop);
