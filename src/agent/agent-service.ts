@@ -12,8 +12,10 @@ import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { createProvider } from './llm/create-provider.js';
 import type { ModelSummary } from './llm/provider.js';
 import type { AgentEventSink } from './loop/agent-events.js';
-import { runAgent } from './loop/agent-loop.js';
+import { messageSection, runAgent } from './loop/agent-loop.js';
 import type { AgentResult } from './loop/agent-result.js';
+import { firstPrompt, modelFrame, offeredSpecs, type FirstPrompt, type ModelFrame } from './loop/first-prompt.js';
+import type { PromptSection } from './prompt/prompt-sections.js';
 import { summarizeWorkspace, workspaceContext, type WorkspaceContext } from './prompt/workspace-context.js';
 import { detectBubblewrap } from './tools/sandbox.js';
 import type { SandboxSettings } from './tools/sandbox-settings.js';
@@ -36,10 +38,41 @@ export interface AgentRunRequest {
   /** Base64 images for vision models. */
   images?: string[];
   /**
+   * The task message in parts, fitted to the model's window (a task's objective, criteria and
+   * context); without them `message` is the task, whole. The workspace's files are added.
+   */
+  sections?: readonly PromptSection[];
+  /**
    * Work in this folder (a task's worktree) instead of the workspace folder, which still names
    * the project whose settings apply; `mounts` are the folders outside it commands also see.
    */
   checkout?: { dir: string; mounts?: SandboxSettings['extraMounts'] };
+}
+
+/** The first prompt a run would send, and how it was fitted. */
+export interface PromptPreview extends FirstPrompt {
+  model: string;
+  node: string | null;
+  frame: ModelFrame;
+  /** Why the window is a guess (the model server could not be asked), when it is. */
+  warning?: string;
+}
+
+/** Sections after which the workspace's file list is told: with the other facts about the project. */
+const contextSectionIds = ['request', 'objective', 'acceptance_criteria', 'images', 'subtasks', 'attachments', 'discovery', 'git', 'recent_files'];
+
+/** The workspace's files as a section that gives way early to the task itself. */
+function filesSection(context: WorkspaceContext): PromptSection {
+  return { id: 'files', title: 'Files in the workspace', body: summarizeWorkspace(context, 40), shorter: [summarizeWorkspace(context, 10)], priority: 30 };
+}
+
+function withFiles(sections: readonly PromptSection[], context: WorkspaceContext | undefined): PromptSection[] {
+  if (!context) return [...sections];
+  let at = 0;
+  sections.forEach((section, index) => {
+    if (contextSectionIds.includes(section.id)) at = index + 1;
+  });
+  return [...sections.slice(0, at), filesSection(context), ...sections.slice(at)];
 }
 
 export interface AgentRunOptions {
@@ -228,42 +261,14 @@ export class AgentService {
    * refused before a stream of events begins. The returned function runs the agent.
    */
   async prepare(request: AgentRunRequest): Promise<(options?: AgentRunOptions) => Promise<AgentResult>> {
-    if (request.message.trim() === '') throw new InvalidInputError('message_required', 'The message is empty: say what the agent should do.');
-    // The node first: a refused request must not leave a new workspace folder behind.
-    const node = request.node === undefined ? undefined : await this.nodes.find(request.node);
-    const workspace = await this.workspace(request.workspace, true);
-    const projectModel = workspace.project?.settings.model;
-    const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
-    const root = request.checkout?.dir ?? workspace.root;
+    const { node, workspace, model, root } = await this.resolve(request);
     if (!request.checkout) await this.ensureRepository(root);
     const sandbox = {
       ...this.sandbox(workspace.project?.settings.allow_network === true),
       extraMounts: [...(request.checkout?.mounts ?? []), ...(await this.submoduleMounts(root))],
     };
     const warnings = await this.sandboxWarnings();
-    // A project (in its settings) and a role may set their own limits, and both hold: the tighter
-    // one wins. The configuration gives the limit where neither sets one.
-    const settings = checkedSettings(workspace.project);
-    const limit = (key: 'max_steps' | 'max_run_minutes' | 'token_budget', variable: string) => {
-      const fromProject = settings[key] ?? undefined;
-      const fromNode = node?.[key] ?? undefined;
-      const value = tightest(fromProject, fromNode);
-      if (value === undefined) return { source: variable };
-      const source =
-        value === fromNode && node
-          ? `the ${node.name} role's ${key}, PATCH /nodes/${node.id}`
-          : `the project's settings.${key}, PATCH /projects/${workspace.project!.id}`;
-      return { value, source };
-    };
-    const steps = limit('max_steps', 'WFHUB_MAX_STEPS');
-    const minutes = limit('max_run_minutes', 'WFHUB_MAX_RUN_MINUTES');
-    const tokens = limit('token_budget', 'WFHUB_TOKEN_BUDGET');
-    const limits = {
-      maxSteps: steps.value ?? this.config.maxSteps,
-      maxWallMs: (minutes.value ?? this.config.maxRunMinutes) * 60_000,
-      tokenBudget: tokens.value ?? this.config.tokenBudget,
-      sources: { maxSteps: steps.source, maxWallMs: minutes.source, tokenBudget: tokens.source },
-    };
+    const limits = this.limits(workspace.project, node);
 
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
@@ -273,6 +278,7 @@ export class AgentService {
           model,
           root,
           message: request.message,
+          sections: withFiles(request.sections ?? [messageSection(request.message)], context),
           images: request.images,
           tools: this.tools,
           sandbox,
@@ -280,12 +286,76 @@ export class AgentService {
           numCtxCap: this.config.numCtx,
           protocol: this.config.toolProtocol,
           limits,
-          workspaceSummary: context ? summarizeWorkspace(context) : undefined,
           warnings,
           signal,
           onEvent: options.onEvent,
         });
       });
+  }
+
+  /**
+   * The first prompt a run of `request` would send, built exactly as the run builds it, without
+   * running anything. When the model server cannot be asked for the model's window, the
+   * configured one (WFHUB_NUM_CTX) is assumed, and the preview says so.
+   */
+  async previewPrompt(request: AgentRunRequest, signal?: AbortSignal): Promise<PromptPreview> {
+    const { node, model, root } = await this.resolve(request, { create: false });
+    let warning: string | undefined;
+    const info = await createProvider(this.config)
+      .describeModel(model, signal)
+      .catch((error: unknown) => {
+        warning = `The model server could not describe ${model} (${error instanceof Error ? error.message : String(error)}); the window assumed is WFHUB_NUM_CTX (${this.config.numCtx}).`;
+        return { name: model };
+      });
+    const frame = modelFrame(info, this.config.numCtx, this.config.toolProtocol);
+    const context = await workspaceContext(root, signal).catch(() => undefined);
+    const specs = offeredSpecs(this.tools, frame);
+    const { prompt } = firstPrompt({
+      frame,
+      specs,
+      directive: node?.directive,
+      sections: withFiles(request.sections ?? [messageSection(request.message)], context),
+    });
+    return { ...prompt, model, node: node?.name ?? null, frame, ...(warning && { warning }) };
+  }
+
+  /** The node, workspace and model a request names, checked before anything starts. */
+  private async resolve(request: AgentRunRequest, options: { create?: boolean } = {}) {
+    if (request.message.trim() === '') throw new InvalidInputError('message_required', 'The message is empty: say what the agent should do.');
+    // The node first: a refused request must not leave a new workspace folder behind.
+    const node = request.node === undefined ? undefined : await this.nodes.find(request.node);
+    const workspace = await this.workspace(request.workspace, options.create ?? true);
+    const projectModel = workspace.project?.settings.model;
+    const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
+    return { node, workspace, model, root: request.checkout?.dir ?? workspace.root };
+  }
+
+  /**
+   * A project (in its settings) and a role may set their own limits, and both hold: the tighter
+   * one wins. The configuration gives the limit where neither sets one.
+   */
+  private limits(project: { id: number; settings: Record<string, unknown> } | undefined, node: { id: number; name: string; max_steps: number | null; max_run_minutes: number | null; token_budget: number | null } | undefined) {
+    const settings = checkedSettings(project);
+    const limit = (key: 'max_steps' | 'max_run_minutes' | 'token_budget', variable: string) => {
+      const fromProject = settings[key] ?? undefined;
+      const fromNode = node?.[key] ?? undefined;
+      const value = tightest(fromProject, fromNode);
+      if (value === undefined) return { source: variable };
+      const source =
+        value === fromNode && node
+          ? `the ${node.name} role's ${key}, PATCH /nodes/${node.id}`
+          : `the project's settings.${key}, PATCH /projects/${project!.id}`;
+      return { value, source };
+    };
+    const steps = limit('max_steps', 'WFHUB_MAX_STEPS');
+    const minutes = limit('max_run_minutes', 'WFHUB_MAX_RUN_MINUTES');
+    const tokens = limit('token_budget', 'WFHUB_TOKEN_BUDGET');
+    return {
+      maxSteps: steps.value ?? this.config.maxSteps,
+      maxWallMs: (minutes.value ?? this.config.maxRunMinutes) * 60_000,
+      tokenBudget: tokens.value ?? this.config.tokenBudget,
+      sources: { maxSteps: steps.source, maxWallMs: minutes.source, tokenBudget: tokens.source },
+    };
   }
 
   /** Runs the agent on `request.message` until it finishes or stops; every step goes to `onEvent`. */

@@ -19,6 +19,8 @@ import { RunWorker } from '../runs/run-worker.js';
 import { TaskMerger } from '../runs/task-merge.js';
 import { WorkerRegistry } from '../runs/worker-registry.js';
 import { WorktreeJanitor } from '../runs/worktree-janitor.js';
+import { TaskContextService } from '../context/task-context.service.js';
+import { TaskPromptPreview } from '../context/task-prompt-preview.js';
 import { TaskService } from '../tasks/task.service.js';
 import { RemoteClones } from '../workspace/remote-clones.js';
 import { TaskWorktrees } from '../workspace/task-worktrees.js';
@@ -47,6 +49,10 @@ export interface Services {
   /** The processes taking runs, and the workspaces dirs they serve. */
   workers: WorkerRegistry;
   merger: TaskMerger;
+  /** A task with everything an agent should know about it. */
+  taskContext: TaskContextService;
+  /** The prompt a run of a task would send. */
+  taskPrompts: TaskPromptPreview;
 }
 
 export interface ServiceOptions {
@@ -77,6 +83,17 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   const tasks = new TaskService(db, nodes, attachments, feed, { beforeDelete });
   const comments = new CommentService(db, feed);
   const criteria = new CriterionService(db);
+  const taskContext = new TaskContextService({
+    tasks,
+    projects,
+    criteria,
+    comments,
+    attachments,
+    workspaces,
+    gitIdentity,
+    embedded: connection.kind === 'pglite',
+    publicUrl: config.publicUrl,
+  });
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
   // A job is held while its run executes, and a run may last as long as the longest limit a
   // project or role may set (a day, the queue's own maximum). Runs end by their own limits and
@@ -90,8 +107,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     runs,
     tasks,
     projects,
-    criteria,
     comments,
+    taskContext,
     agent,
     workspaces,
     worktrees,
@@ -127,6 +144,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     runs,
     scheduler,
     workers,
+    taskContext,
+    taskPrompts: new TaskPromptPreview({ tasks, projects, taskContext, agent }),
     merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, clones, checkouts, gitIdentity }),
   };
 }

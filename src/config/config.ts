@@ -36,6 +36,9 @@ const variables = {
   tokenBudget: { name: 'WFHUB_TOKEN_BUDGET', aliases: [] },
   maxConcurrentRuns: { name: 'WFHUB_MAX_CONCURRENT_RUNS', aliases: [] },
   shutdownGrace: { name: 'WFHUB_SHUTDOWN_GRACE', aliases: [] },
+  publicUrl: { name: 'WFHUB_PUBLIC_URL', aliases: ['APP_URL'] },
+  visionModel: { name: 'WFHUB_VISION_MODEL', aliases: ['VISION_MODEL'] },
+  visionModels: { name: 'WFHUB_VISION_MODELS', aliases: ['VISION_MODELS'] },
 } as const satisfies Record<string, { name: string; aliases: readonly string[] }>;
 
 type Key = keyof typeof variables;
@@ -111,6 +114,14 @@ const shape = {
   tokenBudget: z.coerce.number().int('must be a whole number of tokens').positive('must be a positive number of tokens').optional(),
   maxConcurrentRuns: z.coerce.number().int('must be a whole number').min(1).max(64).default(2),
   shutdownGrace: z.coerce.number('must be a number of seconds').min(0, 'must be 0 or more seconds').default(30),
+  /** Where agents and links reach this server; by default its own address. */
+  publicUrl: httpUrl.optional(),
+  visionModel: z.string().trim().min(1).default('gemma3:4b'),
+  /** The vision models a request may pick (comma-separated); the default one is always allowed. */
+  visionModels: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((name) => name.trim()).filter(Boolean)),
 } satisfies Record<Key, z.ZodType>;
 
 const schema = z.object(
@@ -119,9 +130,11 @@ const schema = z.object(
   ) as { [K in Key]: z.ZodPipe<z.ZodTransform, (typeof shape)[K]> },
 );
 
-export type Config = z.output<typeof schema> & {
+export type Config = Omit<z.output<typeof schema>, 'publicUrl'> & {
   /** The embedded database lives here unless `databaseUrl` names a PostgreSQL server. */
   readonly databaseKind: 'pglite' | 'postgres';
+  /** Where agents and links reach this server (WFHUB_PUBLIC_URL, or its own address). */
+  readonly publicUrl: string;
 };
 
 export type ConfigOverrides = Partial<{ [K in Key]: string | number | undefined }>;
@@ -188,7 +201,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     dataDir: path.resolve(cwd, value.dataDir),
     workspacesDir: path.resolve(cwd, value.workspacesDir),
     databaseKind: value.databaseUrl ? 'postgres' : 'pglite',
+    publicUrl: (value.publicUrl ?? `http://${publicHost(value.host)}:${value.port}`).replace(/\/+$/, ''),
+    visionModels: [...new Set([value.visionModel, ...value.visionModels])],
   };
+}
+
+/** A host to put in links: a server listening everywhere is reached on loopback from here. */
+function publicHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 function readDotenv(file: string): Record<string, string> {

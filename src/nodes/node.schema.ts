@@ -17,6 +17,23 @@ export const nodeSchema = z
 
 export type Node = z.output<typeof nodeSchema>;
 
+/** A role of the user's own, beside the seeded ones. */
+export const nodeCreateSchema = z
+  .object({
+    name: label(100)
+      .regex(/^[a-z][a-z0-9_-]*$/, 'must start with a lowercase letter and hold only lowercase letters, digits, "-" and "_" (e.g. "reviewer")')
+      .describe('The role\'s name, used in tasks and triggers ("node": "reviewer")'),
+    directive: text({ min: 1, max: 20_000 }).describe("The role's instructions, the start of the agent's system prompt"),
+    model: label(200).nullable().optional().describe('The model for runs in this role; null or absent for the default'),
+    max_steps: z.number().int().min(1).max(10_000).nullable().optional(),
+    max_run_minutes: z.number().positive().max(maxRunMinutes).nullable().optional(),
+    token_budget: z.number().int().min(1).max(1_000_000_000).nullable().optional(),
+  })
+  .strict()
+  .meta({ id: 'NodeCreate' });
+
+export type NodeCreate = z.output<typeof nodeCreateSchema>;
+
 /** What a user may change in a role: its directive (the system prompt's opening), its model and its run limits. */
 export const nodeUpdateSchema = z
   .object({

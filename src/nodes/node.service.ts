@@ -1,8 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
-import { NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
 import { maxId } from '../core/schema-helpers.js';
 import type { Database } from '../db/database.js';
-import type { Node, NodeUpdate } from './node.schema.js';
+import type { Node, NodeCreate, NodeUpdate } from './node.schema.js';
 import { nodeTable } from './node.sql.js';
 
 export class NodeService {
@@ -29,6 +29,24 @@ export class NodeService {
     const folded = all.filter((node) => node.name.toLowerCase() === reference.toLowerCase());
     if (folded.length === 1) return folded[0]!;
     throw new NotFoundError('node', reference, `The roles are: ${all.map((node) => node.name).join(', ')}.`);
+  }
+
+  /** Adds a role of the user's own; its name must be new. */
+  async create(input: NodeCreate): Promise<Node> {
+    const [row] = await this.db
+      .insert(nodeTable)
+      .values({
+        name: input.name,
+        directive: input.directive,
+        model: input.model ?? null,
+        max_steps: input.max_steps ?? null,
+        max_run_minutes: input.max_run_minutes ?? null,
+        token_budget: input.token_budget ?? null,
+      })
+      .onConflictDoNothing({ target: nodeTable.name })
+      .returning();
+    if (!row) throw new ConflictError('node_exists', `A role named "${input.name}" exists already: change it with PATCH /nodes/{id}, or pick another name.`);
+    return row;
   }
 
   /** Changes a role's directive, model or limits; fields left out stay as they are. */

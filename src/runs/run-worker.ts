@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import type { CriterionService } from '../acceptance-criteria/criterion.service.js';
 import type { AgentService } from '../agent/agent-service.js';
 import type { CommentService } from '../comments/comment.service.js';
 import { AppError, ConflictError } from '../core/errors.js';
@@ -16,14 +15,15 @@ import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { undoneRef, type Checkout, type RunCheckouts } from './run-checkout.js';
 import type { Run } from './run.schema.js';
 import type { RunOutcome, RunService } from './run.service.js';
-import { runCommentAuthor, taskPrompt } from './task-prompt.js';
+import type { TaskContextService } from '../context/task-context.service.js';
+import { runCommentAuthor, taskPromptSections } from '../context/task-prompt.js';
 
 export interface RunWorkerDependencies {
   runs: RunService;
   tasks: TaskService;
   projects: ProjectService;
-  criteria: CriterionService;
   comments: CommentService;
+  taskContext: TaskContextService;
   agent: AgentService;
   workspaces: WorkspaceRoot;
   worktrees: TaskWorktrees;
@@ -38,8 +38,6 @@ export interface RunWorkerDependencies {
   /** Told when a run starts and ends here, for the operator's log. */
   onRun?: (run: Run, message: string) => void;
 }
-
-const everything = { limit: 5000, offset: 0 };
 
 /** Where the workspace as it was before a run is kept. */
 export function snapshotRef(runId: number): string {
@@ -142,7 +140,7 @@ export class RunWorker {
     let heartbeat: NodeJS.Timeout | undefined;
     let git: Before | undefined;
     try {
-      const { prompt, workspace, autoCommit, project, task } = await this.prepare(run);
+      const { workspace, autoCommit, project, task } = await this.prepare(run);
       const isolation = await this.dependencies.checkouts.isolationFor(project).catch(async (error: unknown) => {
         // Sent here before the project's settings changed (its git remote removed): the workers
         // that see its folder take it from their own queue.
@@ -153,7 +151,7 @@ export class RunWorker {
         await this.dependencies.requeue(runId);
         return;
       }
-      const claimed = await runs.claim(runId, this.id, this.leaseMs, prompt, isolation);
+      const claimed = await runs.claim(runId, this.id, this.leaseMs, isolation);
       if (claimed === 'gone') return;
       if (claimed === 'busy') {
         // Another run is working in the same workspace: this one stays queued and comes back.
@@ -176,8 +174,12 @@ export class RunWorker {
       git = await this.snapshotBefore(runId, await this.dependencies.checkouts.open(project, task, isolation), autoCommit);
       controller.signal.throwIfAborted();
 
+      // The task's context is read where the run works (its worktree, say), so the git state and
+      // files it is told of are the ones it will see.
+      const context = await this.dependencies.taskContext.of(task, project, { dir: git.repository.dir, signal: controller.signal });
       const start = await agent.prepare({
-        message: prompt,
+        message: context.objective,
+        sections: taskPromptSections(context, { message: run.message, network: project.settings.allow_network === true }),
         workspace,
         ...(git.isolation !== 'in-place' && { checkout: { dir: git.repository.dir, mounts: git.mounts } }),
         ...(run.model && { model: run.model }),
@@ -185,9 +187,10 @@ export class RunWorker {
       });
       const result = await start({
         signal: controller.signal,
-        onEvent: (event) => {
+        onEvent: async (event) => {
           lastSeq = event.seq;
-          return runs.appendEvent(runId, { seq: event.seq, type: event.type, data: event as unknown as Record<string, unknown> });
+          await runs.appendEvent(runId, { seq: event.seq, type: event.type, data: event as unknown as Record<string, unknown> });
+          if (event.type === 'run.started' && event.prompt !== undefined) await runs.recordPrompt(runId, event.prompt);
         },
       });
       outcome = {
@@ -287,17 +290,11 @@ export class RunWorker {
     };
   }
 
-  private async prepare(run: Run): Promise<{ prompt: string; workspace: string; autoCommit: boolean; project: Project; task: Task }> {
-    const { tasks, projects, criteria, comments } = this.dependencies;
+  private async prepare(run: Run): Promise<{ workspace: string; autoCommit: boolean; project: Project; task: Task }> {
+    const { tasks, projects } = this.dependencies;
     const task = await tasks.get(run.task_id);
-    const [project, criteriaPage, commentPage, subtaskPage] = await Promise.all([
-      projects.get(task.project_id),
-      criteria.list(task.id, everything),
-      comments.list(task.id, everything),
-      tasks.listForProject(task.project_id, { parent: task.id, ...everything }),
-    ]);
+    const project = await projects.get(task.project_id);
     return {
-      prompt: taskPrompt({ task, criteria: criteriaPage.items, comments: commentPage.items, subtasks: subtaskPage.items, message: run.message }),
       workspace: project.workspace_path,
       autoCommit: project.settings.auto_commit !== false,
       project,

@@ -12,7 +12,7 @@ import type { TaskStatus } from '../tasks/task-fields.js';
 import type { Run, RunEvent, RunIsolation, RunStatus, RunTrigger } from './run.schema.js';
 import { runComment } from './run-comment.js';
 import { runEventTable, runTable, type RunRow } from './run.sql.js';
-import { runCommentAuthor } from './task-prompt.js';
+import { runCommentAuthor } from '../context/task-prompt.js';
 
 /** Where a run may execute (see RunService.routeForTask). */
 export interface RunRoute {
@@ -211,7 +211,7 @@ export class RunService {
    * locked while this is decided, so two workers cannot both see it free); runs in their tasks'
    * own worktrees never wait for each other. `gone` when the run is no longer queued (cancelled).
    */
-  async claim(id: number, worker: string, leaseMs: number, prompt: string, isolation: RunIsolation = 'in-place'): Promise<Run | 'busy' | 'gone'> {
+  async claim(id: number, worker: string, leaseMs: number, isolation: RunIsolation = 'in-place'): Promise<Run | 'busy' | 'gone'> {
     const claimed = await this.db.transaction(async (transaction): Promise<Run | 'busy' | 'gone'> => {
       const db = transaction as unknown as Database;
       const [target] = await db
@@ -229,7 +229,7 @@ export class RunService {
       const now = new Date();
       const [row] = await db
         .update(runTable)
-        .set({ status: 'running', worker, isolation, started_at: now, lease_expires_at: new Date(now.getTime() + leaseMs), prompt, updated_at: now })
+        .set({ status: 'running', worker, isolation, started_at: now, lease_expires_at: new Date(now.getTime() + leaseMs), updated_at: now })
         .where(and(eq(runTable.id, id), eq(runTable.status, 'queued')))
         .returning();
       return row ? present(row) : 'gone';
@@ -326,6 +326,11 @@ export class RunService {
   /** Where the run works: the commit it starts from and its branch. */
   async recordCheckout(id: number, checkout: { headBefore: string; branch: string | undefined }): Promise<void> {
     await this.db.update(runTable).set({ git_head_before: checkout.headBefore, branch: checkout.branch ?? null }).where(eq(runTable.id, id));
+  }
+
+  /** The task message as the run sent it, fitted to its model's window. */
+  async recordPrompt(id: number, prompt: string): Promise<void> {
+    await this.db.update(runTable).set({ prompt }).where(eq(runTable.id, id));
   }
 
   /** Renews a running run's lease; false when the run is no longer this worker's. */

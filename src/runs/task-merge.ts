@@ -16,7 +16,7 @@ import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { RunCheckouts } from './run-checkout.js';
 import type { RunService } from './run.service.js';
 import type { TaskMergeRequest, TaskMergeResult } from './task-merge.schema.js';
-import { runCommentAuthor } from './task-prompt.js';
+import { runCommentAuthor } from '../context/task-prompt.js';
 
 export interface TaskMergeDependencies {
   tasks: TaskService;

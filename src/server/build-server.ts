@@ -26,6 +26,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
 import { projectRoutes } from './routes/projects.js';
 import { runRoutes } from './routes/runs.js';
+import { taskContextRoutes } from './routes/task-context.js';
 import { taskMergeRoutes } from './routes/task-merge.js';
 import { workerRoutes } from './routes/workers.js';
 import { taskRoutes } from './routes/tasks.js';
@@ -100,6 +101,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   runRoutes(app, services);
   liveRoutes(app, services);
   taskMergeRoutes(app, services);
+  taskContextRoutes(app, services);
   workerRoutes(app, services);
   projectGitRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.

@@ -1134,7 +1134,7 @@ describe.each(backends())('bad input on %s', (kind) => {
     it('answers unknown routes and methods with 404 route_not_found', async () => {
       for (const probe of [
         { method: 'PUT', url: `/projects/${project.id}` },
-        { method: 'POST', url: '/nodes' },
+        { method: 'DELETE', url: '/nodes' },
         { method: 'DELETE', url: '/projects' },
         { method: 'GET', url: '/tasks' },
         { method: 'PATCH', url: '/tasks' },

@@ -54,7 +54,7 @@ describe.each(backends())('runs on %s', (kind) => {
       error: null,
     });
     expect(run.prompt).toContain('# Task: Create hello.txt');
-    expect(run.prompt).toContain('- hello.txt exists');
+    expect(run.prompt).toContain('- [ ] hello.txt exists');
     expect(readFileSync(workspaceFile('hello.txt'), 'utf8')).toBe('hi\n');
     expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('review');
 

@@ -15,6 +15,12 @@ export interface AgentEventMap {
     protocol: 'native' | 'text';
     num_ctx: number;
     tools: string[];
+    /** The task message as sent, after fitting it to the window. */
+    prompt?: string;
+    /** The first prompt (system, task, tool schemas), as wfhub estimates it. */
+    estimated_prompt_tokens?: number;
+    /** Sections of the task message shortened or dropped to fit the window. */
+    trimmed_sections?: { id: string; state: 'shortened' | 'dropped' }[];
   };
   'llm.request': { step: number; messages: number; estimated_prompt_tokens: number; collapsed_outputs: number; dropped_messages: number };
   'llm.delta': { step: number; kind: 'text' | 'reasoning'; text: string };

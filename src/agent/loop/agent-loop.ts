@@ -4,13 +4,14 @@ import type { LlmProvider, ModelInfo } from '../llm/provider.js';
 import { formatErrorMessage } from '../llm/format-error.js';
 import { formatAssistantCallForText, formatToolResultForText } from '../llm/text-protocol.js';
 import { recoverToolCalls } from '../llm/tool-call-recovery.js';
-import { systemPrompt } from '../prompt/system-prompt.js';
+import type { PromptSection } from '../prompt/prompt-sections.js';
 import { capText } from '../tools/output-limit.js';
 import type { SandboxSettings } from '../tools/sandbox-settings.js';
 import { ToolError, type Tool } from '../tools/tool.js';
 import type { AgentEvent, AgentEventMap, AgentEventSink, AgentEventType } from './agent-events.js';
 import type { AgentResult } from './agent-result.js';
-import { ContextWindow, type HistoryEntry } from './context-window.js';
+import type { HistoryEntry } from './context-window.js';
+import { firstPrompt, modelFrame, offeredSpecs } from './first-prompt.js';
 import { finishSummary, finishToolSpec } from './finish-tool.js';
 import { callSignature, firstStop, formatErrors, repeatedCall, stepLimit, timeLimit, timeLimitStop, tokenBudget, type Stop, type StopCondition } from './stop-conditions.js';
 
@@ -29,6 +30,11 @@ export interface AgentOptions {
   readonly root: string;
   /** The task: what the user asked. */
   readonly message: string;
+  /**
+   * The task message in parts (objective, criteria, context), fitted to the model's window;
+   * without them the message is the task, whole.
+   */
+  readonly sections?: readonly PromptSection[];
   /** Base64 images given with the task (used when the model has vision). */
   readonly images?: readonly string[];
   readonly tools: readonly Tool[];
@@ -62,6 +68,11 @@ const searchReplaceBlock = /^\s*<{5,9} SEARCH>?\s*$[\s\S]*?^\s*={5,9}\s*$[\s\S]*
 /** Replies that show code instead of writing it: the chatbot failure of small models. */
 const codeBlock = /```[\s\S]*?\n[\s\S]*?```/;
 
+/** A plain request as the task message: all of it is required. */
+export function messageSection(message: string): PromptSection {
+  return { id: 'request', title: '', body: message, required: true, priority: 100 };
+}
+
 /** Runs an agent on a task until it finishes, fails or is stopped, reporting every step as an event. */
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const now = options.now ?? Date.now;
@@ -78,10 +89,6 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   };
 
   const toolsByName = new Map(options.tools.map((tool) => [tool.name, tool]));
-  const specs: ToolSpec[] = [
-    ...options.tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.jsonSchema })),
-    finishToolSpec,
-  ];
   const filesChanged = new Set<string>();
   let steps = 0;
   let toolCalls = 0;
@@ -117,21 +124,21 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     return end(failure(error));
   }
 
-  const numCtx = Math.min(options.numCtxCap, info.contextLength ?? options.numCtxCap);
-  const maxOutputTokens = Math.max(512, Math.min(4096, Math.floor(numCtx / 4)));
-
-  const protocol: 'native' | 'text' = options.protocol === 'auto' ? (info.tools === false ? 'text' : 'native') : options.protocol;
+  const frame = modelFrame(info, options.numCtxCap, options.protocol);
+  const specs: ToolSpec[] = offeredSpecs(options.tools, frame);
+  const { numCtx, maxOutputTokens, protocol } = frame;
   const images = info.vision === false ? undefined : options.images;
-  const window = new ContextWindow(numCtx, maxOutputTokens, protocol === 'native' ? JSON.stringify(specs).length : 0);
+  const { prompt: first, window } = firstPrompt({
+    frame,
+    specs,
+    directive: options.node?.directive,
+    workspaceSummary: options.workspaceSummary,
+    sections: options.sections ?? [messageSection(options.message)],
+  });
 
   const history: HistoryEntry[] = [
-    {
-      message: {
-        role: 'system',
-        content: systemPrompt({ directive: options.node?.directive, tools: specs, protocol, workspaceSummary: options.workspaceSummary }),
-      },
-    },
-    { message: images?.length ? { role: 'user', content: options.message, images } : { role: 'user', content: options.message } },
+    { message: { role: 'system', content: first.system } },
+    { message: images?.length ? { role: 'user', content: first.user, images } : { role: 'user', content: first.user } },
   ];
 
   const conditions: StopCondition[] = [
@@ -150,6 +157,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     protocol,
     num_ctx: numCtx,
     tools: specs.map((spec) => spec.name),
+    prompt: first.user,
+    estimated_prompt_tokens: first.estimatedTokens,
+    trimmed_sections: first.sections.flatMap(({ id, state }) => (state === 'kept' ? [] : [{ id, state }])),
   });
   for (const warning of options.warnings ?? []) await emit('run.warning', { step: 0, ...warning });
   if (options.images?.length && !images) {

@@ -44,6 +44,11 @@ export class ContextWindow {
     this.budget = Math.floor(0.85 * (numCtx - maxOutputTokens));
   }
 
+  /** The characters-per-token ratio estimates use now (conservative until calibrated). */
+  get charsPerTokenEstimate(): number {
+    return this.charsPerToken;
+  }
+
   /** Characters one tool result may hold: a third of the budget, so a few fit side by side. */
   get maxToolOutputChars(): number {
     return Math.max(2000, Math.floor((this.budget / 3) * this.charsPerToken));

@@ -103,6 +103,7 @@ export interface BashToolOptions {
 export function createBashTool(options: BashToolOptions = {}): Tool<typeof parameters> {
   return defineTool('bash', {
     description,
+    brief: 'Runs a shell command in the workspace and returns its output and exit code.',
     parameters,
     async execute(input, context) {
       const timeoutSeconds = input.timeout ?? defaultTimeoutSeconds;

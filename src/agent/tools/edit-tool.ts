@@ -204,6 +204,7 @@ const blockNotes = {
  */
 export const editTool = defineTool('edit', {
   description,
+  brief: 'Edits a file: replace old_string (exact text from the file) with new_string; or give blocks of SEARCH/REPLACE.',
   parameters,
   execute(input, context) {
     return input.blocks !== undefined ? applyBlocks(input, context) : replaceOne(input, context);

@@ -52,6 +52,7 @@ async function withModificationTimes(root: string, paths: readonly string[]): Pr
  */
 export const globTool = defineTool('glob', {
   description,
+  brief: 'Lists files whose path matches a glob pattern such as "src/**/*.ts".',
   parameters,
   async execute(input, context) {
     const folder = await resolveInWorkspace(context.root, input.path ?? '.');

@@ -80,6 +80,7 @@ interface FileMatches {
  */
 export const grepTool = defineTool('grep', {
   description,
+  brief: 'Searches file contents with a regular expression; lists matching lines by file.',
   parameters,
   async execute(input, context) {
     const target = await resolveInWorkspace(context.root, input.path ?? '.');

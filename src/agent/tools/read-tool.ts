@@ -198,6 +198,7 @@ async function readWindow(file: string, start: number, limit: number, signal: Ab
  */
 export const readTool = defineTool('read', {
   description,
+  brief: 'Reads a text file; lines come back as "N: text". Use offset and limit for big files.',
   parameters,
   async execute(input, context) {
     const file = await resolveInWorkspace(context.root, input.path);

@@ -45,6 +45,8 @@ export interface Tool<Parameters extends z.ZodType = z.ZodType> {
   readonly name: string;
   /** What the model is told the tool does. */
   readonly description: string;
+  /** One or two lines saying the same, for small context windows. */
+  readonly brief: string;
   readonly parameters: Parameters;
   /** JSON Schema of `parameters`, as sent to the model. */
   readonly jsonSchema: Record<string, unknown>;
@@ -54,6 +56,8 @@ export interface Tool<Parameters extends z.ZodType = z.ZodType> {
 
 export interface ToolDefinition<Parameters extends z.ZodType> {
   description: string;
+  /** The description in one or two lines, offered instead of it when the window is small. */
+  brief: string;
   parameters: Parameters;
   execute(input: z.output<Parameters>, context: ToolContext): Promise<ToolResult>;
 }
@@ -82,6 +86,7 @@ export function defineTool<Parameters extends z.ZodType>(name: string, definitio
   return {
     name,
     description: definition.description,
+    brief: definition.brief,
     parameters: definition.parameters,
     jsonSchema,
     async run(input, context) {

@@ -52,6 +52,7 @@ async function existing(file: string): Promise<Stats | undefined> {
  */
 export const writeTool = defineTool('write', {
   description,
+  brief: 'Writes a whole file (creating it and its folders), replacing what was there.',
   parameters,
   async execute(input, context) {
     const target = await resolveInWorkspace(context.root, input.path);

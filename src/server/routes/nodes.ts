@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
-import { nodeSchema, nodeUpdateSchema } from '../../nodes/node.schema.js';
+import { nodeCreateSchema, nodeSchema, nodeUpdateSchema } from '../../nodes/node.schema.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { typed, type App } from '../route-helpers.js';
 
@@ -12,6 +12,16 @@ export function nodeRoutes(app: App, services: Services) {
       response: { 200: z.array(nodeSchema), ...errorResponses },
     },
     handler: async () => services.nodes.list(),
+  });
+
+  typed(app).post('/nodes', {
+    schema: {
+      tags: ['nodes'],
+      summary: 'Add a role of your own (a name, a directive, optionally a model and run limits)',
+      body: nodeCreateSchema,
+      response: { 201: nodeSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => reply.code(201).send(await services.nodes.create(request.body)),
   });
 
   typed(app).patch('/nodes/:id', {

@@ -1,0 +1,39 @@
+import type { AgentService, PromptPreview } from '../agent/agent-service.js';
+import type { ProjectService } from '../projects/project.service.js';
+import type { TaskService } from '../tasks/task.service.js';
+import type { TaskContextService } from './task-context.service.js';
+import { taskPromptSections } from './task-prompt.js';
+
+export interface TaskPromptRequest {
+  /** A role by name or id; the task's own when absent. */
+  node?: string | number;
+  model?: string;
+  /** What a trigger would add for the run. */
+  message?: string;
+}
+
+/** The prompt a run of a task would send now, built by the same code as the run's. */
+export class TaskPromptPreview {
+  constructor(
+    private readonly dependencies: { tasks: TaskService; projects: ProjectService; taskContext: TaskContextService; agent: AgentService },
+  ) {}
+
+  async preview(taskId: number, request: TaskPromptRequest = {}, signal?: AbortSignal): Promise<PromptPreview & { task_id: number }> {
+    const { tasks, projects, taskContext, agent } = this.dependencies;
+    const task = await tasks.get(taskId);
+    const project = await projects.get(task.project_id);
+    const context = await taskContext.of(task, project, { signal });
+    const node = request.node ?? task.node_id ?? undefined;
+    const preview = await agent.previewPrompt(
+      {
+        message: context.objective,
+        sections: taskPromptSections(context, { message: request.message, network: project.settings.allow_network === true }),
+        workspace: project.workspace_path,
+        ...(request.model && { model: request.model }),
+        ...(node !== undefined && { node }),
+      },
+      signal,
+    );
+    return { ...preview, task_id: task.id };
+  }
+}

@@ -1,0 +1,66 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fitSections, type PromptSection } from '../../../src/agent/prompt/prompt-sections.js';
+
+const measure = (text: string) => Math.ceil(text.length / 4);
+
+const sections: PromptSection[] = [
+  { id: 'project', title: 'Project', body: 'Name: Shop\nWorkspace: shop\nEnvironment: a lot of facts '.repeat(5), shorter: ['Name: Shop'], priority: 60 },
+  { id: 'objective', title: '', body: '# Task: Add a total\nShow the sum.', required: true, priority: 100 },
+  { id: 'criteria', title: 'Acceptance criteria', body: '- [ ] The total is shown', required: true, priority: 100 },
+  { id: 'comments', title: 'Comments', body: 'ana: a long comment '.repeat(40), shorter: ['ana: short'], priority: 50 },
+  { id: 'files', title: 'Files', body: '- a.ts\n'.repeat(100), priority: 30 },
+];
+
+describe('fitting prompt sections to a budget', () => {
+  it('keeps everything when it fits, in the order given', () => {
+    const fitted = fitSections(sections, 10_000, measure);
+    expect(fitted.sections.every((section) => section.state === 'kept')).toBe(true);
+    expect(fitted.text.indexOf('Name: Shop')).toBeLessThan(fitted.text.indexOf('# Task'));
+    expect(fitted.text.indexOf('# Task')).toBeLessThan(fitted.text.indexOf('## Files'));
+  });
+
+  it('gives up the least useful first: files before comments before the project', () => {
+    const states = (budget: number) => Object.fromEntries(fitSections(sections, budget, measure).sections.map((section) => [section.id, section.state]));
+    const total = fitSections(sections, 10_000, measure).tokens;
+    const filesTokens = fitSections(sections, 10_000, measure).sections.find((section) => section.id === 'files')!.tokens;
+    expect(states(total - 1).files).toBe('dropped');
+    expect(states(total - 1).comments).toBe('kept');
+    expect(states(total - filesTokens - 1)).toMatchObject({ files: 'dropped', comments: 'shortened', project: 'kept' });
+    expect(states(40)).toMatchObject({ files: 'dropped', comments: 'dropped', objective: 'kept', criteria: 'kept' });
+  });
+
+  it('never drops a required section, and cuts the longest one, saying so, when they alone are too long', () => {
+    const long: PromptSection[] = [
+      { id: 'objective', title: '', body: `# Task: Rewrite\n${'detail '.repeat(2000)}`, required: true, priority: 100 },
+      { id: 'criteria', title: 'Acceptance criteria', body: '- [ ] It works', required: true, priority: 100 },
+      { id: 'git', title: 'Git', body: 'Branch: main', priority: 40 },
+    ];
+    const fitted = fitSections(long, 500, measure);
+    expect(fitted.tokens).toBeLessThanOrEqual(500);
+    expect(fitted.text).toContain('# Task: Rewrite');
+    expect(fitted.text).toContain('- [ ] It works');
+    expect(fitted.text).toContain('characters cut to fit');
+    expect(fitted.sections.map((section) => section.state)).toEqual(['shortened', 'kept', 'dropped']);
+  });
+
+  it('fits any mix of sections into any budget the required ones leave room for', () => {
+    const section = fc.record({
+      body: fc.string({ minLength: 1, maxLength: 3000 }),
+      priority: fc.integer({ min: 0, max: 90 }),
+      shorter: fc.array(fc.string({ minLength: 1, maxLength: 200 }), { maxLength: 2 }),
+    });
+    fc.assert(
+      fc.property(fc.array(section, { maxLength: 8 }), fc.integer({ min: 60, max: 3000 }), (optional, budget) => {
+        const all: PromptSection[] = [
+          { id: 'objective', title: '', body: '# Task: T', required: true, priority: 100 },
+          ...optional.map((entry, index) => ({ id: `s${index}`, title: `S${index}`, ...entry })),
+        ];
+        const fitted = fitSections(all, budget, measure);
+        expect(fitted.tokens).toBeLessThanOrEqual(budget);
+        expect(fitted.text).toContain('# Task: T');
+        expect(fitted.tokens).toBe(fitSections(all, budget, measure).tokens);
+      }),
+    );
+  });
+});
