@@ -21,6 +21,7 @@ import { detectBubblewrap } from './tools/sandbox.js';
 import type { SandboxSettings } from './tools/sandbox-settings.js';
 import { ToolError, type Tool, type ToolResult } from './tools/tool.js';
 import { workspaceTools } from './tools/workspace-tools.js';
+import { Vision } from './vision.js';
 
 /** What `/api/config` shows and sets: the defaults for calls that name no workspace or model. */
 export interface AgentSettings {
@@ -42,6 +43,10 @@ export interface AgentRunRequest {
    * context); without them `message` is the task, whole. The workspace's files are added.
    */
   sections?: readonly PromptSection[];
+  /** The agent's instructions when no node is named (a chat's, say); the default otherwise. */
+  directive?: string;
+  /** Told to the user as warnings when the run starts (an image the vision model could not see). */
+  warnings?: readonly { code: string; message: string }[];
   /**
    * Work in this folder (a task's worktree) instead of the workspace folder, which still names
    * the project whose settings apply; `mounts` are the folders outside it commands also see.
@@ -76,6 +81,10 @@ function withFiles(sections: readonly PromptSection[], context: WorkspaceContext
 }
 
 export interface AgentRunOptions {
+  /** The task message in parts, when they are known only once the run starts; they replace the request's. */
+  sections?: readonly PromptSection[];
+  /** More warnings to tell at the start, found once the run starts. */
+  warnings?: readonly { code: string; message: string }[];
   signal?: AbortSignal;
   onEvent?: AgentEventSink;
 }
@@ -131,6 +140,8 @@ export class AgentService {
   private readonly active = new Set<AbortController>();
   private readonly tools: readonly Tool[];
   private readonly toolsByName: Map<string, Tool>;
+  /** Describes images with the vision model, for models that cannot see. */
+  readonly vision: Vision;
 
   constructor(
     private readonly config: Config,
@@ -142,6 +153,7 @@ export class AgentService {
     this.current = { workspace: null, model: config.model };
     this.tools = workspaceTools({ onSandboxWarning: (message) => this.options.onWarning?.(message) });
     this.toolsByName = new Map(this.tools.map((tool) => [tool.name, tool]));
+    this.vision = new Vision(() => createProvider(config), { defaultModel: config.visionModel, allowed: config.visionModels });
   }
 
   settings(): AgentSettings {
@@ -267,8 +279,9 @@ export class AgentService {
       ...this.sandbox(workspace.project?.settings.allow_network === true),
       extraMounts: [...(request.checkout?.mounts ?? []), ...(await this.submoduleMounts(root))],
     };
-    const warnings = await this.sandboxWarnings();
+    const sandboxWarnings = await this.sandboxWarnings();
     const limits = this.limits(workspace.project, node);
+    const directive = node?.directive ?? request.directive;
 
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
@@ -278,15 +291,15 @@ export class AgentService {
           model,
           root,
           message: request.message,
-          sections: withFiles(request.sections ?? [messageSection(request.message)], context),
+          sections: withFiles(options.sections ?? request.sections ?? [messageSection(request.message)], context),
           images: request.images,
           tools: this.tools,
           sandbox,
-          node: node ? { name: node.name, directive: node.directive } : undefined,
+          node: node ? { name: node.name, directive: node.directive } : directive ? { name: 'chat', directive } : undefined,
           numCtxCap: this.config.numCtx,
           protocol: this.config.toolProtocol,
           limits,
-          warnings,
+          warnings: [...sandboxWarnings, ...(request.warnings ?? []), ...(options.warnings ?? [])],
           signal,
           onEvent: options.onEvent,
         });
@@ -313,7 +326,7 @@ export class AgentService {
     const { prompt } = firstPrompt({
       frame,
       specs,
-      directive: node?.directive,
+      directive: node?.directive ?? request.directive,
       sections: withFiles(request.sections ?? [messageSection(request.message)], context),
     });
     return { ...prompt, model, node: node?.name ?? null, frame, ...(warning && { warning }) };

@@ -21,6 +21,9 @@ import { WorkerRegistry } from '../runs/worker-registry.js';
 import { WorktreeJanitor } from '../runs/worktree-janitor.js';
 import { TaskContextService } from '../context/task-context.service.js';
 import { TaskPromptPreview } from '../context/task-prompt-preview.js';
+import { TaskImages } from '../context/task-images.js';
+import { ChatService } from '../chat/chat.service.js';
+import { ProjectChat } from '../chat/project-chat.js';
 import { TaskService } from '../tasks/task.service.js';
 import { RemoteClones } from '../workspace/remote-clones.js';
 import { TaskWorktrees } from '../workspace/task-worktrees.js';
@@ -53,6 +56,9 @@ export interface Services {
   taskContext: TaskContextService;
   /** The prompt a run of a task would send. */
   taskPrompts: TaskPromptPreview;
+  chats: ChatService;
+  /** Conversations with the agent in a project's workspace. */
+  projectChat: ProjectChat;
 }
 
 export interface ServiceOptions {
@@ -95,6 +101,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     publicUrl: config.publicUrl,
   });
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
+  const taskImages = new TaskImages({ attachments, agent });
+  const chats = new ChatService(db);
   // A job is held while its run executes, and a run may last as long as the longest limit a
   // project or role may set (a day, the queue's own maximum). Runs end by their own limits and
   // leases; a job delivered again finds its run taken.
@@ -109,6 +117,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     projects,
     comments,
     taskContext,
+    taskImages,
     agent,
     workspaces,
     worktrees,
@@ -145,7 +154,9 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     scheduler,
     workers,
     taskContext,
-    taskPrompts: new TaskPromptPreview({ tasks, projects, taskContext, agent }),
+    taskPrompts: new TaskPromptPreview({ tasks, projects, taskContext, taskImages, agent }),
+    chats,
+    projectChat: new ProjectChat({ projects, chats, agent }),
     merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, clones, checkouts, gitIdentity }),
   };
 }

@@ -9,6 +9,8 @@ export const attachmentSchema = z
     content_type: z.string(),
     size_bytes: z.number().int(),
     download_url: z.string(),
+    description: z.string().nullable().describe('What a vision model saw in the image (once a run or chat has shown it to one)'),
+    description_model: z.string().nullable().describe('The vision model that described it'),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })

@@ -81,6 +81,22 @@ export class AttachmentService {
     return { attachment: this.present(row), ...file };
   }
 
+  /** The file's bytes, for an attachment small enough to hold in memory (an image to describe). */
+  async bytes(id: number, maxBytes: number): Promise<Buffer | undefined> {
+    const row = await this.row(id);
+    if (row.size_bytes > maxBytes) return undefined;
+    const opened = await this.store.open(row.stored_name);
+    if (!opened) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** Keeps what a vision model saw in an image, so it is asked once per model. */
+  async recordDescription(id: number, model: string, description: string): Promise<void> {
+    await this.db.update(attachmentTable).set({ description, description_model: model }).where(eq(attachmentTable.id, id));
+  }
+
   async delete(id: number): Promise<void> {
     const [row] = await this.db.delete(attachmentTable).where(eq(attachmentTable.id, id)).returning();
     if (!row) throw new NotFoundError('attachment', id);

@@ -15,6 +15,9 @@ export const attachmentTable = pgTable(
     size_bytes: bigint('size_bytes', { mode: 'number' }).notNull(),
     /** A generated name inside the data dir's attachments folder. */
     stored_name: text('stored_name').notNull(),
+    /** What a vision model saw in the image, kept so it is asked once per model. */
+    description: text('description'),
+    description_model: text('description_model'),
     ...timestamps,
   },
   (table) => [index('task_attachment_task_idx').on(table.task_id, table.id)],

@@ -47,7 +47,14 @@ export const taskContextSchema = z
     objective: z.string().describe('The title and description: what to do'),
     acceptance_criteria: z.array(z.object({ id: idSchema, text: z.string(), done: z.boolean(), check_command: z.string().nullable() })),
     attachments: z.array(
-      z.object({ id: idSchema, file_name: z.string(), content_type: z.string(), size_bytes: z.number().int(), download_url: z.string() }),
+      z.object({
+        id: idSchema,
+        file_name: z.string(),
+        content_type: z.string(),
+        size_bytes: z.number().int(),
+        download_url: z.string(),
+        description: z.string().nullable().describe('What a vision model saw in the image, once shown to one'),
+      }),
     ),
     comments: z.object({
       total: z.number().int(),

@@ -81,7 +81,7 @@ export class TaskContextService {
       task: { id: task.id, title: task.title, status: task.status, node: task.node_name, priority: task.priority },
       objective: task.description.trim() ? `${task.title}\n\n${task.description.trim()}` : task.title,
       acceptance_criteria: criteriaPage.items.map(({ id, text, done, check_command }) => ({ id, text, done, check_command })),
-      attachments: attachmentPage.items.map(({ id, file_name, content_type, size_bytes, download_url }) => ({ id, file_name, content_type, size_bytes, download_url })),
+      attachments: attachmentPage.items.map(({ id, file_name, content_type, size_bytes, download_url, description }) => ({ id, file_name, content_type, size_bytes, download_url, description })),
       comments: { total: commentPage.total, recent, last: recent.at(-1) ?? null },
       parent: parent ? { id: parent.id, title: parent.title, status: parent.status } : null,
       subtasks: subtaskPage.items.map((subtask) => ({ id: subtask.id, title: subtask.title, status: subtask.status })),

@@ -2,6 +2,7 @@ import type { AgentService, PromptPreview } from '../agent/agent-service.js';
 import type { ProjectService } from '../projects/project.service.js';
 import type { TaskService } from '../tasks/task.service.js';
 import type { TaskContextService } from './task-context.service.js';
+import type { TaskImages } from './task-images.js';
 import { taskPromptSections } from './task-prompt.js';
 
 export interface TaskPromptRequest {
@@ -15,25 +16,28 @@ export interface TaskPromptRequest {
 /** The prompt a run of a task would send now, built by the same code as the run's. */
 export class TaskPromptPreview {
   constructor(
-    private readonly dependencies: { tasks: TaskService; projects: ProjectService; taskContext: TaskContextService; agent: AgentService },
+    private readonly dependencies: { tasks: TaskService; projects: ProjectService; taskContext: TaskContextService; taskImages: TaskImages; agent: AgentService },
   ) {}
 
   async preview(taskId: number, request: TaskPromptRequest = {}, signal?: AbortSignal): Promise<PromptPreview & { task_id: number }> {
-    const { tasks, projects, taskContext, agent } = this.dependencies;
+    const { tasks, projects, taskContext, taskImages, agent } = this.dependencies;
     const task = await tasks.get(taskId);
     const project = await projects.get(task.project_id);
     const context = await taskContext.of(task, project, { signal });
+    // Images are described now (and the words kept), so the run tells the model the same.
+    const images = await taskImages.notes(task.id, { signal });
     const node = request.node ?? task.node_id ?? undefined;
     const preview = await agent.previewPrompt(
       {
         message: context.objective,
-        sections: taskPromptSections(context, { message: request.message, network: project.settings.allow_network === true }),
+        sections: taskPromptSections(context, { message: request.message, network: project.settings.allow_network === true, imageNotes: images.notes }),
         workspace: project.workspace_path,
         ...(request.model && { model: request.model }),
         ...(node !== undefined && { node }),
       },
       signal,
     );
-    return { ...preview, task_id: task.id };
+    const warning = [preview.warning, ...images.warnings.map((entry) => entry.message)].filter(Boolean).join(' ');
+    return { ...preview, task_id: task.id, ...(warning && { warning }) };
   }
 }

@@ -1,6 +1,7 @@
 /** Every table, for the migration generator and the typed client. Tables live beside their domain. */
 export { criterionTable } from '../acceptance-criteria/criterion.sql.js';
 export { attachmentTable } from '../attachments/attachment.sql.js';
+export { chatMessageTable, conversationTable } from '../chat/chat.sql.js';
 export { commentTable } from '../comments/comment.sql.js';
 export { nodeTable } from '../nodes/node.sql.js';
 export { projectTable } from '../projects/project.sql.js';

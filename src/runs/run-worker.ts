@@ -16,6 +16,7 @@ import { undoneRef, type Checkout, type RunCheckouts } from './run-checkout.js';
 import type { Run } from './run.schema.js';
 import type { RunOutcome, RunService } from './run.service.js';
 import type { TaskContextService } from '../context/task-context.service.js';
+import type { TaskImages } from '../context/task-images.js';
 import { runCommentAuthor, taskPromptSections } from '../context/task-prompt.js';
 
 export interface RunWorkerDependencies {
@@ -24,6 +25,7 @@ export interface RunWorkerDependencies {
   projects: ProjectService;
   comments: CommentService;
   taskContext: TaskContextService;
+  taskImages: TaskImages;
   agent: AgentService;
   workspaces: WorkspaceRoot;
   worktrees: TaskWorktrees;
@@ -177,9 +179,11 @@ export class RunWorker {
       // The task's context is read where the run works (its worktree, say), so the git state and
       // files it is told of are the ones it will see.
       const context = await this.dependencies.taskContext.of(task, project, { dir: git.repository.dir, signal: controller.signal });
+      const images = await this.dependencies.taskImages.notes(task.id, { signal: controller.signal });
       const start = await agent.prepare({
         message: context.objective,
-        sections: taskPromptSections(context, { message: run.message, network: project.settings.allow_network === true }),
+        sections: taskPromptSections(context, { message: run.message, network: project.settings.allow_network === true, imageNotes: images.notes }),
+        warnings: images.warnings,
         workspace,
         ...(git.isolation !== 'in-place' && { checkout: { dir: git.repository.dir, mounts: git.mounts } }),
         ...(run.model && { model: run.model }),

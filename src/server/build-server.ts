@@ -19,6 +19,7 @@ import { criterionRoutes } from './routes/acceptance-criteria.js';
 import { agentToolRoutes } from './routes/agent-tools.js';
 import { agentRoutes } from './routes/agent.js';
 import { attachmentRoutes } from './routes/attachments.js';
+import { chatRoutes } from './routes/chat.js';
 import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
@@ -102,6 +103,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   liveRoutes(app, services);
   taskMergeRoutes(app, services);
   taskContextRoutes(app, services);
+  chatRoutes(app, services);
   workerRoutes(app, services);
   projectGitRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
+
+export const chatImageSchema = z.object({ name: z.string(), description: z.string(), model: z.string() });
+
+export const chatMessageSchema = z
+  .object({
+    id: idSchema,
+    conversation_id: idSchema,
+    role: z.enum(['user', 'assistant']),
+    content: z.string(),
+    images: z.array(chatImageSchema).describe("The user's images as the vision model described them"),
+    status: z.string().nullable().describe("How the agent's turn ended (succeeded, failed, cancelled)"),
+    model: z.string().nullable(),
+    files_changed: z.array(z.string()),
+    usage: z.record(z.string(), z.number()).nullable(),
+    created_at: timestampSchema,
+  })
+  .meta({ id: 'ChatMessage' });
+
+export const conversationSchema = z
+  .object({
+    id: idSchema,
+    project_id: idSchema,
+    title: z.string(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+  })
+  .meta({ id: 'Conversation' });
+
+export const conversationWithMessagesSchema = conversationSchema.extend({ messages: z.array(chatMessageSchema) }).meta({ id: 'ConversationWithMessages' });
+
+/** An image sent with a chat message: base64, or a data URL as a browser makes it. */
+const imageData = z
+  .string()
+  .min(1)
+  .max(20_000_000, 'must be at most 20 MB of base64 (scale the image down first)')
+  .transform((value) => value.replace(/^data:image\/[\w.+-]+;base64,/, ''))
+  .refine((value) => /^[A-Za-z0-9+/\s]+={0,2}$/.test(value), 'must be base64 (or a data:image/...;base64 URL)');
+
+export const chatRequestSchema = z
+  .strictObject({
+    message: text({ min: 1, max: 100_000 }).describe('What to ask or tell the agent'),
+    conversation_id: idSchema.optional().describe('Continue this conversation; a new one starts when absent'),
+    images: z.array(imageData).max(8).optional().describe('Images (base64 or data URLs) for the vision model to describe'),
+    model: label(200).optional().describe("The working model; the project's or the default when absent"),
+    vision_model: label(200).optional().describe('The vision model (WFHUB_VISION_MODEL, or one of WFHUB_VISION_MODELS)'),
+    node: z.union([label(100), idSchema]).optional().describe('A role whose directive the agent follows'),
+  })
+  .meta({ id: 'ChatRequest' });
+
+export type ChatRequest = z.output<typeof chatRequestSchema>;
+export type ChatMessage = z.output<typeof chatMessageSchema>;
+export type Conversation = z.output<typeof conversationSchema>;
+
+export const chatQuerySchema = z.strictObject({
+  stream: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((value) => value !== 'false' && value !== '0')
+    .describe('false: one JSON answer when the agent is done, instead of NDJSON events as they happen'),
+});
+
+export const chatReplySchema = z
+  .object({
+    conversation_id: idSchema,
+    message: chatMessageSchema.describe("The agent's answer"),
+  })
+  .meta({ id: 'ChatReply' });
