@@ -14,6 +14,9 @@ export const agentSettingsSchema = z
     num_ctx: z.number().int().describe('The most context asked of the model, in tokens'),
     tool_protocol: z.enum(['auto', 'native', 'text']),
     sandbox: z.enum(['auto', 'bwrap', 'off']),
+    vision_model: z.string().describe('The vision model that describes images (WFHUB_VISION_MODEL)'),
+    vision_models: z.array(z.string()).describe('The vision models a request may pick (WFHUB_VISION_MODELS, and the default)'),
+    public_url: z.string().describe('Where agents reach this server (WFHUB_PUBLIC_URL): SYSTEM_DOMAIN in prompts'),
   })
   .meta({ id: 'AgentSettings' });
 

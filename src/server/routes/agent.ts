@@ -24,6 +24,9 @@ export function agentRoutes(app: App, services: Services) {
     num_ctx: config.numCtx,
     tool_protocol: config.toolProtocol,
     sandbox: config.sandbox,
+    vision_model: config.visionModel,
+    vision_models: config.visionModels,
+    public_url: config.publicUrl,
   });
 
   route.get('/api/config', {
