@@ -1,12 +1,25 @@
 import type { AgentRunOptions, AgentRunRequest } from '../agent/agent-service.js';
 import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
-import type { Comment } from '../comments/comment.schema.js';
+import type { Comment, CommentCreate } from '../comments/comment.schema.js';
+import type { TaskContext } from '../context/task-context.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
 import type { Project, ProjectCreate } from '../projects/project.schema.js';
 import type { Run, RunEvent, RunTrigger } from '../runs/run.schema.js';
-import type { Task, TaskCreate } from '../tasks/task.schema.js';
+import type { Task, TaskCreate, TaskUpdate } from '../tasks/task.schema.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
+
+/** An error answered by the server, with its message (which says what to do). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface TaskFilter {
   status?: TaskStatus[];
@@ -15,8 +28,9 @@ export interface TaskFilter {
 }
 
 /**
- * What the CLI needs from wfhub. Two implementations: the services in this process (when no
- * server holds the embedded database) and a running server's HTTP API (when one does).
+ * What the CLI and the MCP tools need from wfhub. Two implementations: the services in this
+ * process (when no server holds the embedded database, and inside the server for /mcp) and a
+ * running server's HTTP API (when one does).
  */
 export interface HubClient {
   /** How this client reaches the data, for `--verbose` and error messages. */
@@ -27,16 +41,28 @@ export interface HubClient {
   createTask(input: TaskCreate): Promise<Task>;
   listTasks(projectId: number, filter: TaskFilter): Promise<PageOf<Task>>;
   getTask(id: number): Promise<Task>;
+  updateTask(id: number, input: TaskUpdate): Promise<Task>;
+  /** Everything an agent should know before working on a task. */
+  getTaskContext(taskId: number, options: { concise: boolean }): Promise<TaskContext>;
   listCriteria(taskId: number): Promise<Criterion[]>;
   listComments(taskId: number): Promise<Comment[]>;
+  /** A task's `count` newest comments (oldest first), and how many it has. */
+  recentComments(taskId: number, count: number): Promise<PageOf<Comment>>;
+  addComment(taskId: number, input: CommentCreate): Promise<Comment>;
   listSubtasks(task: Task): Promise<Task[]>;
   /** Queues a run of a task. In this process (no server), runs are executed here too. */
   triggerRun(taskId: number, input: RunTrigger): Promise<Run>;
   getRun(runId: number): Promise<Run>;
   /** A run's recorded events after `afterSeq`, in order. */
   runEvents(runId: number, afterSeq: number): Promise<RunEvent[]>;
+  /** A run's `count` last events (in order), and how many it has recorded. */
+  recentRunEvents(runId: number, count: number): Promise<PageOf<RunEvent>>;
   cancelRun(runId: number): Promise<Run>;
   /** Runs the agent, passing each event on as it happens; resolves with the result. */
   runAgent(request: AgentRunRequest, options: AgentRunOptions): Promise<AgentResult>;
-  close(): Promise<void>;
+  /**
+   * Releases what the client holds. Runs this process executes itself (no server) are waited
+   * for, unless `interruptRuns`: then they are stopped and end interrupted.
+   */
+  close(options?: { interruptRuns?: boolean }): Promise<void>;
 }

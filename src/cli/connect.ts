@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { openHub } from '../app/open-hub.js';
 import type { Config } from '../config/config.js';
 import { DataDirLockedError, lockFilePath, readLock } from '../db/data-dir-lock.js';
-import type { HubClient } from './hub-client.js';
+import type { HubClient } from '../app/hub-client.js';
 import { httpClient } from './http-client.js';
 import { localClient } from './local-client.js';
 

@@ -3,23 +3,12 @@ import type { AgentEvent } from '../agent/loop/agent-events.js';
 import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
+import type { TaskContext } from '../context/task-context.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
 import type { Project } from '../projects/project.schema.js';
 import type { Run, RunEvent } from '../runs/run.schema.js';
 import type { Task } from '../tasks/task.schema.js';
-import type { HubClient } from './hub-client.js';
-
-/** An error answered by the server, with its message (which says what to do). */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ApiError, type HubClient } from '../app/hub-client.js';
 
 const untimedAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
@@ -84,12 +73,28 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
       return page<Task>(`/projects/${projectId}/tasks?${query}`);
     },
     getTask: async (id) => (await call<Task>('GET', `/tasks/${id}`)).data,
+    updateTask: async (id, input) => (await call<Task>('PATCH', `/tasks/${id}`, input)).data,
+    getTaskContext: async (taskId, { concise }) => (await call<TaskContext>('GET', `/tasks/${taskId}/context?concise=${concise}`)).data,
     listCriteria: async (taskId) => (await page<Criterion>(`/tasks/${taskId}/acceptance-criteria?limit=5000`)).items,
     listComments: async (taskId) => (await page<Comment>(`/tasks/${taskId}/comments?limit=5000`)).items,
+    async recentComments(taskId, count) {
+      const first = await page<Comment>(`/tasks/${taskId}/comments?limit=${Math.max(count, 1)}`);
+      if (first.total <= count) return first;
+      if (count < 1) return { items: [], total: first.total };
+      return page<Comment>(`/tasks/${taskId}/comments?limit=${count}&offset=${first.total - count}`);
+    },
+    addComment: async (taskId, input) => (await call<Comment>('POST', `/tasks/${taskId}/comments`, input)).data,
     listSubtasks: async (task) => (await page<Task>(`/projects/${task.project_id}/tasks?parent=${task.id}&limit=5000`)).items,
     triggerRun: async (taskId, input) => (await call<Run>('POST', `/tasks/${taskId}/trigger`, input)).data,
     getRun: async (runId) => (await call<Run>('GET', `/runs/${runId}`)).data,
     runEvents: async (runId, afterSeq) => (await call<RunEvent[]>('GET', `/runs/${runId}/events?after=${afterSeq}&limit=5000`)).data,
+    async recentRunEvents(runId, count) {
+      const first = await page<RunEvent>(`/runs/${runId}/events?limit=${Math.max(count, 1)}`);
+      if (first.total <= count) return first;
+      // Sequence numbers start at 1: at least `count` events come after total - count.
+      const tail = await page<RunEvent>(`/runs/${runId}/events?after=${first.total - count}&limit=5000`);
+      return { items: tail.items.slice(Math.max(0, tail.items.length - count)), total: tail.total };
+    },
     cancelRun: async (runId) => (await call<Run>('POST', `/runs/${runId}/cancel`)).data,
     async runAgent(request, options) {
       let response;

@@ -3,8 +3,9 @@ import { version } from '../app/version.js';
 import { ConfigError } from '../config/config.js';
 import { AppError } from '../core/errors.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
-import { ApiError } from './http-client.js';
+import { ApiError } from '../app/hub-client.js';
 import { agentCommand } from './commands/agent.js';
+import { mcpCommand } from './commands/mcp.js';
 import { migrateCommand } from './commands/migrate.js';
 import { projectCommand } from './commands/project.js';
 import { runCommand } from './commands/run.js';
@@ -28,6 +29,7 @@ taskCommand(program);
 agentCommand(program);
 runCommand(program);
 workerCommand(program);
+mcpCommand(program);
 
 const expected = [ConfigError, DataDirLockedError, ApiError, AppError];
 

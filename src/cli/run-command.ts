@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { HubClient } from './hub-client.js';
+import type { HubClient } from '../app/hub-client.js';
 
 /** Runs `work` with a client and always closes it (releasing the embedded database). */
 export async function withClient(connecting: Promise<HubClient>, work: (client: HubClient) => Promise<void>) {

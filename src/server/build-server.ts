@@ -23,6 +23,7 @@ import { chatRoutes } from './routes/chat.js';
 import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
 import { projectRoutes } from './routes/projects.js';
@@ -106,6 +107,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   chatRoutes(app, services);
   workerRoutes(app, services);
   projectGitRoutes(app, services);
+  mcpRoutes(app, services);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());
 

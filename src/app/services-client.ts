@@ -1,0 +1,71 @@
+import type { HubClient, TaskFilter } from './hub-client.js';
+import type { Services } from './services.js';
+
+const everything = { limit: 5000, offset: 0 };
+
+export interface ServicesClientOptions {
+  /** How this client reaches the data (HubClient.via). */
+  via: string;
+  /**
+   * true (the CLI, no server): a triggered run is executed by this process, and closing waits
+   * for it. false (inside the server): it is queued for the scheduler taking runs there.
+   */
+  executeRuns: boolean;
+}
+
+/** The services in this process as a HubClient: the CLI's local client, and /mcp in the server. */
+export function servicesClient(services: Services, options: ServicesClientOptions): HubClient {
+  const { projects, tasks, criteria, comments, agent, runs, scheduler, taskContext } = services;
+  const executing: Promise<void>[] = [];
+  let interrupt = () => {};
+  const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+  let closing: Promise<void> | undefined;
+  return {
+    via: options.via,
+    listProjects: (page) => projects.list(page),
+    createProject: (input) => projects.create(input),
+    findProject: (reference) => projects.find(reference),
+    createTask: (input) => tasks.create(input),
+    listTasks: (projectId, filter: TaskFilter) => tasks.listForProject(projectId, { ...filter }),
+    getTask: (id) => tasks.get(id),
+    updateTask: (id, input) => tasks.update(id, input),
+    getTaskContext: (taskId, { concise }) => taskContext.get(taskId, { concise }),
+    listCriteria: async (taskId) => (await criteria.list(taskId, everything)).items,
+    listComments: async (taskId) => (await comments.list(taskId, everything)).items,
+    async recentComments(taskId, count) {
+      const first = await comments.list(taskId, { limit: Math.max(count, 1), offset: 0 });
+      if (first.total <= count) return first;
+      return comments.list(taskId, { limit: count, offset: first.total - count });
+    },
+    addComment: (taskId, input) => comments.create(taskId, input),
+    listSubtasks: async (task) => (await tasks.listForProject(task.project_id, { parent: task.id, ...everything })).items,
+    runAgent: (request, options) => agent.run(request, options),
+    async triggerRun(taskId, input) {
+      if (!options.executeRuns) return scheduler.trigger(taskId, input);
+      // No server holds the database: this process executes this run itself, and no other.
+      const { run, done } = await scheduler.triggerAndExecute(taskId, input);
+      executing.push(done);
+      return run;
+    },
+    getRun: (runId) => runs.get(runId),
+    runEvents: async (runId, afterSeq) => (await runs.events(runId, { afterSeq, limit: 5000 })).items,
+    async recentRunEvents(runId, count) {
+      const first = await runs.events(runId, { afterSeq: 0, limit: Math.max(count, 1) });
+      if (first.total <= count) return first;
+      // Sequence numbers start at 1: at least `count` events come after total - count.
+      const tail = await runs.events(runId, { afterSeq: first.total - count, limit: 5000 });
+      return { items: tail.items.slice(Math.max(0, tail.items.length - count)), total: tail.total };
+    },
+    cancelRun: (runId) => scheduler.cancel(runId),
+    close(closeOptions = {}) {
+      if (closeOptions.interruptRuns) interrupt();
+      return (closing ??= (async () => {
+        if (!options.executeRuns) return;
+        await Promise.race([Promise.allSettled(executing), interrupted]);
+        // Runs still going on here are stopped, and record that they were interrupted.
+        await scheduler.stop();
+      })());
+    },
+  };
+}
+
