@@ -2,7 +2,7 @@ import type { AgentRunOptions, AgentRunRequest } from '../agent/agent-service.js
 import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment, CommentCreate } from '../comments/comment.schema.js';
-import type { TaskContext } from '../context/task-context.schema.js';
+import type { PromptPreviewAnswer, TaskContext } from '../context/task-context.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
 import type { Project, ProjectCreate } from '../projects/project.schema.js';
 import type { Run, RunEvent, RunTrigger } from '../runs/run.schema.js';
@@ -44,6 +44,8 @@ export interface HubClient {
   updateTask(id: number, input: TaskUpdate): Promise<Task>;
   /** Everything an agent should know before working on a task. */
   getTaskContext(taskId: number, options: { concise: boolean }): Promise<TaskContext>;
+  /** The prompt a run of the task would send now. */
+  previewPrompt(taskId: number, request: { node?: string; model?: string; message?: string }): Promise<PromptPreviewAnswer>;
   listCriteria(taskId: number): Promise<Criterion[]>;
   listComments(taskId: number): Promise<Comment[]>;
   /** A task's `count` newest comments (oldest first), and how many it has. */

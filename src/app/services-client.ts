@@ -30,6 +30,7 @@ export function servicesClient(services: Services, options: ServicesClientOption
     getTask: (id) => tasks.get(id),
     updateTask: (id, input) => tasks.update(id, input),
     getTaskContext: (taskId, { concise }) => taskContext.get(taskId, { concise }),
+    previewPrompt: (taskId, request) => services.taskPrompts.answer(taskId, request),
     listCriteria: async (taskId) => (await criteria.list(taskId, everything)).items,
     listComments: async (taskId) => (await comments.list(taskId, everything)).items,
     async recentComments(taskId, count) {

@@ -3,7 +3,7 @@ import type { AgentEvent } from '../agent/loop/agent-events.js';
 import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
-import type { TaskContext } from '../context/task-context.schema.js';
+import type { PromptPreviewAnswer, TaskContext } from '../context/task-context.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
 import type { Project } from '../projects/project.schema.js';
 import type { Run, RunEvent } from '../runs/run.schema.js';
@@ -75,6 +75,7 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     getTask: async (id) => (await call<Task>('GET', `/tasks/${id}`)).data,
     updateTask: async (id, input) => (await call<Task>('PATCH', `/tasks/${id}`, input)).data,
     getTaskContext: async (taskId, { concise }) => (await call<TaskContext>('GET', `/tasks/${taskId}/context?concise=${concise}`)).data,
+    previewPrompt: async (taskId, request) => (await call<PromptPreviewAnswer>('POST', `/tasks/${taskId}/prompt`, request)).data,
     listCriteria: async (taskId) => (await page<Criterion>(`/tasks/${taskId}/acceptance-criteria?limit=5000`)).items,
     listComments: async (taskId) => (await page<Comment>(`/tasks/${taskId}/comments?limit=5000`)).items,
     async recentComments(taskId, count) {

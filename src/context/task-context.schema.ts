@@ -114,6 +114,8 @@ export const promptPreviewSchema = z
   })
   .meta({ id: 'PromptPreview' });
 
+export type PromptPreviewAnswer = z.output<typeof promptPreviewSchema>;
+
 export const helpQuerySchema = z.strictObject({
   task_id: z.coerce.number().int().min(1).max(2_147_483_647).optional().describe("Fill the examples with this task's ids"),
 });

@@ -1,5 +1,6 @@
 import type { AgentService, PromptPreview } from '../agent/agent-service.js';
 import type { ProjectService } from '../projects/project.service.js';
+import type { PromptPreviewAnswer } from './task-context.schema.js';
 import type { TaskService } from '../tasks/task.service.js';
 import type { TaskContextService } from './task-context.service.js';
 import type { TaskImages } from './task-images.js';
@@ -18,6 +19,26 @@ export class TaskPromptPreview {
   constructor(
     private readonly dependencies: { tasks: TaskService; projects: ProjectService; taskContext: TaskContextService; taskImages: TaskImages; agent: AgentService },
   ) {}
+
+  /** The preview as the API answers it. */
+  async answer(taskId: number, request: TaskPromptRequest = {}, signal?: AbortSignal): Promise<PromptPreviewAnswer> {
+    const preview = await this.preview(taskId, request, signal);
+    return {
+      task_id: preview.task_id,
+      model: preview.model,
+      node: preview.node,
+      num_ctx: preview.frame.numCtx,
+      protocol: preview.frame.protocol,
+      budget: preview.budget,
+      task_budget: preview.taskBudget,
+      estimated_tokens: preview.estimatedTokens,
+      system: preview.system,
+      user: preview.user,
+      sections: preview.sections,
+      trimmed: preview.sections.filter((section) => section.state !== 'kept').map((section) => section.id),
+      ...(preview.warning && { warning: preview.warning }),
+    };
+  }
 
   async preview(taskId: number, request: TaskPromptRequest = {}, signal?: AbortSignal): Promise<PromptPreview & { task_id: number }> {
     const { tasks, projects, taskContext, taskImages, agent } = this.dependencies;

@@ -39,6 +39,26 @@ describe('wfhub command on the embedded database, without a server', () => {
     expect(existsSync(lockFilePath(path.join(dir, '.wfhub')))).toBe(false);
   });
 
+  it("shows a task's context and the prompt a run would send, even with no model server", async () => {
+    const context = await wfhub('task', 'context', '1', '--concise');
+    expect(context.code, context.stderr).toBe(0);
+    expect(JSON.parse(context.stdout)).toMatchObject({ concise: true, objective: 'Create hello.txt', project: { name: 'POC', environment: { stack: 'node' } } });
+
+    const prompt = await runCli(['task', 'prompt', '1', '--message', 'Say hi'], { cwd: dir, env: { OLLAMA_HOST: 'http://127.0.0.1:9' } });
+    expect(prompt.code, prompt.stderr).toBe(0);
+    expect(prompt.stdout).toContain('model qwen2.5-coder:3b, role dev, window 16384 tokens');
+    expect(prompt.stdout).toContain('warning: The model server could not describe qwen2.5-coder:3b');
+    expect(prompt.stdout).toContain('--- task ---\n## Project (PROJECT_INFO)');
+    expect(prompt.stdout).toContain('# Task: Create hello.txt');
+    expect(prompt.stdout).toContain('- [ ] it says hello');
+    expect(prompt.stdout).toContain('## Instructions for this run\nSay hi');
+    const json = await runCli(['task', 'prompt', '1', '--json', '--node', 'qa'], { cwd: dir, env: { OLLAMA_HOST: 'http://127.0.0.1:9' } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ task_id: 1, node: 'qa', trimmed: [] });
+    const badNode = await runCli(['task', 'prompt', '1', '--node', 'nobody'], { cwd: dir, env: { OLLAMA_HOST: 'http://127.0.0.1:9' } });
+    expect(badNode.code).toBe(1);
+    expect(badNode.stderr).toContain('node nobody does not exist');
+  });
+
   it('says what is wrong, on stderr, with a non-zero exit', async () => {
     const missing = await wfhub('task', 'show', '999');
     expect(missing.code).toBe(1);
@@ -106,6 +126,9 @@ describe('wfhub serve', () => {
     const listed = await runCli(['task', 'list', '--project', 'POC'], { cwd: dir });
     expect(listed.stdout).toContain('From the CLI');
     expect(listed.stdout).toContain('Create hello.txt');
+    const prompt = await runCli(['task', 'prompt', '1', '--json'], { cwd: dir });
+    expect(prompt.code, prompt.stderr).toBe(0);
+    expect(JSON.parse(prompt.stdout).user).toContain('# Task: Create hello.txt');
   });
 
   it('refuses a second server on the same data dir, naming the first', async () => {

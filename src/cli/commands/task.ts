@@ -111,6 +111,49 @@ export function taskCommand(program: Command) {
         );
       });
     });
+
+  task
+    .command('context')
+    .description('everything an agent is told about a task, as JSON: project, criteria, comments, git, discovery')
+    .argument('<id>', 'the task id', wholeNumber(1, maxId))
+    .option('--concise', 'the short form')
+    .action(async (taskId: number, options: { concise?: boolean }) => {
+      await withClient(connect(config()), async (client) => {
+        print(true, await client.getTaskContext(taskId, { concise: options.concise === true }), () => '');
+      });
+    });
+
+  task
+    .command('prompt')
+    .description('the exact prompt a run of the task would send now, fitted to the model\'s window')
+    .argument('<id>', 'the task id', wholeNumber(1, maxId))
+    .option('-n, --node <name>', "the role (the task's by default)")
+    .option('-m, --model <name>', 'the model (the role\'s, the project\'s or the default)')
+    .option('--message <text>', 'what a trigger would add')
+    .option('--json', 'print JSON')
+    .action(async (taskId: number, options: { node?: string; model?: string; message?: string; json?: boolean }) => {
+      await withClient(connect(config()), async (client) => {
+        const preview = await client.previewPrompt(taskId, {
+          ...(options.node && { node: options.node }),
+          ...(options.model && { model: options.model }),
+          ...(options.message && { message: options.message }),
+        });
+        print(options.json, preview, () => {
+          const trimmed = preview.sections.filter((section) => section.state !== 'kept').map((section) => `${section.id} (${section.state})`);
+          return [
+            `model ${preview.model}${preview.node ? `, role ${preview.node}` : ''}, window ${preview.num_ctx} tokens, ${preview.protocol} tools`,
+            `about ${preview.estimated_tokens} of ${preview.budget} tokens; trimmed: ${trimmed.length ? trimmed.join(', ') : 'nothing'}`,
+            ...(preview.warning ? [`warning: ${preview.warning}`] : []),
+            '',
+            '--- system ---',
+            preview.system,
+            '',
+            '--- task ---',
+            preview.user,
+          ].join('\n');
+        });
+      });
+    });
 }
 
 function describeTask(

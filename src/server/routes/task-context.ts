@@ -36,24 +36,7 @@ export function taskContextRoutes(app: App, services: Services) {
       body: taskPromptBodySchema.nullish(),
       response: { 200: promptPreviewSchema, ...errorResponses },
     },
-    handler: async (request) => {
-      const preview = await services.taskPrompts.preview(Number(request.params.id), request.body ?? {});
-      return {
-        task_id: preview.task_id,
-        model: preview.model,
-        node: preview.node,
-        num_ctx: preview.frame.numCtx,
-        protocol: preview.frame.protocol,
-        budget: preview.budget,
-        task_budget: preview.taskBudget,
-        estimated_tokens: preview.estimatedTokens,
-        system: preview.system,
-        user: preview.user,
-        sections: preview.sections,
-        trimmed: preview.sections.filter((section) => section.state !== 'kept').map((section) => section.id),
-        ...(preview.warning && { warning: preview.warning }),
-      };
-    },
+    handler: async (request) => services.taskPrompts.answer(Number(request.params.id), request.body ?? {}),
   });
 
   route.get('/help', {
