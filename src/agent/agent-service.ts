@@ -311,8 +311,9 @@ export class AgentService {
    * running anything. When the model server cannot be asked for the model's window, the
    * configured one (WFHUB_NUM_CTX) is assumed, and the preview says so.
    */
-  async previewPrompt(request: AgentRunRequest, signal?: AbortSignal): Promise<PromptPreview> {
-    const { node, model, root } = await this.resolve(request, { create: false });
+  async previewPrompt(request: AgentRunRequest, options: { signal?: AbortSignal; withoutFolder?: boolean } = {}): Promise<PromptPreview> {
+    const { signal } = options;
+    const { node, model, root } = options.withoutFolder ? await this.resolveWithoutFolder(request) : await this.resolve(request);
     let warning: string | undefined;
     const info = await createProvider(this.config)
       .describeModel(model, signal)
@@ -321,7 +322,7 @@ export class AgentService {
         return { name: model };
       });
     const frame = modelFrame(info, this.config.numCtx, this.config.toolProtocol);
-    const context = await workspaceContext(root, signal).catch(() => undefined);
+    const context = root === undefined ? undefined : await workspaceContext(root, signal).catch(() => undefined);
     const specs = offeredSpecs(this.tools, frame);
     const { prompt } = firstPrompt({
       frame,
@@ -329,7 +330,17 @@ export class AgentService {
       directive: node?.directive ?? request.directive,
       sections: withFiles(request.sections ?? [messageSection(request.message)], context),
     });
-    return { ...prompt, model, node: node?.name ?? null, frame, ...(warning && { warning }) };
+    const said = [prompt.overflow, warning].filter(Boolean).join(' ');
+    return { ...prompt, model, node: node?.name ?? null, frame, ...(said && { warning: said }) };
+  }
+
+  /** As `resolve`, for a project whose folder is not on this machine: no folder, no files. */
+  private async resolveWithoutFolder(request: AgentRunRequest) {
+    const node = request.node === undefined ? undefined : await this.nodes.find(request.node);
+    const project = request.workspace === undefined ? undefined : await this.projects.findByWorkspace(request.workspace);
+    const projectModel = project?.settings.model;
+    const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
+    return { node, model, root: undefined };
   }
 
   /** The node, workspace and model a request names, checked before anything starts. */

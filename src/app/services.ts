@@ -99,6 +99,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     gitIdentity,
     embedded: connection.kind === 'pglite',
     publicUrl: config.publicUrl,
+    tokenRequired: config.token !== undefined,
   });
   const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
   const taskImages = new TaskImages({ attachments, agent });
@@ -154,9 +155,9 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     scheduler,
     workers,
     taskContext,
-    taskPrompts: new TaskPromptPreview({ tasks, projects, taskContext, taskImages, agent }),
+    taskPrompts: new TaskPromptPreview({ tasks, projects, taskContext, taskImages, agent, checkoutFor: (project, task) => checkouts.previewDir(project, task) }),
     chats,
-    projectChat: new ProjectChat({ projects, chats, agent }),
+    projectChat: new ProjectChat({ projects, chats, agent, workspaces, embedded: connection.kind === 'pglite' }),
     merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, clones, checkouts, gitIdentity }),
   };
 }

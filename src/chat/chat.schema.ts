@@ -30,11 +30,14 @@ export const conversationSchema = z
 
 export const conversationWithMessagesSchema = conversationSchema.extend({ messages: z.array(chatMessageSchema) }).meta({ id: 'ConversationWithMessages' });
 
+/** The most a chat request may weigh, its images included (the route's body limit). */
+export const chatBodyLimitBytes = 32 * 1024 * 1024;
+
 /** An image sent with a chat message: base64, or a data URL as a browser makes it. */
 const imageData = z
   .string()
   .min(1)
-  .max(20_000_000, 'must be at most 20 MB of base64 (scale the image down first)')
+  .max(16_000_000, 'must be at most 16 MB of base64, about 12 MB of image (scale it down first: 1024 px is plenty)')
   .transform((value) => value.replace(/^data:image\/[\w.+-]+;base64,/, ''))
   .refine((value) => /^[A-Za-z0-9+/\s]+={0,2}$/.test(value), 'must be base64 (or a data:image/...;base64 URL)');
 
@@ -42,7 +45,7 @@ export const chatRequestSchema = z
   .strictObject({
     message: text({ min: 1, max: 100_000 }).describe('What to ask or tell the agent'),
     conversation_id: idSchema.optional().describe('Continue this conversation; a new one starts when absent'),
-    images: z.array(imageData).max(8).optional().describe('Images (base64 or data URLs) for the vision model to describe'),
+    images: z.array(imageData).max(8).optional().describe('Up to 8 images (base64 or data URLs; 32 MiB for the whole request) for the vision model to describe'),
     model: label(200).optional().describe("The working model; the project's or the default when absent"),
     vision_model: label(200).optional().describe('The vision model (WFHUB_VISION_MODEL, or one of WFHUB_VISION_MODELS)'),
     node: z.union([label(100), idSchema]).optional().describe('A role whose directive the agent follows'),

@@ -2,6 +2,8 @@ import type { AgentService } from '../agent/agent-service.js';
 import type { AgentEvent } from '../agent/loop/agent-events.js';
 import type { PromptSection } from '../agent/prompt/prompt-sections.js';
 import type { ProjectService } from '../projects/project.service.js';
+import { seesWorkspace, workspaceNotHere } from '../workspace/workspace-presence.js';
+import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { ChatMessage, ChatRequest } from './chat.schema.js';
 import type { ChatService } from './chat.service.js';
 
@@ -33,7 +35,16 @@ const flat = (text: string, max: number) => {
  * fit its window like a task's prompt).
  */
 export class ProjectChat {
-  constructor(private readonly dependencies: { projects: ProjectService; chats: ChatService; agent: AgentService }) {}
+  constructor(
+    private readonly dependencies: {
+      projects: ProjectService;
+      chats: ChatService;
+      agent: AgentService;
+      workspaces: WorkspaceRoot;
+      /** The embedded database: the workspaces dir is this machine's. */
+      embedded: boolean;
+    },
+  ) {}
 
   /**
    * Checks the request (the project, the conversation, the models) and records the user's message;
@@ -42,6 +53,10 @@ export class ProjectChat {
   async open(projectId: number, request: ChatRequest): Promise<(onEvent: (event: ChatEvent) => void | Promise<void>, signal?: AbortSignal) => Promise<ChatMessage>> {
     const { projects, chats, agent } = this.dependencies;
     const project = await projects.get(projectId);
+    // On PostgreSQL the folder may be another machine's: never chat in an empty one made here.
+    if (!(await seesWorkspace(project, this.dependencies.workspaces, this.dependencies.embedded))) {
+      throw workspaceNotHere(project, this.dependencies.workspaces, 'the agent cannot chat in it from this server');
+    }
     const visionModel = request.images?.length ? agent.vision.model(request.vision_model) : undefined;
     const existing = request.conversation_id ? await chats.ofProject(project.id, request.conversation_id) : undefined;
     const earlier = existing ? await chats.messages(existing.id) : [];

@@ -1,4 +1,4 @@
-import { asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ne } from 'drizzle-orm';
 import { NotFoundError } from '../core/errors.js';
 import type { Page, PageOf } from '../core/schema-helpers.js';
 import type { ChangeFeed } from '../db/change-feed.js';
@@ -21,6 +21,20 @@ export class CommentService {
       this.db.select({ value: count() }).from(commentTable).where(where),
     ]);
     return { items, total: total?.value ?? 0 };
+  }
+
+  /**
+   * A task's newest comments (oldest first), by one author or by all but one: a run's prompt
+   * wants what people said, however many summaries wfhub wrote since.
+   */
+  async newest(taskId: number, options: { limit: number; author?: string; notAuthor?: string }): Promise<Comment[]> {
+    const where = and(
+      eq(commentTable.task_id, taskId),
+      options.author === undefined ? undefined : eq(commentTable.author, options.author),
+      options.notAuthor === undefined ? undefined : ne(commentTable.author, options.notAuthor),
+    );
+    const rows = await this.db.select().from(commentTable).where(where).orderBy(desc(commentTable.id)).limit(options.limit);
+    return rows.reverse();
   }
 
   async get(id: number): Promise<Comment> {

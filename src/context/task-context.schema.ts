@@ -37,6 +37,7 @@ export const taskContextSchema = z
     }),
     system_domain: z.string().describe("This server's public URL: where an agent calls wfhub"),
     help_url: z.string(),
+    token_required: z.boolean().describe('Calls to this server need its token (WFHUB_TOKEN), which agents in runs do not have'),
     task: z.object({
       id: idSchema,
       title: z.string(),
@@ -57,9 +58,10 @@ export const taskContextSchema = z
       }),
     ),
     comments: z.object({
-      total: z.number().int(),
-      recent: z.array(commentSchema).describe('The newest comments, oldest first'),
-      last: commentSchema.nullable(),
+      total: z.number().int().describe("All the task's comments, wfhub's run summaries included"),
+      recent: z.array(commentSchema).describe("The newest comments by people (and agents), oldest first; not wfhub's run summaries"),
+      last: commentSchema.nullable().describe('The last of those'),
+      last_run: commentSchema.nullable().describe("wfhub's summary of the task's last run"),
     }),
     parent: taskRefSchema.nullable(),
     subtasks: z.array(taskRefSchema),

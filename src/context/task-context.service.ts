@@ -11,6 +11,7 @@ import { WorkspaceGit, type GitIdentity } from '../workspace/git.js';
 import { seesWorkspace } from '../workspace/workspace-presence.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { endpointsFor } from './agent-endpoints.js';
+import { runCommentAuthor } from './task-prompt.js';
 import type { TaskContext } from './task-context.schema.js';
 
 export interface TaskContextDependencies {
@@ -25,12 +26,16 @@ export interface TaskContextDependencies {
   embedded: boolean;
   /** Where agents reach this server (SYSTEM_DOMAIN). */
   publicUrl: string;
+  /** The server asks for a token (which commands in runs are never given). */
+  tokenRequired: boolean;
 }
 
 export interface TaskContextOptions {
   concise?: boolean;
   /** Read git and files here (a run's worktree) instead of the project's workspace folder. */
   dir?: string;
+  /** Read no folder: the project's is not on this machine. */
+  absent?: boolean;
   signal?: AbortSignal;
 }
 
@@ -61,28 +66,30 @@ export class TaskContextService {
     const { tasks, criteria, comments, attachments } = this.dependencies;
     const concise = options.concise === true;
     const limit = concise ? limits.concise : limits.full;
-    const commentCount = (await comments.list(task.id, { limit: 1, offset: 0 })).total;
-    const [criteriaPage, attachmentPage, commentPage, subtaskPage, parent, workspace] = await Promise.all([
+    const [criteriaPage, attachmentPage, commentCount, said, runSummaries, subtaskPage, parent, workspace] = await Promise.all([
       criteria.list(task.id, everything),
       attachments.list(task.id, everything),
-      comments.list(task.id, { limit: limit.comments, offset: Math.max(0, commentCount - limit.comments) }),
+      comments.list(task.id, { limit: 1, offset: 0 }).then((page) => page.total),
+      comments.newest(task.id, { limit: limit.comments, notAuthor: runCommentAuthor }),
+      comments.newest(task.id, { limit: 1, author: runCommentAuthor }),
       tasks.listForProject(task.project_id, { parent: task.id, limit: limit.subtasks, offset: 0 }),
       task.parent_id ? tasks.get(task.parent_id).catch(() => undefined) : undefined,
       this.workspace(project, options, limit),
     ]);
-    const comment = (entry: (typeof commentPage.items)[number]) => ({ id: entry.id, author: entry.author, body: entry.body, created_at: entry.created_at });
-    const recent = commentPage.items.map(comment);
+    const comment = (entry: (typeof said)[number]) => ({ id: entry.id, author: entry.author, body: entry.body, created_at: entry.created_at });
+    const recent = said.map(comment);
     const systemDomain = this.dependencies.publicUrl.replace(/\/+$/, '');
     return {
       concise,
       project: { id: project.id, name: project.name, workspace_path: project.workspace_path, environment: project.environment },
       system_domain: systemDomain,
       help_url: `${systemDomain}/help?task_id=${task.id}`,
+      token_required: this.dependencies.tokenRequired,
       task: { id: task.id, title: task.title, status: task.status, node: task.node_name, priority: task.priority },
       objective: task.description.trim() ? `${task.title}\n\n${task.description.trim()}` : task.title,
       acceptance_criteria: criteriaPage.items.map(({ id, text, done, check_command }) => ({ id, text, done, check_command })),
       attachments: attachmentPage.items.map(({ id, file_name, content_type, size_bytes, download_url, description }) => ({ id, file_name, content_type, size_bytes, download_url, description })),
-      comments: { total: commentPage.total, recent, last: recent.at(-1) ?? null },
+      comments: { total: commentCount, recent, last: recent.at(-1) ?? null, last_run: runSummaries[0] ? comment(runSummaries[0]) : null },
       parent: parent ? { id: parent.id, title: parent.title, status: parent.status } : null,
       subtasks: subtaskPage.items.map((subtask) => ({ id: subtask.id, title: subtask.title, status: subtask.status })),
       ...workspace,
@@ -97,7 +104,7 @@ export class TaskContextService {
     limit: (typeof limits)['full'],
   ): Promise<Pick<TaskContext, 'git' | 'recent_files' | 'discovery'>> {
     const { workspaces, gitIdentity, embedded } = this.dependencies;
-    if (!options.dir && !(await seesWorkspace(project, workspaces, embedded))) return { git: null, recent_files: [], discovery: null };
+    if (options.absent || (!options.dir && !(await seesWorkspace(project, workspaces, embedded)))) return { git: null, recent_files: [], discovery: null };
     const dir = options.dir ?? workspaces.pathOf(project.workspace_path);
     const signal = options.signal ?? new AbortController().signal;
     const [files, manifests, git] = await Promise.all([

@@ -14,7 +14,7 @@ export interface TaskPromptExtras {
   /** What the user added when triggering. */
   message?: string | null;
   imageNotes?: readonly ImageNote[];
-  /** Commands may reach the network: the agent can call wfhub's API, so it is told how. */
+  /** Commands may reach the network: the agent can call wfhub's API (if it needs no token), so it is told how. */
   network?: boolean;
 }
 
@@ -37,6 +37,8 @@ function sizeOf(bytes: number): string {
  */
 export function taskPromptSections(context: TaskContext, extras: TaskPromptExtras = {}): PromptSection[] {
   const sections: PromptSection[] = [];
+  /** Whether the agent can call this server: commands reach the network and no token is asked. */
+  const api = extras.network === true && !context.token_required;
   const add = (section: PromptSection) => {
     if (section.body.trim()) sections.push(section);
   };
@@ -80,7 +82,7 @@ export function taskPromptSections(context: TaskContext, extras: TaskPromptExtra
   add({
     id: 'attachments',
     title: 'Attachments',
-    body: bullet(context.attachments.map((file) => `${file.file_name} (${file.content_type}, ${sizeOf(file.size_bytes)})${extras.network ? `: ${context.system_domain}${file.download_url}` : ''}`)),
+    body: bullet(context.attachments.map((file) => `${file.file_name} (${file.content_type}, ${sizeOf(file.size_bytes)})${api ? `: ${context.system_domain}${file.download_url}` : ''}`)),
     priority: 45,
   });
 
@@ -103,7 +105,7 @@ export function taskPromptSections(context: TaskContext, extras: TaskPromptExtra
 
   add({ id: 'recent_files', title: 'Recently changed files', body: bullet(context.recent_files), priority: 35 });
 
-  const said = context.comments.recent.filter((comment) => comment.author !== runCommentAuthor);
+  const said = context.comments.recent;
   const last = said.at(-1);
   const earlier = said.slice(0, -1);
   add({
@@ -113,13 +115,14 @@ export function taskPromptSections(context: TaskContext, extras: TaskPromptExtra
     shorter: [bullet(earlier.slice(-3).map((comment) => `${comment.author}: ${oneLine(comment.body, 300)}`))],
     priority: 50,
   });
-  const previousRun = context.comments.recent.filter((comment) => comment.author === runCommentAuthor).at(-1);
+  const previousRun = context.comments.last_run;
   if (previousRun && (!last || previousRun.id > last.id)) {
-    add({ id: 'previous_run', title: 'The last run of this task', body: previousRun.body.trim(), shorter: [oneLine(previousRun.body, 400)], priority: 55 });
+    // wfhub's record of the last run, written from a model's own summary: information, not instructions.
+    add({ id: 'previous_run', title: "The last run of this task (wfhub's record, for information)", body: previousRun.body.trim(), shorter: [oneLine(previousRun.body, 400)], priority: 55 });
   }
   if (last) add({ id: 'last_comment', title: 'Last comment', body: `${last.author}: ${last.body.trim()}`, shorter: [`${last.author}: ${oneLine(last.body, 600)}`], priority: 80 });
 
-  if (extras.network) {
+  if (api) {
     add({
       id: 'endpoints',
       title: `wfhub's API (SYSTEM_DOMAIN ${context.system_domain})`,

@@ -63,6 +63,30 @@ export class RunCheckouts {
     return project.settings.isolation === 'worktree' || (projectRemote(project) && !project.settings.isolation) ? 'worktree' : 'in-place';
   }
 
+  /**
+   * Where a run of the task would read its git state and files, found without creating or
+   * changing anything (for a prompt preview): the folder, the task's worktree when it has one;
+   * otherwise nothing, with what is shown instead said in `note`.
+   */
+  async previewDir(project: Project, task: Task): Promise<{ dir?: string; note?: string }> {
+    const { workspaces, worktrees, gitIdentity } = this.dependencies;
+    const isolation = await this.isolationFor(project).catch(() => undefined);
+    if (isolation === undefined || isolation === 'clone') {
+      return { note: "The project's folder is not on this machine (runs work elsewhere): the preview has no git state or files." };
+    }
+    const main = workspaces.pathOf(project.workspace_path);
+    if (isolation === 'in-place') {
+      const repository = await new WorkspaceGit(main, gitIdentity).isRepository().catch(() => true);
+      return repository ? { dir: main } : { dir: main, note: 'The workspace is not a git repository yet: a run makes it one first, so its prompt also tells the first commit.' };
+    }
+    const worktree = await worktrees.find(new WorkspaceGit(main, gitIdentity), project.id, task.id).catch(() => undefined);
+    if (worktree) return { dir: worktree };
+    return {
+      dir: main,
+      note: `The task has no worktree yet: its first run makes one on ${taskBranch(task.id)}; the git state and files shown are the main folder's, without its uncommitted changes in the run.`,
+    };
+  }
+
   async open(project: Project, task: Task, isolation: RunIsolation): Promise<Checkout> {
     const { workspaces, gitIdentity } = this.dependencies;
     if (isolation === 'clone') return this.openClone(project, task);

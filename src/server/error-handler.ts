@@ -59,7 +59,7 @@ function llmErrorStatus(error: LlmError): number {
 const frameworkErrors: Record<string, [number, string, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'empty_body', 'The request has a JSON content-type but no body. Send a JSON object.'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'The body is not valid JSON. Send a JSON object (uploads: multipart/form-data).'],
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large (4 MiB at most; a chat message with its images 32 MiB: scale images down first).'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length', 'The Content-Length does not match the body.'],
   FST_REQ_FILE_TOO_LARGE: [413, 'payload_too_large', 'A file is larger than ATTACHMENT_MAX_BYTES allows.'],
   FST_FILES_LIMIT: [413, 'too_many_files', 'Too many files in one upload; send fewer at a time.'],

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import { readSmallFile } from './small-file.js';
 
 /** A command that tests, builds, lints or starts the project, and the file that says so. */
 export interface DiscoveredCommand {
@@ -38,13 +39,17 @@ const scriptKinds: Record<string, DiscoveredCommand['kind']> = {
   test: 'test', build: 'build', lint: 'lint', start: 'start', dev: 'start', serve: 'start', typecheck: 'lint', check: 'lint', format: 'other',
 };
 
-async function readSmall(root: string, name: string): Promise<string | undefined> {
-  try {
-    const text = await readFile(path.join(root, name), 'utf8');
-    return text.length > maxManifestBytes ? undefined : text;
-  } catch {
-    return undefined;
-  }
+const readSmall = (root: string, name: string) => readSmallFile(path.join(root, name), maxManifestBytes);
+
+/** The package manager a JavaScript project uses, by its `packageManager` field or its lock file. */
+async function packageManager(root: string, declared: unknown): Promise<'npm' | 'pnpm' | 'yarn' | 'bun'> {
+  const named = String(declared ?? '').split('@', 1)[0];
+  if (named === 'pnpm' || named === 'yarn' || named === 'bun' || named === 'npm') return named;
+  const exists = (name: string) => access(path.join(root, name)).then(() => true, () => false);
+  if (await exists('pnpm-lock.yaml')) return 'pnpm';
+  if (await exists('yarn.lock')) return 'yarn';
+  if ((await exists('bun.lockb')) || (await exists('bun.lock'))) return 'bun';
+  return 'npm';
 }
 
 function record(value: unknown): Record<string, unknown> {
@@ -56,7 +61,7 @@ function requirementName(requirement: string): string {
   return requirement.trim().split(/[\s<>=!~;[(]/, 1)[0]!.toLowerCase();
 }
 
-function fromPackageJson(text: string, found: Manifests, frameworks: Set<string>): void {
+async function fromPackageJson(root: string, text: string, found: Manifests, frameworks: Set<string>): Promise<void> {
   let manifest: Record<string, unknown>;
   try {
     manifest = record(JSON.parse(text));
@@ -67,13 +72,15 @@ function fromPackageJson(text: string, found: Manifests, frameworks: Set<string>
   for (const key of ['dependencies', 'devDependencies', 'peerDependencies']) {
     for (const name of Object.keys(record(manifest[key]))) if (knownFrameworks[name]) frameworks.add(knownFrameworks[name]);
   }
-  // The package manager the lock file (or packageManager) names runs the scripts.
-  const runner = String(manifest.packageManager ?? '').startsWith('pnpm') ? 'pnpm' : String(manifest.packageManager ?? '').startsWith('yarn') ? 'yarn' : 'npm';
+  // The package manager packageManager (or the lock file) names runs the scripts.
+  const runner = await packageManager(root, manifest.packageManager);
   for (const [name, script] of Object.entries(record(manifest.scripts))) {
     if (typeof script !== 'string') continue;
     const kind = scriptKinds[name];
     if (!kind) continue;
-    const command = runner === 'npm' && name !== 'test' && name !== 'start' ? `npm run ${name}` : `${runner} ${name === 'test' || name === 'start' ? name : `run ${name}`}`;
+    // `npm test`, `yarn test`, `pnpm test` run the script; `bun test` is bun's own test runner.
+    const short = (name === 'test' || name === 'start') && runner !== 'bun';
+    const command = short ? `${runner} ${name}` : `${runner} run ${name}`;
     found.commands.push({ kind, command, source: 'package.json' });
   }
 }
@@ -154,7 +161,7 @@ export async function readManifests(root: string): Promise<Manifests> {
   const [packageJson, pyproject, goMod, cargo, makefile, gnuMakefile] = await Promise.all(
     ['package.json', 'pyproject.toml', 'go.mod', 'Cargo.toml', 'Makefile', 'GNUmakefile'].map((name) => readSmall(root, name)),
   );
-  if (packageJson !== undefined) fromPackageJson(packageJson, found, frameworks);
+  if (packageJson !== undefined) await fromPackageJson(root, packageJson, found, frameworks);
   if (pyproject !== undefined) fromPyproject(pyproject, found, frameworks);
   if (goMod !== undefined) fromGoMod(goMod, found, frameworks);
   if (cargo !== undefined) fromCargo(cargo, found, frameworks);

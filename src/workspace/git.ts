@@ -285,7 +285,8 @@ export class WorkspaceGit {
     const [branch, head, porcelain] = await Promise.all([
       this.run(['symbolic-ref', '--short', '-q', 'HEAD'], { allowFailure: true }),
       this.run(['rev-parse', '--verify', '-q', 'HEAD'], { allowFailure: true }),
-      this.run(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all']),
+      // No optional locks: reading the status never takes index.lock from a run's own git.
+      this.run(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all']),
     ]);
     // With -z, a rename or copy is followed by its old path as a field of its own.
     const fields = porcelain.split('\0');

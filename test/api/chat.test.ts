@@ -113,6 +113,17 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
     expect((await hub.call('GET', `/projects/${projectId}/chats`)).body.length).toBe(before);
   });
 
+  it('takes a phone-sized screenshot (more than the usual 4 MiB body) and says what the limit is past 32 MiB', async () => {
+    const big = Buffer.alloc(5 * 1024 * 1024, 7).toString('base64');
+    ollama.script({ text: 'A grey picture.' }, { text: 'It is grey.' });
+    const answer = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'And this big one?', images: [big] });
+    expect(answer.status).toBe(200);
+    expect(requests()[0]!.messages.at(-1)!.images![0]!.length).toBe(big.length);
+    const tooBig = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'Too much', images: [big, big, big, big, big] });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error.message).toContain('32 MiB');
+  });
+
   it('goes on without the image when the vision model cannot see it, and says so', async () => {
     ollama.script({ kind: 'http-error', status: 404, message: "model 'gemma3:4b' not found, try pulling it first" }, { text: 'I could not see the image.' });
     const answer = await hub.call('POST', `/projects/${projectId}/chat`, { message: 'Look at this', images: [png.toString('base64')] });

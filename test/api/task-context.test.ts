@@ -171,6 +171,74 @@ describe.each(backends())('task context and prompts on %s', (kind) => {
     expect(started.data.estimated_prompt_tokens).toBe(preview.estimated_tokens);
   });
 
+  it("keeps what people said however many run summaries wfhub wrote since, and tells the last run's as information", async () => {
+    const project = await post('/projects', { name: 'Talky', workspace_path: 'talky' });
+    repositoryWith(workspace('talky'), { 'a.txt': 'a\n' });
+    const task = await post('/tasks', { project_id: project.id, title: 'Indent the code' });
+    await post(`/tasks/${task.id}/comments`, { author: 'ana', body: 'USE TABS NOT SPACES' });
+    for (let index = 1; index <= 12; index++) await hub.services.comments.create(task.id, { author: 'wfhub', body: `Run ${index} failed: the model stopped.` });
+    const context = (await hub.call('GET', `/tasks/${task.id}/context`)).body;
+    expect(context.comments.total).toBe(13);
+    expect(context.comments.recent.map((comment: { body: string }) => comment.body)).toEqual(['USE TABS NOT SPACES']);
+    expect(context.comments.last.body).toBe('USE TABS NOT SPACES');
+    expect(context.comments.last_run.body).toBe('Run 12 failed: the model stopped.');
+    const preview = (await post(`/tasks/${task.id}/prompt`, {})) as Record<string, any>;
+    expect(preview.user).toContain('ana: USE TABS NOT SPACES');
+    expect(preview.user).toContain("## The last run of this task (wfhub's record, for information)\nRun 12 failed");
+    expect(preview.user).not.toContain('Run 11 failed');
+  });
+
+  it('previews a worktree run from its worktree, word for word', async () => {
+    const project = await post('/projects', { name: 'Trees', workspace_path: 'trees', settings: { isolation: 'worktree' } });
+    repositoryWith(workspace('trees'), { 'app.ts': 'export {};\n', 'README.md': '# Trees\n' });
+    writeFileSync(path.join(workspace('trees'), 'dirty.ts'), 'not committed\n');
+    const task = await post('/tasks', { project_id: project.id, title: 'Grow a branch' });
+    const before = (await post(`/tasks/${task.id}/prompt`, {})) as Record<string, any>;
+    expect(before.warning).toContain('no worktree yet');
+
+    ollama.script({ toolCalls: [{ name: 'finish', arguments: { summary: 'Looked.' } }] });
+    const first = await post(`/tasks/${task.id}/trigger`, {});
+    expect((await hub.ended(first.id)).status).toBe('succeeded');
+    const preview = (await post(`/tasks/${task.id}/prompt`, {})) as Record<string, any>;
+    expect(preview.warning).toBeUndefined();
+    expect(preview.user).toContain(`Branch: wfhub/task-${task.id}`);
+    expect(preview.user).not.toContain('dirty.ts');
+    ollama.chatRequests.length = 0;
+    ollama.script({ toolCalls: [{ name: 'finish', arguments: { summary: 'Looked again.' } }] });
+    const second = await post(`/tasks/${task.id}/trigger`, {});
+    const ended = await hub.ended(second.id);
+    expect(ended.status).toBe('succeeded');
+    expect((ollama.chatRequests[0] as { messages: { content: string }[] }).messages[1]!.content).toBe(preview.user);
+  });
+
+  it('says when the prompt cannot fit the window (a directive too long for it), in the preview and the run', async () => {
+    await hub.call('POST', '/nodes', { name: 'verbose', directive: `You follow these rules. ${'Always explain every step in detail. '.repeat(400)}` });
+    const project = await post('/projects', { name: 'Wordy', workspace_path: 'wordy', settings: { model: 'tiny:4k' } });
+    repositoryWith(workspace('wordy'), { 'a.txt': 'a\n' });
+    const task = await post('/tasks', { project_id: project.id, title: 'Do a small thing', node: 'verbose', acceptance_criteria: ['It is done'] });
+    const preview = (await post(`/tasks/${task.id}/prompt`, {})) as Record<string, any>;
+    expect(preview.estimated_tokens).toBeGreaterThan(preview.budget);
+    expect(preview.warning).toContain('Shorten the directive');
+    expect(preview.user).toContain('# Task: Do a small thing');
+    ollama.script({ toolCalls: [{ name: 'finish', arguments: { summary: 'Done.' } }] });
+    const run = await post(`/tasks/${task.id}/trigger`, {});
+    await hub.ended(run.id);
+    const events = (await hub.call('GET', `/runs/${run.id}/events`)).body;
+    expect(events.find((event: { type: string; data: { code?: string } }) => event.type === 'run.warning' && event.data.code === 'prompt_too_large')).toBeDefined();
+  });
+
+  it("tells the agent wfhub's API only when its commands can reach it", async () => {
+    const project = await post('/projects', { name: 'Online', workspace_path: 'online', settings: { allow_network: true } });
+    repositoryWith(workspace('online'), { 'a.txt': 'a\n' });
+    const task = await post('/tasks', { project_id: project.id, title: 'Report back' });
+    const online = (await post(`/tasks/${task.id}/prompt`, {})) as Record<string, any>;
+    expect(online.user).toContain("## wfhub's API (SYSTEM_DOMAIN https://wfhub.localhost)");
+    expect(online.user).toContain(`POST /tasks/${task.id}/comments`);
+    await hub.call('PATCH', `/projects/${project.id}`, { settings: { allow_network: false } });
+    const offline = (await post(`/tasks/${task.id}/prompt`, {})) as Record<string, any>;
+    expect(offline.user).not.toContain("wfhub's API");
+  });
+
   it('names the role it is built for, and works out a window when the model server is away', async () => {
     const project = await post('/projects', { name: 'Roles', workspace_path: 'roles' });
     const task = await post('/tasks', { project_id: project.id, title: 'Review the code', node: 'qa' });

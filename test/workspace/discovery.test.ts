@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,5 +67,23 @@ describe('summing up a README', () => {
     const summary = summarizeReadme(`# T\n\n${'word '.repeat(50)}\n\n${'other '.repeat(200)}`, 300);
     expect(summary.length).toBeLessThanOrEqual(300);
     expect(summary).not.toContain('other');
+  });
+});
+
+describe('reading manifests an agent may have tampered with', () => {
+  it('skips a FIFO, a symlink to a device and a huge file instead of hanging or filling memory', async () => {
+    const root = folderWith({ 'Cargo.toml': `[package]\nname = "x"\n# ${'x'.repeat(600 * 1024)}\n` });
+    execFileSync('mkfifo', [path.join(root, 'Makefile')]);
+    symlinkSync('/dev/zero', path.join(root, 'package.json'));
+    symlinkSync('/dev/zero', path.join(root, 'pyproject.toml'));
+    const found = await readManifests(root);
+    expect(found).toEqual({ manifests: [], frameworks: [], commands: [] });
+  });
+
+  it('finds the package manager by its lock file', async () => {
+    const root = folderWith({ 'package.json': JSON.stringify({ scripts: { test: 'bun test', build: 'tsc' } }), 'bun.lock': '{}' });
+    expect((await readManifests(root)).commands.map((entry) => entry.command)).toEqual(['bun run test', 'bun run build']);
+    const yarn = folderWith({ 'package.json': JSON.stringify({ scripts: { test: 'jest', lint: 'eslint .' } }), 'yarn.lock': '' });
+    expect((await readManifests(yarn)).commands.map((entry) => entry.command)).toEqual(['yarn test', 'yarn run lint']);
   });
 });

@@ -162,6 +162,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     trimmed_sections: first.sections.flatMap(({ id, state }) => (state === 'kept' ? [] : [{ id, state }])),
   });
   for (const warning of options.warnings ?? []) await emit('run.warning', { step: 0, ...warning });
+  if (first.overflow) await emit('run.warning', { step: 0, code: 'prompt_too_large', message: first.overflow });
   if (options.images?.length && !images) {
     await emit('run.warning', { step: 0, code: 'images_ignored', message: `${options.model} cannot see images; the images were not sent.` });
   }

@@ -56,6 +56,8 @@ export function offeredSpecs(tools: readonly Tool[], frame: Pick<ModelFrame, 'nu
  * tools: the rest is the room the run works in (file contents, command output, answers).
  */
 const taskShare = 0.5;
+/** What required sections (objective, criteria) may take when they alone exceed their share. */
+const requiredShare = 0.8;
 
 export interface FirstPrompt {
   system: string;
@@ -66,6 +68,8 @@ export interface FirstPrompt {
   budget: number;
   /** The most the task message could take. */
   taskBudget: number;
+  /** Said when even the fitted prompt is larger than the window allows (a huge directive). */
+  overflow?: string;
   sections: SectionReport[];
 }
 
@@ -91,15 +95,21 @@ export function firstPrompt(input: FirstPromptInput): { prompt: FirstPrompt; win
   const system = systemPrompt({ directive: input.directive, tools: input.specs, protocol: frame.protocol, workspaceSummary: input.workspaceSummary });
   const measure = (text: string) => window.estimate([{ role: 'user', content: text }]);
   const fixed = window.estimate([{ role: 'system', content: system }]) + Math.ceil(reserved / window.charsPerTokenEstimate);
-  const taskBudget = Math.max(0, Math.floor((window.budget - fixed) * taskShare));
-  const fitted = fitSections(input.sections, taskBudget, measure);
+  const room = Math.max(0, window.budget - fixed);
+  const taskBudget = Math.floor(room * taskShare);
+  // The objective and criteria may take more than their share, but leave the run some room.
+  const fitted = fitSections(input.sections, { budget: taskBudget, limit: Math.floor(room * requiredShare) }, measure);
+  const estimatedTokens = fixed + measure(fitted.text);
   return {
     window,
     prompt: {
       system,
       user: fitted.text,
-      estimatedTokens: fixed + measure(fitted.text),
+      estimatedTokens,
       budget: window.budget,
+      ...(estimatedTokens > window.budget && {
+        overflow: `The first prompt takes about ${estimatedTokens} tokens, more than the ${window.budget} this window allows: the system prompt (the role's directive, ${fixed} tokens with the tools) is too long for it. Shorten the directive, or use a model with a larger window.`,
+      }),
       taskBudget,
       sections: fitted.sections,
     },

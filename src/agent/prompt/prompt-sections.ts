@@ -31,20 +31,42 @@ function render(section: PromptSection, body: string): string {
   return section.title ? `## ${section.title}\n${body}` : body;
 }
 
-/** Kept whole for the reader; what was cut says where to read the rest. */
+/**
+ * The body cut to about `keepChars`: its first line always (a task's title), then whole lines
+ * while they fit (a criterion is never cut in the middle), saying how much was left out.
+ */
 function cut(body: string, keepChars: number): string {
   if (body.length <= keepChars) return body;
-  const kept = body.slice(0, Math.max(0, keepChars)).replace(/\s+\S*$/, '');
-  return `${kept}\n[... ${body.length - kept.length} characters cut to fit the model's context window ...]`;
+  const lines = body.split('\n');
+  let kept = lines[0]!;
+  const firstMax = Math.max(80, keepChars);
+  if (kept.length > firstMax) kept = `${kept.slice(0, firstMax).replace(/\s+\S*$/, '')} ...`;
+  let index = 1;
+  while (index < lines.length && kept.length + 1 + lines[index]!.length <= keepChars) kept += `\n${lines[index++]}`;
+  const left = lines.length - index;
+  return `${kept}\n[... ${left > 0 ? `${left} more line${left === 1 ? '' : 's'}` : 'the rest'} cut to fit the model's context window ...]`;
+}
+
+export interface FitLimits {
+  /** What the sections should take: optional ones are shortened or dropped to stay under it. */
+  budget: number;
+  /**
+   * What required sections may take if they alone exceed `budget` (room the run would rather
+   * keep for its work); past it they are cut too. Defaults to `budget`.
+   */
+  limit?: number;
 }
 
 /**
- * Fits sections into `budget` tokens (as `measure` counts them). While they do not fit, the
- * section with the lowest priority that can give something gives it: its next shorter form, or
- * its place. Required sections are never dropped; if they alone do not fit, the longest of them
- * is cut, saying so. Sections keep the order they were given in.
+ * Fits sections to a token budget (as `measure` counts them). While they do not fit, the section
+ * with the lowest priority that can give something gives it: its next shorter form, or its place.
+ * Required sections are never dropped: they may grow past the budget up to the limit, and past
+ * that the longest is cut (whole lines, the first kept, saying so) until they fit. Sections keep
+ * the order they were given in.
  */
-export function fitSections(sections: readonly PromptSection[], budget: number, measure: (text: string) => number): FittedSections {
+export function fitSections(sections: readonly PromptSection[], limits: FitLimits | number, measure: (text: string) => number): FittedSections {
+  const { budget, limit: hard = budget } = typeof limits === 'number' ? { budget: limits } : limits;
+  const limit = Math.max(budget, hard);
   /** For each section: 0 its body, i its shorter form i - 1, -1 dropped. */
   const form = sections.map(() => 0);
   const cuts = new Map<number, string>();
@@ -76,21 +98,23 @@ export function fitSections(sections: readonly PromptSection[], budget: number, 
     total += sizes[chosen]!;
   }
 
-  if (total > budget) {
-    // Only required sections are left, and they are too long: cut the longest one.
+  // Only required sections are left, and they are longer than the limit: cut the longest, again
+  // and again, never below its first line.
+  for (let round = 0; total > limit && round < 4 * sections.length; round++) {
     let longest = -1;
     for (let index = 0; index < sections.length; index++) {
       if (form[index] !== -1 && (longest === -1 || sizes[index]! > sizes[longest]!)) longest = index;
     }
-    if (longest !== -1) {
-      const body = bodyOf(longest)!;
-      const excess = total - budget;
-      const ratio = body.length / Math.max(1, sizes[longest]!);
-      cuts.set(longest, cut(body, body.length - Math.ceil((excess + 30) * ratio)));
-      total -= sizes[longest]!;
-      resize(longest);
-      total += sizes[longest]!;
-    }
+    if (longest === -1) break;
+    const body = bodyOf(longest)!;
+    const ratio = body.length / Math.max(1, sizes[longest]!);
+    const keep = Math.max(0, body.length - Math.ceil((total - limit + 40) * ratio));
+    const shorter = cut(body, keep);
+    if (shorter.length >= body.length) break;
+    cuts.set(longest, shorter);
+    total -= sizes[longest]!;
+    resize(longest);
+    total += sizes[longest]!;
   }
 
   const parts: string[] = [];

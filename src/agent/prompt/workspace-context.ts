@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readSmallFile } from '../../workspace/small-file.js';
 import { commonArguments, runRipgrep } from '../tools/ripgrep.js';
 
 /** What an agent (or a user) is told about a workspace before working in it. */
@@ -52,7 +53,8 @@ export async function workspaceContext(root: string, signal: AbortSignal = new A
   const readmeName = all.find((file) => /^readme(\.(md|markdown|txt|rst))?$/i.test(file)) ?? all.find((file) => /^project\.md$/i.test(file));
   let readme: WorkspaceContext['readme'];
   if (readmeName) {
-    const text = await readFile(path.join(root, readmeName), 'utf8').catch(() => '');
+    // A README of more than 1 MiB (or one that is not a regular file) is skipped.
+    const text = (await readSmallFile(path.join(root, readmeName), 1024 * 1024)) ?? '';
     if (text.trim()) readme = { path: readmeName, excerpt: text.length > readmeExcerptChars ? `${text.slice(0, readmeExcerptChars)}\n[...]` : text };
   }
 

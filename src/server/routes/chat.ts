@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
-import { chatQuerySchema, chatReplySchema, chatRequestSchema, conversationSchema, conversationWithMessagesSchema } from '../../chat/chat.schema.js';
+import { chatBodyLimitBytes, chatQuerySchema, chatReplySchema, chatRequestSchema, conversationSchema, conversationWithMessagesSchema } from '../../chat/chat.schema.js';
 import { pagingQuery } from '../../core/schema-helpers.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
@@ -11,6 +11,7 @@ export function chatRoutes(app: App, services: Services) {
 
   route.post('/projects/:id/chat', {
     config: { entity: 'project' },
+    bodyLimit: chatBodyLimitBytes,
     schema: {
       tags: ['chat'],
       summary: "Talk with the agent in the project's workspace: it answers and acts, streamed as NDJSON",

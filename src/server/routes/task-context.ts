@@ -36,7 +36,14 @@ export function taskContextRoutes(app: App, services: Services) {
       body: taskPromptBodySchema.nullish(),
       response: { 200: promptPreviewSchema, ...errorResponses },
     },
-    handler: async (request) => services.taskPrompts.answer(Number(request.params.id), request.body ?? {}),
+    handler: async (request, reply) => {
+      // A client that gives up stops the model-server calls (the window, image descriptions).
+      const controller = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
+      });
+      return services.taskPrompts.answer(Number(request.params.id), request.body ?? {}, controller.signal);
+    },
   });
 
   route.get('/help', {

@@ -40,8 +40,36 @@ describe('fitting prompt sections to a budget', () => {
     expect(fitted.tokens).toBeLessThanOrEqual(500);
     expect(fitted.text).toContain('# Task: Rewrite');
     expect(fitted.text).toContain('- [ ] It works');
-    expect(fitted.text).toContain('characters cut to fit');
+    expect(fitted.text).toContain('1 more line cut to fit');
     expect(fitted.sections.map((section) => section.state)).toEqual(['shortened', 'kept', 'dropped']);
+  });
+
+  it('lets required sections take more than the budget, up to the limit, and cuts them by whole lines past it', () => {
+    const criteria = Array.from({ length: 60 }, (_, index) => `- [ ] Criterion ${index + 1}: the endpoint returns the right status for case ${index + 1}`).join('\n');
+    const all: PromptSection[] = [
+      { id: 'objective', title: '', body: '# Task: Harden the API', required: true, priority: 100 },
+      { id: 'criteria', title: 'Acceptance criteria', body: criteria, required: true, priority: 100 },
+      { id: 'files', title: 'Files', body: '- a.ts\n'.repeat(50), priority: 30 },
+    ];
+    const roomy = fitSections(all, { budget: 500, limit: 2000 }, measure);
+    expect(roomy.sections.map((section) => section.state)).toEqual(['kept', 'kept', 'dropped']);
+    expect(roomy.tokens).toBeGreaterThan(500);
+    expect(roomy.tokens).toBeLessThanOrEqual(2000);
+
+    const tight = fitSections(all, { budget: 300, limit: 600 }, measure);
+    expect(tight.tokens).toBeLessThanOrEqual(600);
+    expect(tight.text).toContain('# Task: Harden the API');
+    expect(tight.text).toContain('- [ ] Criterion 1: the endpoint returns the right status for case 1\n');
+    expect(tight.text).toMatch(/\[\.\.\. \d+ more lines cut to fit/);
+    // Every criterion shown is shown whole.
+    for (const line of tight.text.split('\n').filter((entry) => entry.startsWith('- [ ]'))) expect(line).toMatch(/case \d+$/);
+  });
+
+  it('cuts several long required sections until they fit, keeping the first line of each', () => {
+    const long = (id: string, first: string) => ({ id, title: '', body: `${first}\n${'a long line of detail\n'.repeat(400)}`, required: true, priority: 100 });
+    const fitted = fitSections([long('objective', '# Task: One'), long('criteria', '- [ ] Two'), long('instructions', 'Three')], { budget: 300, limit: 600 }, measure);
+    expect(fitted.tokens).toBeLessThanOrEqual(600);
+    for (const first of ['# Task: One', '- [ ] Two', 'Three']) expect(fitted.text).toContain(first);
   });
 
   it('fits any mix of sections into any budget the required ones leave room for', () => {
