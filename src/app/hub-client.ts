@@ -1,6 +1,8 @@
 import type { AgentRunOptions, AgentRunRequest } from '../agent/agent-service.js';
 import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
+import type { ChatMessage, ChatRequest } from '../chat/chat.schema.js';
+import type { ChatEvent } from '../chat/project-chat.js';
 import type { Comment, CommentCreate } from '../comments/comment.schema.js';
 import type { PromptPreviewAnswer, TaskContext } from '../context/task-context.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
@@ -60,6 +62,8 @@ export interface HubClient {
   /** A run's `count` last events (in order), and how many it has recorded. */
   recentRunEvents(runId: number, count: number): Promise<PageOf<RunEvent>>;
   cancelRun(runId: number): Promise<Run>;
+  /** Talks with the agent in a project's workspace, passing each event on; resolves with its answer. */
+  chat(projectId: number, request: ChatRequest, options: { signal?: AbortSignal; onEvent?: (event: ChatEvent) => void | Promise<void> }): Promise<ChatMessage>;
   /** Runs the agent, passing each event on as it happens; resolves with the result. */
   runAgent(request: AgentRunRequest, options: AgentRunOptions): Promise<AgentResult>;
   /**

@@ -41,6 +41,10 @@ export function servicesClient(services: Services, options: ServicesClientOption
     addComment: (taskId, input) => comments.create(taskId, input),
     listSubtasks: async (task) => (await tasks.listForProject(task.project_id, { parent: task.id, ...everything })).items,
     runAgent: (request, options) => agent.run(request, options),
+    async chat(projectId, request, chatOptions) {
+      const talk = await services.projectChat.open(projectId, request);
+      return talk((event) => chatOptions.onEvent?.(event), chatOptions.signal);
+    },
     async triggerRun(taskId, input) {
       if (!options.executeRuns) return scheduler.trigger(taskId, input);
       // No server holds the database: this process executes this run itself, and no other.

@@ -1,5 +1,7 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { AgentEvent } from '../agent/loop/agent-events.js';
+import type { ChatMessage } from '../chat/chat.schema.js';
+import type { ChatEvent } from '../chat/project-chat.js';
 import type { AgentResult } from '../agent/loop/agent-result.js';
 import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
@@ -50,6 +52,63 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     return { items: data, total };
   };
 
+  /**
+   * POSTs `body` and hands each NDJSON line of the answer to `onEvent` as it arrives. No timeout:
+   * a step on a small local model (a slow first token, a 10-minute command) can send nothing for
+   * many minutes; the signal (Ctrl-C) stops it, and closing the connection stops it on the server.
+   */
+  async function stream(path: string, body: unknown, signal: AbortSignal | undefined, stopped: string, onEvent: (event: { type: string }) => Promise<void>) {
+    let response;
+    try {
+      response = await undiciFetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+        body: JSON.stringify(body),
+        signal,
+        dispatcher: untimedAgent,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw new Error(stopped, { cause: error });
+      throw new Error(`Cannot reach the wfhub server at ${baseUrl}: ${(error as Error).message}`, { cause: error });
+    }
+    if (!response.ok || !response.body) {
+      const text = await response.text();
+      let message = `HTTP ${response.status}`;
+      let code = 'http_error';
+      try {
+        const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+        message = error?.message ?? message;
+        code = error?.code ?? code;
+      } catch {
+        // Keep the status.
+      }
+      throw new ApiError(response.status, code, message);
+    }
+    let buffer = '';
+    const decoder = new TextDecoder();
+    const handle = async (line: string) => {
+      if (line.trim() === '') return;
+      const event = JSON.parse(line) as { type: string; error?: { code: string; message: string } };
+      if (event.type === 'error' && event.error) throw new ApiError(500, event.error.code, event.error.message);
+      await onEvent(event);
+    };
+    try {
+      for await (const chunk of response.body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let newline = buffer.indexOf('\n');
+        while (newline !== -1) {
+          await handle(buffer.slice(0, newline));
+          buffer = buffer.slice(newline + 1);
+          newline = buffer.indexOf('\n');
+        }
+      }
+      await handle(buffer);
+    } catch (error) {
+      if (signal?.aborted) throw new Error(stopped, { cause: error });
+      throw error;
+    }
+  }
+
   return {
     via: `the wfhub server at ${baseUrl}`,
     listProjects: ({ limit, offset }) => page<Project>(`/projects?limit=${limit}&offset=${offset}`),
@@ -98,62 +157,24 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     },
     cancelRun: async (runId) => (await call<Run>('POST', `/runs/${runId}/cancel`)).data,
     async runAgent(request, options) {
-      let response;
-      try {
-        // No timeout: a step on a small local model (a slow first token, a 10-minute command) can
-        // send nothing for many minutes; fetch's own 300 s body timeout would end the run. The
-        // signal (Ctrl-C) stops it.
-        response = await undiciFetch(`${baseUrl}/api/agent/run?stream=true`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-          body: JSON.stringify(request),
-          signal: options.signal,
-          dispatcher: untimedAgent,
-        });
-      } catch (error) {
-        if (options.signal?.aborted) throw new Error('The run was cancelled.', { cause: error });
-        throw new Error(`Cannot reach the wfhub server at ${baseUrl}: ${(error as Error).message}`, { cause: error });
-      }
-      if (!response.ok || !response.body) {
-        const text = await response.text();
-        let message = `HTTP ${response.status}`;
-        let code = 'http_error';
-        try {
-          const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
-          message = error?.message ?? message;
-          code = error?.code ?? code;
-        } catch {
-          // Keep the status.
-        }
-        throw new ApiError(response.status, code, message);
-      }
       let result: AgentResult | undefined;
-      let buffer = '';
-      const decoder = new TextDecoder();
-      const handle = async (line: string) => {
-        if (line.trim() === '') return;
-        const event = JSON.parse(line) as AgentEvent | { type: 'error'; error: { code: string; message: string } };
-        if (event.type === 'error') throw new ApiError(500, event.error.code, event.error.message);
-        if (event.type === 'run.finished' || event.type === 'run.failed') result = event.result;
-        await options.onEvent?.(event);
-      };
-      try {
-        for await (const chunk of response.body) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-          let newline = buffer.indexOf('\n');
-          while (newline !== -1) {
-            await handle(buffer.slice(0, newline));
-            buffer = buffer.slice(newline + 1);
-            newline = buffer.indexOf('\n');
-          }
-        }
-        await handle(buffer);
-      } catch (error) {
-        if (options.signal?.aborted) throw new Error('The run was cancelled.', { cause: error });
-        throw error;
-      }
+      await stream('/api/agent/run?stream=true', request, options.signal, 'The run was cancelled.', async (event) => {
+        const agentEvent = event as AgentEvent;
+        if (agentEvent.type === 'run.finished' || agentEvent.type === 'run.failed') result = agentEvent.result;
+        await options.onEvent?.(agentEvent);
+      });
       if (!result) throw new Error(`The wfhub server at ${baseUrl} ended the run's stream without a result.`);
       return result;
+    },
+    async chat(projectId, request, options) {
+      let reply: ChatMessage | undefined;
+      await stream(`/projects/${projectId}/chat`, request, options.signal, 'The chat was stopped.', async (event) => {
+        const chatEvent = event as ChatEvent;
+        if (chatEvent.type === 'chat.finished') reply = chatEvent.message;
+        await options.onEvent?.(chatEvent);
+      });
+      if (!reply) throw new Error(`The wfhub server at ${baseUrl} ended the chat's stream without an answer.`);
+      return reply;
     },
     close: async () => {},
   };

@@ -47,7 +47,8 @@ describe('wfhub command on the embedded database, without a server', () => {
     const prompt = await runCli(['task', 'prompt', '1', '--message', 'Say hi'], { cwd: dir, env: { OLLAMA_HOST: 'http://127.0.0.1:9' } });
     expect(prompt.code, prompt.stderr).toBe(0);
     expect(prompt.stdout).toContain('model qwen2.5-coder:3b, role dev, window 16384 tokens');
-    expect(prompt.stdout).toContain('warning: The model server could not describe qwen2.5-coder:3b');
+    expect(prompt.stdout).toContain('The model server could not describe qwen2.5-coder:3b');
+    expect(prompt.stdout).toContain('not a git repository yet');
     expect(prompt.stdout).toContain('--- task ---\n## Project (PROJECT_INFO)');
     expect(prompt.stdout).toContain('# Task: Create hello.txt');
     expect(prompt.stdout).toContain('- [ ] it says hello');
