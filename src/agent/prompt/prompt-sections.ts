@@ -31,20 +31,41 @@ function render(section: PromptSection, body: string): string {
   return section.title ? `## ${section.title}\n${body}` : body;
 }
 
+/** Lines longer than this are paragraphs: cut inside when they do not fit whole (a criterion is not). */
+const paragraphChars = 240;
+
+/** A line cut to at most `max` characters at a word boundary, marked as cut. */
+function cutLine(line: string, max: number): string {
+  const head = line.slice(0, max).replace(/\s+\S*$/, '');
+  return `${head.length > 0 ? head : line.slice(0, max)} ...`;
+}
+
 /**
  * The body cut to about `keepChars`: its first line always (a task's title), then whole lines
- * while they fit (a criterion is never cut in the middle), saying how much was left out.
+ * while they fit (a criterion is never cut in the middle), then, if the next is a long paragraph,
+ * its beginning, saying how much was left out.
  */
 function cut(body: string, keepChars: number): string {
   if (body.length <= keepChars) return body;
   const lines = body.split('\n');
   let kept = lines[0]!;
   const firstMax = Math.max(80, keepChars);
-  if (kept.length > firstMax) kept = `${kept.slice(0, firstMax).replace(/\s+\S*$/, '')} ...`;
+  if (kept.length > firstMax) kept = cutLine(kept, firstMax);
   let index = 1;
   while (index < lines.length && kept.length + 1 + lines[index]!.length <= keepChars) kept += `\n${lines[index++]}`;
+  // Skip blank lines, then keep the start of the first line that did not fit whole.
+  let next = index;
+  while (next < lines.length && lines[next]!.trim() === '') next++;
+  const room = keepChars - kept.length - (next - index) - 1 - 4;
+  let partial = false;
+  if (next < lines.length && lines[next]!.length > paragraphChars && room >= 60) {
+    kept += `${'\n'.repeat(next - index)}\n${cutLine(lines[next]!, room)}`;
+    index = next + 1;
+    partial = true;
+  }
   const left = lines.length - index;
-  return `${kept}\n[... ${left > 0 ? `${left} more line${left === 1 ? '' : 's'}` : 'the rest'} cut to fit the model's context window ...]`;
+  const what = left > 0 ? `${partial ? 'the rest of this line and ' : ''}${left} more line${left === 1 ? '' : 's'}` : 'the rest';
+  return `${kept}\n[... ${what} cut to fit the model's context window ...]`;
 }
 
 export interface FitLimits {
@@ -61,7 +82,7 @@ export interface FitLimits {
  * Fits sections to a token budget (as `measure` counts them). While they do not fit, the section
  * with the lowest priority that can give something gives it: its next shorter form, or its place.
  * Required sections are never dropped: they may grow past the budget up to the limit, and past
- * that the longest is cut (whole lines, the first kept, saying so) until they fit. Sections keep
+ * that the longest is cut (the first line kept, then whole lines and the start of the next, saying so) until they fit. Sections keep
  * the order they were given in.
  */
 export function fitSections(sections: readonly PromptSection[], limits: FitLimits | number, measure: (text: string) => number): FittedSections {

@@ -40,7 +40,8 @@ describe('fitting prompt sections to a budget', () => {
     expect(fitted.tokens).toBeLessThanOrEqual(500);
     expect(fitted.text).toContain('# Task: Rewrite');
     expect(fitted.text).toContain('- [ ] It works');
-    expect(fitted.text).toContain('1 more line cut to fit');
+    expect(fitted.text).toContain('detail detail');
+    expect(fitted.text).toContain('the rest cut to fit');
     expect(fitted.sections.map((section) => section.state)).toEqual(['shortened', 'kept', 'dropped']);
   });
 
@@ -63,6 +64,21 @@ describe('fitting prompt sections to a budget', () => {
     expect(tight.text).toMatch(/\[\.\.\. \d+ more lines cut to fit/);
     // Every criterion shown is shown whole.
     for (const line of tight.text.split('\n').filter((entry) => entry.startsWith('- [ ]'))) expect(line).toMatch(/case \d+$/);
+  });
+
+  it('keeps the beginning of a long one-paragraph description rather than only the title', () => {
+    const paragraph = Array.from({ length: 300 }, (_, index) => `word${index}`).join(' ');
+    const long: PromptSection[] = [
+      { id: 'objective', title: '', body: `# Task: Migrate the billing module\n\n${paragraph}`, required: true, priority: 100 },
+      { id: 'criteria', title: 'Acceptance criteria', body: '- [ ] It works', required: true, priority: 100 },
+    ];
+    const fitted = fitSections(long, 300, measure);
+    expect(fitted.tokens).toBeLessThanOrEqual(300);
+    expect(fitted.text).toContain('# Task: Migrate the billing module');
+    expect(fitted.text).toContain('word0 word1 word2');
+    expect(fitted.text).not.toContain('word299');
+    expect(fitted.text).toMatch(/word\d+ \.\.\.\n\[\.\.\. the rest cut to fit/);
+    expect(fitted.text).toContain('- [ ] It works');
   });
 
   it('cuts several long required sections until they fit, keeping the first line of each', () => {
