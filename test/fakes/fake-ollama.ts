@@ -24,6 +24,8 @@ export class FakeOllama {
   abandonedChats = 0;
   /** When set, every request answers this status with an Ollama-style error body. */
   failWith: number | undefined;
+  /** When set, /api/tags and /api/show never answer (a stuck server). */
+  hangInfo = false;
   private readonly replies: ScriptedReply[] = [];
   private server: Server | undefined;
   url = '';
@@ -50,6 +52,7 @@ export class FakeOllama {
   private async handle(request: IncomingMessage, response: ServerResponse) {
     this.requests.push({ method: request.method ?? 'GET', url: request.url ?? '/' });
     if (this.failWith) return sendJson(response, this.failWith, { error: 'internal error' });
+    if (this.hangInfo && (request.url === '/api/tags' || request.url === '/api/show')) return; // never answers
     if (request.method === 'GET' && request.url === '/api/version') return sendJson(response, 200, { version: '0.12.6' });
     if (request.method === 'GET' && request.url === '/api/tags') return sendJson(response, 200, { models: this.models.map(tagOf) });
     if (request.method === 'POST' && request.url === '/api/show') {

@@ -27,7 +27,25 @@ export interface StreamingRequest {
   readonly unreachableHint: string;
   /** Turns a non-2xx reply into the provider's error (it knows its error body and what 404 means). */
   readonly httpError: (status: number, body: string, headers: Headers) => LlmError;
+  /** What to tell a user when nothing came back in time (by default: the model may be loading). */
+  readonly slowHint?: string;
 }
+
+/** Asking a server what it serves needs no model loaded: a server silent this long is stuck. */
+export const defaultInfoWaitMs = 15_000;
+
+/** The timeouts for a question about models (list, describe), which never waits for a model to load. */
+export function infoTimeouts(timeouts: CallTimeouts, infoWaitMs = defaultInfoWaitMs): CallTimeouts {
+  return {
+    connectMs: Math.min(timeouts.connectMs, infoWaitMs),
+    firstTokenMs: Math.min(timeouts.firstTokenMs, infoWaitMs),
+    idleMs: Math.min(timeouts.idleMs, infoWaitMs),
+    totalMs: Math.min(timeouts.totalMs, 2 * infoWaitMs),
+  };
+}
+
+/** The slow hint for such a question. */
+export const infoSlowHint = 'A model server answers this at once when it is well: check that it is running and not stuck (restart it if need be).';
 
 const agents = new Map<number, Agent>();
 
@@ -80,8 +98,8 @@ export async function* streamText(request: StreamingRequest): AsyncGenerator<str
 
   const firstTokenError = new LlmError(
     'llm_first_token_timeout',
-    `${request.serverName} sent nothing for ${seconds(timeouts.firstTokenMs)} after the request. The model may still be loading or the machine is too slow for it: ` +
-      'raise WFHUB_FIRST_TOKEN_TIMEOUT, or choose a smaller model.',
+    `${request.serverName} sent nothing for ${seconds(timeouts.firstTokenMs)} after the request. ` +
+      (request.slowHint ?? 'The model may still be loading or the machine is too slow for it: raise WFHUB_FIRST_TOKEN_TIMEOUT, or choose a smaller model.'),
     { url },
   );
   let phaseTimer = setTimeout(() => fail(firstTokenError), timeouts.firstTokenMs);
@@ -214,6 +232,7 @@ export async function requestJson(
     serverName: string;
     unreachableHint: string;
     httpError: (status: number, body: string, headers: Headers) => LlmError;
+    slowHint?: string;
   },
 ): Promise<unknown> {
   let text = '';
@@ -227,6 +246,7 @@ export async function requestJson(
     serverName: options.serverName,
     unreachableHint: options.unreachableHint,
     httpError: options.httpError,
+    slowHint: options.slowHint,
   })) {
     text += chunk;
   }

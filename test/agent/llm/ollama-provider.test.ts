@@ -88,6 +88,25 @@ describe('Ollama provider', () => {
     expect((await provider.listModels()).map((entry) => entry.name)).toEqual([model, 'qwen3:4b', 'gemma3:4b']);
   });
 
+  it('gives up on a stuck server asking about models after a short wait, not the model-loading timeout', async () => {
+    const stuck = new OllamaProvider({ baseUrl: ollama.url, timeouts: { ...fastTimeouts, firstTokenMs: 60_000, totalMs: 120_000 }, retry: quickRetry, infoWaitMs: 300 });
+    ollama.hangInfo = true;
+    try {
+      for (const question of [() => stuck.describeModel(model), () => stuck.listModels()]) {
+        const error = (await question().then(
+          () => undefined,
+          (caught: unknown) => caught,
+        )) as LlmError;
+        expect(error).toBeInstanceOf(LlmError);
+        expect(error.code).toBe('llm_first_token_timeout');
+        expect(error.message).toMatch(/check that it is running and not stuck/);
+        expect(error.message).not.toMatch(/still be loading/);
+      }
+    } finally {
+      ollama.hangInfo = false;
+    }
+  });
+
   it('says to pull a model the server does not have', async () => {
     const { error } = await failure(provider.chat({ model: 'llama9:70b', messages: user }));
     expect(error).toBeInstanceOf(LlmError);

@@ -1,5 +1,5 @@
 import { LlmError } from '../llm-error.js';
-import { lines, requestJson, streamText } from '../http-stream.js';
+import { infoSlowHint, infoTimeouts, lines, requestJson, streamText } from '../http-stream.js';
 import type { ChatMessage, FinishReason, LlmEvent, ToolCall } from '../llm-types.js';
 import type { ChatRequest, LlmProvider, ModelInfo, ModelSummary, ProviderOptions } from '../provider.js';
 import { retryAfterMs, retryingChat } from '../retry.js';
@@ -104,7 +104,8 @@ export class OllamaProvider implements LlmProvider {
   async listModels(signal?: AbortSignal): Promise<ModelSummary[]> {
     const body = await requestJson(`${this.baseUrl}/api/tags`, {
       method: 'GET',
-      timeouts: this.options.timeouts,
+      timeouts: infoTimeouts(this.options.timeouts, this.options.infoWaitMs),
+      slowHint: infoSlowHint,
       signal,
       serverName: this.serverName,
       unreachableHint,
@@ -122,7 +123,8 @@ export class OllamaProvider implements LlmProvider {
   async describeModel(model: string, signal?: AbortSignal): Promise<ModelInfo> {
     const body = await requestJson(`${this.baseUrl}/api/show`, {
       body: { model },
-      timeouts: this.options.timeouts,
+      timeouts: infoTimeouts(this.options.timeouts, this.options.infoWaitMs),
+      slowHint: infoSlowHint,
       signal,
       serverName: this.serverName,
       unreachableHint,

@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { LlmError } from '../llm-error.js';
-import { requestJson, streamText } from '../http-stream.js';
+import { infoSlowHint, infoTimeouts, requestJson, streamText } from '../http-stream.js';
 import type { ChatMessage, FinishReason, LlmEvent, ToolCall } from '../llm-types.js';
 import type { ChatRequest, LlmProvider, ModelInfo, ModelSummary, ProviderOptions } from '../provider.js';
 import { retryAfterMs, retryingChat } from '../retry.js';
@@ -125,7 +125,8 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     const body = await requestJson(`${this.baseUrl}/models`, {
       method: 'GET',
       headers: this.headers,
-      timeouts: this.options.timeouts,
+      timeouts: infoTimeouts(this.options.timeouts, this.options.infoWaitMs),
+      slowHint: infoSlowHint,
       signal,
       serverName: this.serverName,
       unreachableHint,
