@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { version } from '../app/version.js';
 import { ConfigError } from '../config/config.js';
@@ -17,11 +19,19 @@ import { workerCommand } from './commands/worker.js';
 const program = new Command('wfhub')
   .description('wfhub: a self-hosted hub for handing software tasks to AI coding agents')
   .version(version)
+  .option('-C, --dir <folder>', "run as if started in <folder>: its .env is read and relative paths start there (for an editor starting 'wfhub mcp')")
   .option('--data-dir <dir>', 'where wfhub keeps its data (WFHUB_DATA_DIR, default ./.wfhub)')
   .option('--workspaces-dir <dir>', 'where project workspaces live (WFHUB_WORKSPACES_DIR, default ./workspaces)')
   .option('--database-url <url>', 'a postgres:// URL instead of the embedded database (DATABASE_URL)')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .hook('preAction', () => {
+    const { dir } = program.opts<{ dir?: string }>();
+    if (dir === undefined) return;
+    const folder = path.resolve(dir);
+    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new ConfigError(`--dir ${dir}: there is no folder ${folder}. Give wfhub's folder (where its .env is).`, '--dir');
+    process.chdir(folder);
+  });
 
 serveCommand(program);
 migrateCommand(program);

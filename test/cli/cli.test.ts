@@ -88,6 +88,32 @@ describe('wfhub command on the embedded database, without a server', () => {
   });
 });
 
+describe('wfhub -C, for a command started in another folder (an editor starting wfhub mcp)', () => {
+  const home = tempDir('wfhub-cli-home-');
+  const elsewhere = tempDir('wfhub-cli-elsewhere-');
+  afterAll(() => {
+    home.cleanup();
+    elsewhere.cleanup();
+  });
+
+  it("reads the given folder's .env and resolves relative paths there", async () => {
+    writeFileSync(path.join(home.dir, '.env'), 'WFHUB_DATA_DIR=store\nWFHUB_WORKSPACES_DIR=code\n');
+    const added = await runCli(['-C', home.dir, 'project', 'add', 'Far', '--workspace', 'far'], { cwd: elsewhere.dir });
+    expect(added.code, added.stderr).toBe(0);
+    expect(existsSync(path.join(home.dir, 'store'))).toBe(true);
+    expect(existsSync(path.join(home.dir, 'code', 'far'))).toBe(true);
+    expect(existsSync(path.join(elsewhere.dir, '.wfhub'))).toBe(false);
+    const listed = await runCli(['--dir', home.dir, 'project', 'list', '--json'], { cwd: elsewhere.dir });
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'Far', workspace_path: 'far' }]);
+  });
+
+  it('says so when the folder does not exist', async () => {
+    const missing = await runCli(['-C', path.join(elsewhere.dir, 'nope'), 'project', 'list'], { cwd: elsewhere.dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--dir .*there is no folder/);
+  });
+});
+
 describe('wfhub serve', () => {
   const { dir, cleanup } = tempDir('wfhub-serve-');
   let server: ServerProcess;
