@@ -43,7 +43,7 @@ export function servicesClient(services: Services, options: ServicesClientOption
     runAgent: (request, options) => agent.run(request, options),
     async chat(projectId, request, chatOptions) {
       const talk = await services.projectChat.open(projectId, request);
-      return talk((event) => chatOptions.onEvent?.(event), chatOptions.signal);
+      return (await talk((event) => chatOptions.onEvent?.(event), chatOptions.signal)).message;
     },
     async triggerRun(taskId, input) {
       if (!options.executeRuns) return scheduler.trigger(taskId, input);

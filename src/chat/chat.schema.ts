@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { imageKind } from '../agent/image-kind.js';
 import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
 
 export const chatImageSchema = z.object({ name: z.string(), description: z.string(), model: z.string() });
@@ -39,7 +40,12 @@ const imageData = z
   .min(1)
   .max(16_000_000, 'must be at most 16 MB of base64, about 12 MB of image (scale it down first: 1024 px is plenty)')
   .transform((value) => value.replace(/^data:image\/[\w.+-]+;base64,/, ''))
-  .refine((value) => /^[A-Za-z0-9+/\s]+={0,2}$/.test(value), 'must be base64 (or a data:image/...;base64 URL)');
+  .superRefine((value, context) => {
+    if (!/^[A-Za-z0-9+/\s]+={0,2}$/.test(value)) context.addIssue({ code: 'custom', message: 'must be base64 (or a data:image/...;base64 URL)' });
+    else if (!imageKind(Buffer.from(value.replace(/\s+/g, '').slice(0, 24), 'base64'))) {
+      context.addIssue({ code: 'custom', message: 'must be a PNG, JPEG, WebP or GIF image (its first bytes are not one of these)' });
+    }
+  });
 
 export const chatRequestSchema = z
   .strictObject({
@@ -68,5 +74,9 @@ export const chatReplySchema = z
   .object({
     conversation_id: idSchema,
     message: chatMessageSchema.describe("The agent's answer"),
+    warnings: z
+      .array(z.object({ code: z.string(), message: z.string() }))
+      .describe('What went less well than asked: an image not described, a prompt too large for its window, images the model cannot see'),
+    trimmed: z.array(z.object({ id: z.string(), state: z.enum(['shortened', 'dropped']) })).describe('Prompt sections shortened or left out to fit the window (the conversation first)'),
   })
   .meta({ id: 'ChatReply' });

@@ -13,7 +13,15 @@ export type ChatEvent =
   | { type: 'vision.described'; name: string; model: string; description: string }
   | { type: 'vision.failed'; name: string; model: string; message: string }
   | AgentEvent
-  | { type: 'chat.finished'; conversation_id: number; message: ChatMessage };
+  | ({ type: 'chat.finished' } & ChatOutcome);
+
+/** How a chat turn ended: the agent's answer, and what went less well than asked. */
+export interface ChatOutcome {
+  conversation_id: number;
+  message: ChatMessage;
+  warnings: { code: string; message: string }[];
+  trimmed: { id: string; state: 'shortened' | 'dropped' }[];
+}
 
 const chatDirective =
   "You are a software engineer chatting with the user about their project, in its workspace. Answer the user's questions directly, " +
@@ -50,7 +58,7 @@ export class ProjectChat {
    * Checks the request (the project, the conversation, the models) and records the user's message;
    * the returned function does the rest, telling `onEvent` as it goes.
    */
-  async open(projectId: number, request: ChatRequest): Promise<(onEvent: (event: ChatEvent) => void | Promise<void>, signal?: AbortSignal) => Promise<ChatMessage>> {
+  async open(projectId: number, request: ChatRequest): Promise<(onEvent: (event: ChatEvent) => void | Promise<void>, signal?: AbortSignal) => Promise<ChatOutcome>> {
     const { projects, chats, agent } = this.dependencies;
     const project = await projects.get(projectId);
     // On PostgreSQL the folder may be another machine's: never chat in an empty one made here.
@@ -92,29 +100,48 @@ export class ProjectChat {
       if (images.length) userMessage = await chats.describeImages(userMessage.id, images);
 
       let result;
+      /** What the agent warned of (the image warnings above among them, once it starts), and what it trimmed. */
+      let told: ChatOutcome['warnings'] | undefined;
+      let trimmed: ChatOutcome['trimmed'] = [];
+      const finish = async (reply: ChatMessage): Promise<ChatOutcome> => {
+        const outcome = { conversation_id: conversation.id, message: reply, warnings: told ?? warnings, trimmed };
+        await onEvent({ type: 'chat.finished', ...outcome });
+        return outcome;
+      };
       try {
-        result = await start({ sections: this.sections(earlier, request.message, images), warnings, signal, onEvent: (event) => onEvent(event) });
+        result = await start({
+          sections: this.sections(earlier, request.message, images),
+          warnings,
+          signal,
+          onEvent: (event) => {
+            if (event.type === 'run.started') {
+              told = [];
+              trimmed = event.trimmed_sections ?? [];
+            }
+            if (event.type === 'run.warning') told?.push({ code: event.code, message: event.message });
+            return onEvent(event);
+          },
+        });
       } catch (error) {
-        const reply = await chats.add(conversation.id, { role: 'assistant', content: `The agent could not answer: ${error instanceof Error ? error.message : String(error)}`, status: 'failed' });
-        await onEvent({ type: 'chat.finished', conversation_id: conversation.id, message: reply });
-        return reply;
+        return finish(await chats.add(conversation.id, { role: 'assistant', content: `The agent could not answer: ${error instanceof Error ? error.message : String(error)}`, status: 'failed' }));
       }
-      const reply = await chats.add(conversation.id, {
-        role: 'assistant',
-        content: result.summary || result.stop.message,
-        status: result.status,
-        model: result.model,
-        files_changed: result.files_changed,
-        usage: { ...result.usage },
-      });
-      await onEvent({ type: 'chat.finished', conversation_id: conversation.id, message: reply });
-      return reply;
+      return finish(
+        await chats.add(conversation.id, {
+          role: 'assistant',
+          content: result.summary || result.stop.message,
+          status: result.status,
+          model: result.model,
+          files_changed: result.files_changed,
+          usage: { ...result.usage },
+        }),
+      );
     };
   }
 
   /** The conversation so far, the images and the message, fitted like a task's prompt. */
   private sections(earlier: readonly ChatMessage[], message: string, images: ChatMessage['images']): PromptSection[] {
-    const turns = earlier.slice(-recentTurns);
+    // An answer that failed or was cancelled is not what the agent said: leave it out.
+    const turns = earlier.filter((turn) => turn.role === 'user' || turn.status === 'succeeded' || turn.status === null).slice(-recentTurns);
     const said = (turn: ChatMessage, max?: number) => {
       const who = turn.role === 'user' ? 'User' : 'You';
       const pictures = turn.images.length ? ` [showed ${turn.images.length} image(s): ${turn.images.map((image) => flat(image.description, 120)).join('; ')}]` : '';

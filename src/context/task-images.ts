@@ -1,4 +1,5 @@
 import type { AgentService } from '../agent/agent-service.js';
+import { imageKind } from '../agent/image-kind.js';
 import type { AttachmentService } from '../attachments/attachment.service.js';
 import type { ImageNote } from './task-prompt.js';
 
@@ -38,6 +39,10 @@ export class TaskImages {
         const bytes = await attachments.bytes(image.id, maxImageBytes);
         if (!bytes) {
           warnings.push({ code: 'image_not_described', message: `${image.file_name} was not shown to the vision model: it is larger than ${maxImageBytes / 1024 / 1024} MB or its file is missing.` });
+          continue;
+        }
+        if (!imageKind(bytes)) {
+          warnings.push({ code: 'image_not_described', message: `${image.file_name} was not shown to the vision model: it is not a PNG, JPEG, WebP or GIF image, whatever its type says.` });
           continue;
         }
         const seen = await agent.vision.describe({ name: image.file_name, base64: bytes.toString('base64') }, { model, signal: options.signal });

@@ -114,7 +114,7 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
   });
 
   it('takes a phone-sized screenshot (more than the usual 4 MiB body) and says what the limit is past 32 MiB', async () => {
-    const big = Buffer.alloc(5 * 1024 * 1024, 7).toString('base64');
+    const big = Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024, 7)]).toString('base64');
     ollama.script({ text: 'A grey picture.' }, { text: 'It is grey.' });
     const answer = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'And this big one?', images: [big] });
     expect(answer.status).toBe(200);
@@ -131,6 +131,40 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
     expect(events.find((event) => event.type === 'vision.failed')).toMatchObject({ name: 'image 1', model: 'gemma3:4b' });
     expect(events.find((event) => event.type === 'run.warning' && event.code === 'image_not_described')).toBeDefined();
     expect(events.at(-1)).toMatchObject({ type: 'chat.finished', message: { content: 'I could not see the image.' } });
+    expect(events.at(-1)!.warnings).toEqual([expect.objectContaining({ code: 'image_not_described' })]);
+  });
+
+  it('answers with the warnings and the trimmed sections when not streaming', async () => {
+    ollama.script({ kind: 'http-error', status: 404, message: "model 'gemma3:4b' not found, try pulling it first" }, { text: 'No picture, sorry.' });
+    const answer = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'Look at this one', images: [png.toString('base64')] });
+    expect(answer.status).toBe(200);
+    expect(answer.body.message.content).toBe('No picture, sorry.');
+    expect(answer.body.warnings).toEqual([expect.objectContaining({ code: 'image_not_described', message: expect.stringContaining('gemma3:4b') })]);
+    expect(answer.body.trimmed).toEqual([]);
+
+    // A window too small for the conversation so far: the answer says what was cut.
+    ollama.models.push({ name: 'tiny:1b', capabilities: ['completion', 'tools'], contextLength: 2048 });
+    ollama.script({ text: 'A story.' }, { text: 'Short now.' });
+    const first = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: `Remember this: ${'a long story '.repeat(400)}`, model: 'tiny:1b' });
+    expect(first.body.message.status).toBe('succeeded');
+    const next = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'What was it?', model: 'tiny:1b', conversation_id: first.body.conversation_id });
+    expect(next.body.message.content).toBe('Short now.');
+    expect(next.body.trimmed).toContainEqual({ id: 'conversation', state: expect.stringMatching(/shortened|dropped/) });
+  });
+
+  it('leaves a failed answer out of the conversation it tells the agent', async () => {
+    ollama.script({ kind: 'http-error', status: 400, message: 'invalid options' });
+    const failed = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'Count the files' });
+    expect(failed.body.message.status).toBe('failed');
+    expect(failed.body.message.content).toContain('refused the request');
+    ollama.chatRequests.length = 0;
+    ollama.script({ text: 'There are two.' });
+    const again = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'Try again', conversation_id: failed.body.conversation_id });
+    expect(again.body.message.content).toBe('There are two.');
+    const prompt = requests().at(-1)!.messages[1]!.content;
+    expect(prompt).toContain('User: Count the files');
+    expect(prompt).not.toContain('refused the request');
+    expect(prompt).not.toContain('You:');
   });
 
   it('refuses bad requests with a clear error and keeps nothing', async () => {
@@ -138,6 +172,9 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
     expect(errorCode(await hub.call('POST', '/projects/999999/chat', { message: 'hi' }))).toBe('not_found');
     expect((await hub.call('POST', `/projects/${projectId}/chat`, { message: '' })).status).toBe(400);
     expect((await hub.call('POST', `/projects/${projectId}/chat`, { message: 'hi', images: ['not base64!'] })).status).toBe(400);
+    const notImage = await hub.call('POST', `/projects/${projectId}/chat`, { message: 'hi', images: [Buffer.from('%PDF-1.7 not a picture').toString('base64')] });
+    expect(notImage.status).toBe(400);
+    expect(notImage.body.error.message).toContain('must be a PNG, JPEG, WebP or GIF image');
     expect((await hub.call('POST', `/projects/${projectId}/chat`, { message: 'hi', extra: true })).status).toBe(400);
     expect(errorCode(await hub.call('POST', `/projects/${projectId}/chat`, { message: 'hi', node: 'nobody' }))).toBe('not_found');
     const other = (await hub.call('POST', '/projects', { name: 'Other', workspace_path: 'other' })).body.id;
@@ -180,5 +217,14 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
     const again = (await hub.call('POST', `/tasks/${task.id}/trigger`, {})).body;
     expect((await hub.ended(again.id)).status).toBe('succeeded');
     expect(requests().map((request) => request.model)).toEqual(['qwen2.5-coder:3b']);
+  });
+
+  it('does not show the vision model an attachment that only claims to be an image', async () => {
+    const task = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'Check the notes' })).body;
+    await uploadParts(hub, task.id, [{ field: 'file', fileName: 'notes.png', content: Buffer.from('just some text'), contentType: 'image/png' }]);
+    ollama.chatRequests.length = 0;
+    const preview = (await hub.call('POST', `/tasks/${task.id}/prompt`, {})).body;
+    expect(preview.warning).toContain('notes.png was not shown to the vision model: it is not a PNG, JPEG, WebP or GIF image');
+    expect(requests()).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ export function chatRoutes(app: App, services: Services) {
       summary: "Talk with the agent in the project's workspace: it answers and acts, streamed as NDJSON",
       description:
         'Answers application/x-ndjson: chat.started (the conversation and your message, kept), vision.described for each image, ' +
-        "the agent's events as they happen, and chat.finished with its answer. With stream=false, one JSON answer at the end. " +
+        "the agent's events as they happen, and chat.finished with its answer. With stream=false, one JSON answer at the end (the answer, the warnings, the prompt sections trimmed). " +
         'Send conversation_id to continue a conversation. Images (base64 or data URLs) are described by the vision model, and ' +
         'the description goes into the working model\'s prompt. Closing the connection stops the agent.',
       params: idParams,
@@ -33,8 +33,7 @@ export function chatRoutes(app: App, services: Services) {
         if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
       });
       if (!request.query.stream) {
-        const message = await start(() => {}, controller.signal);
-        return { conversation_id: message.conversation_id, message };
+        return start(() => {}, controller.signal);
       }
       const stream = new PassThrough();
       void start((event) => {
