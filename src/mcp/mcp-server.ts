@@ -77,7 +77,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
 
   server.registerTool(
     'list_projects',
-    { description: 'List projects (id, name, workspace folder).', inputSchema: z.object(page(500, 100)), annotations: readOnly },
+    { description: 'List projects (id, name, workspace folder).', inputSchema: z.strictObject(page(500, 100)), annotations: readOnly },
     answer('list_projects', async ({ limit, offset }) => {
       const found = await client.listProjects({ limit, offset });
       const projects = found.items.map(({ id, name, workspace_path, workspace_dir }) => ({ id, name, workspace_path, workspace_dir }));
@@ -89,7 +89,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'list_tasks',
     {
       description: "List a project's tasks, optionally only some statuses.",
-      inputSchema: z.object({
+      inputSchema: z.strictObject({
         project,
         status: z.union([taskStatusSchema, z.array(taskStatusSchema)]).optional(),
         ...page(500, 50),
@@ -108,7 +108,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'get_task',
     {
       description: 'Get a task with its acceptance criteria, subtasks and newest comments.',
-      inputSchema: z.object({ id: id('Task id') }),
+      inputSchema: z.strictObject({ id: id('Task id') }),
       annotations: readOnly,
     },
     answer('get_task', async ({ id: taskId }) => {
@@ -131,7 +131,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'get_task_context',
     {
       description: "What to know before working on a task: project, criteria, comments, git, commands.",
-      inputSchema: z.object({ id: id('Task id'), concise: z.boolean().default(false).describe('Short form') }),
+      inputSchema: z.strictObject({ id: id('Task id'), concise: z.boolean().default(false).describe('Short form') }),
       annotations: readOnly,
     },
     answer('get_task_context', async ({ id: taskId, concise }) => client.getTaskContext(taskId, { concise })),
@@ -141,7 +141,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'create_task',
     {
       description: 'Create a task in a project.',
-      inputSchema: z.object({
+      inputSchema: z.strictObject({
         project,
         title,
         description,
@@ -159,7 +159,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'create_subtask',
     {
       description: 'Create a subtask of a task.',
-      inputSchema: z.object({ parent_id: id('Parent task id'), title, description, acceptance_criteria: criteria }),
+      inputSchema: z.strictObject({ parent_id: id('Parent task id'), title, description, acceptance_criteria: criteria }),
     },
     answer('create_subtask', async ({ parent_id, acceptance_criteria, ...fields }) => {
       const parent = await client.getTask(parent_id);
@@ -169,7 +169,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
 
   server.registerTool(
     'update_task_status',
-    { description: "Set a task's status.", inputSchema: z.object({ id: id('Task id'), status: taskStatusSchema }) },
+    { description: "Set a task's status.", inputSchema: z.strictObject({ id: id('Task id'), status: taskStatusSchema }) },
     answer('update_task_status', async ({ id: taskId, status }) => client.updateTask(taskId, { status })),
   );
 
@@ -177,7 +177,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'add_comment',
     {
       description: 'Comment on a task.',
-      inputSchema: z.object({
+      inputSchema: z.strictObject({
         task_id: id('Task id'),
         body: commentCreateSchema.shape.body,
         author: commentCreateSchema.shape.author.unwrap().default('mcp'),
@@ -190,7 +190,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'trigger_task',
     {
       description: 'Start an agent run on a task; follow it with get_run.',
-      inputSchema: z.object({
+      inputSchema: z.strictObject({
         id: id('Task id'),
         node: runTriggerSchema.shape.node.describe("Role for this run (the task's by default)"),
         model: runTriggerSchema.shape.model.describe('Model for this run'),
@@ -204,7 +204,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
     'get_run',
     {
       description: 'Get a run: status, summary, files changed, usage; optionally its last events.',
-      inputSchema: z.object({ id: id('Run id'), events: z.number().int().min(0).max(200).default(0).describe('How many last events to include') }),
+      inputSchema: z.strictObject({ id: id('Run id'), events: z.number().int().min(0).max(200).default(0).describe('How many last events to include') }),
       annotations: readOnly,
     },
     answer('get_run', async ({ id: runId, events }) => {

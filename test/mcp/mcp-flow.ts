@@ -147,7 +147,11 @@ export async function expectClearErrors(client: Client): Promise<void> {
   expect(noProject.text).toMatch(/project Nowhere does not exist/);
   const badStatus = await callTool(client, 'update_task_status', { id: 1, status: 'finished' });
   expect(badStatus.isError).toBe(true);
-  expect(badStatus.text).toMatch(/status/);
+  expect(badStatus.text).toMatch(/expected one of "todo"\|"in_progress".* at status/);
+  // A misspelt argument is an error, not quietly ignored.
+  const typo = await callTool(client, 'update_task_status', { id: 1, status: 'done', stauts: 'done' });
+  expect(typo.isError).toBe(true);
+  expect(typo.text).toContain('Unrecognized key: "stauts"');
   const reserved = await callTool(client, 'add_comment', { task_id: 1, body: 'hi', author: 'wfhub' });
   expect(reserved.isError).toBe(true);
   expect(reserved.text).toMatch(/kept for the comments wfhub writes itself/);
