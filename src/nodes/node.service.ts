@@ -1,9 +1,13 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, count, eq, notExists } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { maxId } from '../core/schema-helpers.js';
 import type { Database } from '../db/database.js';
 import type { Node, NodeCreate, NodeUpdate } from './node.schema.js';
+import { taskTable } from '../tasks/task.sql.js';
 import { nodeTable } from './node.sql.js';
+
+/** The roles wfhub comes with: changed with PATCH, never deleted (runs and pipelines count on them). */
+export const builtInRoles: readonly string[] = ['pm', 'dev', 'qa', 'security', 'documentation'];
 
 export class NodeService {
   constructor(private readonly db: Database) {}
@@ -61,5 +65,26 @@ export class NodeService {
       .returning();
     if (!row) throw new NotFoundError('node', id);
     return row;
+  }
+
+  /** Deletes a role of the user's own that no task has; a task's runs keep their record. */
+  async delete(id: number): Promise<void> {
+    const node = await this.get(id);
+    if (builtInRoles.includes(node.name)) {
+      throw new ConflictError('node_built_in', `The role "${node.name}" comes with wfhub and cannot be deleted: change its directive or model with PATCH /nodes/${id}.`);
+    }
+    // One statement: a task given this role meanwhile keeps it, and the role stays.
+    const deleted = await this.db
+      .delete(nodeTable)
+      .where(and(eq(nodeTable.id, id), notExists(this.db.select({ id: taskTable.id }).from(taskTable).where(eq(taskTable.node_id, id)))))
+      .returning({ id: nodeTable.id });
+    if (deleted.length > 0) return;
+    const [used] = await this.db.select({ tasks: count() }).from(taskTable).where(eq(taskTable.node_id, id));
+    const tasks = used?.tasks ?? 0;
+    if (tasks === 0) throw new NotFoundError('node', id);
+    throw new ConflictError(
+      'node_in_use',
+      `${tasks} task${tasks === 1 ? ' has' : 's have'} the role "${node.name}": give ${tasks === 1 ? 'it' : 'them'} another (PATCH /tasks/{id} {"node": "dev"}) before deleting it.`,
+    );
   }
 }

@@ -282,6 +282,33 @@ describe.each(backends())('task context and prompts on %s', (kind) => {
     expect(first!.messages[0]!.content.startsWith('You review code and say what to change.')).toBe(true);
   });
 
+  it('shows one role, deletes a role of your own once no task has it, and keeps the built-in ones', async () => {
+    const nodes = (await hub.call('GET', '/nodes')).body as { id: number; name: string }[];
+    const dev = nodes.find((node) => node.name === 'dev')!;
+    expect((await hub.call('GET', `/nodes/${dev.id}`)).body).toMatchObject({ id: dev.id, name: 'dev' });
+    expect(errorCode(await hub.call('GET', '/nodes/999999'))).toBe('not_found');
+
+    const builtIn = await hub.call('DELETE', `/nodes/${dev.id}`);
+    expect(builtIn.status).toBe(409);
+    expect(errorCode(builtIn)).toBe('node_built_in');
+    expect(builtIn.body.error.message).toContain(`PATCH /nodes/${dev.id}`);
+
+    const linter = (await post('/nodes', { name: 'linter', directive: 'You fix lint errors.' })) as { id: number };
+    const project = await post('/projects', { name: 'Linted', workspace_path: 'linted' });
+    const task = await post('/tasks', { project_id: project.id, title: 'Fix lint', node: 'linter' });
+    const inUse = await hub.call('DELETE', `/nodes/${linter.id}`);
+    expect(inUse.status).toBe(409);
+    expect(errorCode(inUse)).toBe('node_in_use');
+    expect(inUse.body.error.message).toContain('1 task has the role "linter"');
+    expect((await hub.call('GET', `/nodes/${linter.id}`)).status).toBe(200);
+
+    expect((await hub.call('PATCH', `/tasks/${task.id}`, { node: 'dev' })).status).toBe(200);
+    expect((await hub.call('DELETE', `/nodes/${linter.id}`)).status).toBe(204);
+    expect(errorCode(await hub.call('GET', `/nodes/${linter.id}`))).toBe('not_found');
+    expect(errorCode(await hub.call('DELETE', `/nodes/${linter.id}`))).toBe('not_found');
+    expect((await hub.call('GET', '/nodes')).body.map((node: { name: string }) => node.name)).not.toContain('linter');
+  });
+
   it('answers /help with what an agent may call, filled in for a task', async () => {
     const general = (await hub.call('GET', '/help')).body;
     expect(general.system_domain).toBe('https://wfhub.localhost');

@@ -24,7 +24,28 @@ export function nodeRoutes(app: App, services: Services) {
     handler: async (request, reply) => reply.code(201).send(await services.nodes.create(request.body)),
   });
 
+  typed(app).get('/nodes/:id', {
+    config: { entity: 'node' },
+    schema: { tags: ['nodes'], summary: 'A role, with its directive, model and run limits', params: idParams, response: { 200: nodeSchema, ...errorResponses } },
+    handler: async (request) => services.nodes.get(Number(request.params.id)),
+  });
+
+  typed(app).delete('/nodes/:id', {
+    config: { entity: 'node' },
+    schema: {
+      tags: ['nodes'],
+      summary: "Delete a role of your own that no task has (the built-in roles are changed, not deleted); runs in it keep their record",
+      params: idParams,
+      response: { 204: z.null(), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      await services.nodes.delete(Number(request.params.id));
+      return reply.code(204).send(null);
+    },
+  });
+
   typed(app).patch('/nodes/:id', {
+    config: { entity: 'node' },
     schema: {
       tags: ['nodes'],
       summary: "Change a role's directive or model",
