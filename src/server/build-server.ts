@@ -13,7 +13,7 @@ import { version } from '../app/version.js';
 import { requireToken } from './auth.js';
 import { refuseCrossSite } from './same-origin.js';
 import { acceptJsonWhateverTheContentType } from './body-parsers.js';
-import { frameworkErrorResponse, installErrorHandling } from './error-handler.js';
+import { clientErrorResponse, frameworkErrorResponse, installErrorHandling } from './error-handler.js';
 import { guardIds } from './id-guard.js';
 import { criterionRoutes } from './routes/acceptance-criteria.js';
 import { agentToolRoutes } from './routes/agent-tools.js';
@@ -46,6 +46,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
     bodyLimit: 4 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: frameworkErrorResponse,
+    clientErrorHandler: clientErrorResponse,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(validatorCompiler);

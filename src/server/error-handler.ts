@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import {
@@ -75,6 +77,26 @@ export function frameworkErrorResponse(error: FastifyError, _request: FastifyReq
   const known = error.code ? frameworkErrors[error.code] : undefined;
   const [status, code, message] = known ?? [400, 'bad_request', 'The request is malformed.'];
   void reply.status(status).send(errorBody(code, message));
+}
+
+/** Requests Node's HTTP parser refuses before Fastify sees them, by the parser's code. */
+const clientErrors: Record<string, [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'The request headers are too large (16 KiB at most, cookies included). Send fewer or shorter headers.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'The request took too long to arrive. Send it again.'],
+};
+
+/**
+ * A request too malformed to parse (headers too large, a broken request line) still gets an
+ * answer in the error shape, written on the socket as Node would, then the connection closes.
+ */
+export function clientErrorResponse(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = (error.code && clientErrors[error.code]) || [400, 'bad_request', 'The request is malformed HTTP.'];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
 
 function describeValidation(error: FastifyError): { message: string; issues: { path: string; message: string }[] } {
