@@ -83,6 +83,15 @@ export interface FirstPromptInput {
   sections: readonly PromptSection[];
 }
 
+/** What to do about a first prompt larger than its window, naming the part that takes the room. */
+function overflowAdvice(estimated: number, budget: number, fixed: number, directiveTokens: number): string {
+  const start = `The first prompt takes about ${estimated} tokens, more than the ${budget} this window allows`;
+  if (directiveTokens > 0 && directiveTokens >= fixed / 4) {
+    return `${start}: the system prompt (${fixed} tokens with the tools, ${directiveTokens} of them the role's directive) is too long for it. Shorten the directive, or use a model with a larger window.`;
+  }
+  return `${start}: wfhub's rules and the tools alone take ${fixed} tokens. Use a model with a larger window (or raise WFHUB_NUM_CTX if the model takes more).`;
+}
+
 /**
  * The first prompt of a run, fitted to the model's window: the system prompt (the role's
  * directive, the rules, the text protocol when used) whole, and the task's sections trimmed,
@@ -107,9 +116,7 @@ export function firstPrompt(input: FirstPromptInput): { prompt: FirstPrompt; win
       user: fitted.text,
       estimatedTokens,
       budget: window.budget,
-      ...(estimatedTokens > window.budget && {
-        overflow: `The first prompt takes about ${estimatedTokens} tokens, more than the ${window.budget} this window allows: the system prompt (the role's directive, ${fixed} tokens with the tools) is too long for it. Shorten the directive, or use a model with a larger window.`,
-      }),
+      ...(estimatedTokens > window.budget && { overflow: overflowAdvice(estimatedTokens, window.budget, fixed, input.directive ? measure(input.directive) : 0) }),
       taskBudget,
       sections: fitted.sections,
     },
