@@ -40,7 +40,7 @@ describe('wfhub command on the embedded database, without a server', () => {
   });
 
   it("shows a task's context and the prompt a run would send, even with no model server", async () => {
-    const context = await wfhub('task', 'context', '1', '--concise');
+    const context = await wfhub('task', 'context', '1', '--concise', '--json');
     expect(context.code, context.stderr).toBe(0);
     expect(JSON.parse(context.stdout)).toMatchObject({ concise: true, objective: 'Create hello.txt', project: { name: 'POC', environment: { stack: 'node' } } });
 

@@ -117,6 +117,7 @@ export function taskCommand(program: Command) {
     .description('everything an agent is told about a task, as JSON: project, criteria, comments, git, discovery')
     .argument('<id>', 'the task id', wholeNumber(1, maxId))
     .option('--concise', 'the short form')
+    .option('--json', 'print JSON (it always does; taken like the other commands take it)')
     .action(async (taskId: number, options: { concise?: boolean }) => {
       await withClient(connect(config()), async (client) => {
         print(true, await client.getTaskContext(taskId, { concise: options.concise === true }), () => '');
