@@ -168,4 +168,19 @@ describe.each(backends().filter((kind) => kind === 'postgres'))('workspaces acro
       worker.child.kill('SIGCONT');
     }
   });
+
+  it('refuses a chat on a server that cannot see the project\'s folder, keeping nothing', async () => {
+    const project = (await hub.call('POST', '/projects', { name: 'Here only', workspace_path: 'here-only' })).body;
+    const elsewhere = await createTestHub('postgres', { databaseUrl: url, workspacesDir: path.join(folder.dir, 'machine-c', 'workspaces'), ollamaHost: ollama.url });
+    try {
+      const refused = await elsewhere.call('POST', `/projects/${project.id}/chat?stream=false`, { message: 'What is in here?' });
+      expect(refused.status).toBe(409);
+      expect(errorCode(refused)).toBe('workspace_not_here');
+      expect(refused.body.error.message).toContain('the agent cannot chat in it from this server');
+      expect((await hub.call('GET', `/projects/${project.id}/chats`)).body).toEqual([]);
+      expect(existsSync(path.join(folder.dir, 'machine-c', 'workspaces', 'here-only'))).toBe(false);
+    } finally {
+      await elsewhere.close();
+    }
+  });
 });
