@@ -338,9 +338,7 @@ export class AgentService {
   private async resolveWithoutFolder(request: AgentRunRequest) {
     const node = request.node === undefined ? undefined : await this.nodes.find(request.node);
     const project = request.workspace === undefined ? undefined : await this.projects.findByWorkspace(request.workspace);
-    const projectModel = project?.settings.model;
-    const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
-    return { node, model, root: undefined };
+    return { node, model: this.modelFor(request, node, project), root: undefined };
   }
 
   /** The node, workspace and model a request names, checked before anything starts. */
@@ -349,9 +347,13 @@ export class AgentService {
     // The node first: a refused request must not leave a new workspace folder behind.
     const node = request.node === undefined ? undefined : await this.nodes.find(request.node);
     const workspace = await this.workspace(request.workspace, options.create ?? true);
-    const projectModel = workspace.project?.settings.model;
-    const model = request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
-    return { node, workspace, model, root: request.checkout?.dir ?? workspace.root };
+    return { node, workspace, model: this.modelFor(request, node, workspace.project), root: request.checkout?.dir ?? workspace.root };
+  }
+
+  /** The model a run uses: the request's, else its role's, else its project's, else the default. */
+  private modelFor(request: AgentRunRequest, node: { model: string | null } | undefined, project: { settings: Record<string, unknown> } | undefined): string {
+    const projectModel = project?.settings.model;
+    return request.model ?? node?.model ?? (typeof projectModel === 'string' && projectModel ? projectModel : undefined) ?? this.current.model;
   }
 
   /**

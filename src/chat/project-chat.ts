@@ -1,5 +1,6 @@
 import type { AgentService } from '../agent/agent-service.js';
 import type { AgentEvent } from '../agent/loop/agent-events.js';
+import { oneLine } from '../agent/prompt/one-line.js';
 import type { PromptSection } from '../agent/prompt/prompt-sections.js';
 import type { ProjectService } from '../projects/project.service.js';
 import { seesWorkspace, workspaceNotHere } from '../workspace/workspace-presence.js';
@@ -31,11 +32,6 @@ const chatDirective =
 /** Turns of the conversation told to the agent at most (the newest), and their length in the short form. */
 const recentTurns = 12;
 const shortTurnChars = 300;
-
-const flat = (text: string, max: number) => {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max)} ...` : line;
-};
 
 /**
  * A conversation with the agent in a project's workspace: each message is kept, images are
@@ -144,8 +140,8 @@ export class ProjectChat {
     const turns = earlier.filter((turn) => turn.role === 'user' || turn.status === 'succeeded' || turn.status === null).slice(-recentTurns);
     const said = (turn: ChatMessage, max?: number) => {
       const who = turn.role === 'user' ? 'User' : 'You';
-      const pictures = turn.images.length ? ` [showed ${turn.images.length} image(s): ${turn.images.map((image) => flat(image.description, 120)).join('; ')}]` : '';
-      return `${who}: ${max ? flat(turn.content, max) : turn.content.trim()}${pictures}`;
+      const pictures = turn.images.length ? ` [showed ${turn.images.length} image(s): ${turn.images.map((image) => oneLine(image.description, 120)).join('; ')}]` : '';
+      return `${who}: ${max ? oneLine(turn.content, max) : turn.content.trim()}${pictures}`;
     };
     const sections: PromptSection[] = [];
     if (turns.length) {

@@ -11,6 +11,27 @@ export async function withClient(connecting: Promise<HubClient>, work: (client: 
   }
 }
 
+/**
+ * Runs `work` with a signal that the first Ctrl-C (or SIGTERM) aborts, saying `stopping`; a
+ * second quits at once. The handlers are removed when `work` ends.
+ */
+export async function interruptible<T>(stopping: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${stopping} (Ctrl-C again to quit at once)…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+}
+
 export function print(json: boolean | undefined, value: unknown, text: () => string) {
   process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text()}\n`);
 }

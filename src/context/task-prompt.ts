@@ -1,5 +1,6 @@
 import type { PromptSection } from '../agent/prompt/prompt-sections.js';
 import type { TaskContext } from './task-context.schema.js';
+import { oneLine } from '../agent/prompt/one-line.js';
 
 /** Comments written by wfhub itself (run summaries) are not instructions. */
 export const runCommentAuthor = 'wfhub';
@@ -19,11 +20,6 @@ export interface TaskPromptExtras {
 }
 
 const bullet = (lines: readonly string[]) => lines.map((line) => `- ${line}`).join('\n');
-const oneLine = (text: string, max: number) => {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max).replace(/\s+\S*$/, '')} ...` : flat;
-};
-
 function sizeOf(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;

@@ -1,3 +1,5 @@
+import { oneLine } from './one-line.js';
+
 /** A part of the task message: what to do, how it is checked, and what helps. */
 export interface PromptSection {
   /** A stable name, listed in a prompt preview with what became of the section. */
@@ -34,12 +36,6 @@ function render(section: PromptSection, body: string): string {
 /** Lines longer than this are paragraphs: cut inside when they do not fit whole (a criterion is not). */
 const paragraphChars = 240;
 
-/** A line cut to at most `max` characters at a word boundary, marked as cut. */
-function cutLine(line: string, max: number): string {
-  const head = line.slice(0, max).replace(/\s+\S*$/, '');
-  return `${head.length > 0 ? head : line.slice(0, max)} ...`;
-}
-
 /**
  * The body cut to about `keepChars`: its first line always (a task's title), then whole lines
  * while they fit (a criterion is never cut in the middle), then, if the next is a long paragraph,
@@ -50,7 +46,7 @@ function cut(body: string, keepChars: number): string {
   const lines = body.split('\n');
   let kept = lines[0]!;
   const firstMax = Math.max(80, keepChars);
-  if (kept.length > firstMax) kept = cutLine(kept, firstMax);
+  if (kept.length > firstMax) kept = oneLine(kept, firstMax);
   let index = 1;
   while (index < lines.length && kept.length + 1 + lines[index]!.length <= keepChars) kept += `\n${lines[index++]}`;
   // Skip blank lines, then keep the start of the first line that did not fit whole.
@@ -59,7 +55,7 @@ function cut(body: string, keepChars: number): string {
   const room = keepChars - kept.length - (next - index) - 1 - 4;
   let partial = false;
   if (next < lines.length && lines[next]!.length > paragraphChars && room >= 60) {
-    kept += `${'\n'.repeat(next - index)}\n${cutLine(lines[next]!, room)}`;
+    kept += `${'\n'.repeat(next - index)}\n${oneLine(lines[next]!, room)}`;
     index = next + 1;
     partial = true;
   }

@@ -6,7 +6,7 @@ import { isInside } from '../../workspace/workspace-root.js';
 import { progressPrinter, resultReport } from '../agent-progress.js';
 import { connect } from '../connect.js';
 import { configFrom, type GlobalOptions } from '../options.js';
-import { withClient } from '../run-command.js';
+import { interruptible, withClient } from '../run-command.js';
 
 /**
  * `--workspace` takes a path (`./workspaces/poc`) or a name under the workspaces dir (`poc`); both
@@ -40,43 +40,32 @@ export function agentCommand(program: Command) {
     .action(async (words: string[], options: { workspace: string; model?: string; node?: string; json?: boolean }) => {
       const config = configFrom(program.opts<GlobalOptions>());
       const workspace = workspaceName(options.workspace, config);
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onInterrupt = () => {
-        interrupts++;
-        if (interrupts > 1) process.exit(130);
-        process.stderr.write('\nStopping the run (Ctrl-C again to quit at once)…\n');
-        controller.abort();
-      };
-      process.on('SIGINT', onInterrupt);
-      process.on('SIGTERM', onInterrupt);
       const progress = progressPrinter(process.stderr);
-      try {
-        await withClient(connect(config), async (client) => {
-          // Through a running server, the server's settings (model server, default model) apply.
-          if (client.via.startsWith('the wfhub server') && !options.json) process.stderr.write(`running on ${client.via}, with its settings\n`);
-          const result = await client.runAgent(
-            { message: words.join(' '), workspace, ...(options.model && { model: options.model }), ...(options.node && { node: options.node }) },
-            {
-              signal: controller.signal,
-              onEvent: (event) => {
-                if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-                else progress(event);
+      await interruptible('Stopping the run', async (signal) => {
+        try {
+          await withClient(connect(config), async (client) => {
+            // Through a running server, the server's settings (model server, default model) apply.
+            if (client.via.startsWith('the wfhub server') && !options.json) process.stderr.write(`running on ${client.via}, with its settings\n`);
+            const result = await client.runAgent(
+              { message: words.join(' '), workspace, ...(options.model && { model: options.model }), ...(options.node && { node: options.node }) },
+              {
+                signal,
+                onEvent: (event) => {
+                  if (options.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+                  else progress(event);
+                },
               },
-            },
-          );
-          if (!options.json) process.stdout.write(`${resultReport(result, process.stdout.isTTY)}\n`);
-          process.exitCode = result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
-        });
-      } catch (error) {
-        // Through a server, Ctrl-C closes the connection (which cancels the run there) and the
-        // stream ends in an error here: the outcome is the same as a local cancel.
-        if (!controller.signal.aborted) throw error;
-        process.stdout.write('Cancelled.\n');
-        process.exitCode = 130;
-      } finally {
-        process.off('SIGINT', onInterrupt);
-        process.off('SIGTERM', onInterrupt);
-      }
+            );
+            if (!options.json) process.stdout.write(`${resultReport(result, process.stdout.isTTY)}\n`);
+            process.exitCode = result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
+          });
+        } catch (error) {
+          // Through a server, Ctrl-C closes the connection (which cancels the run there) and the
+          // stream ends in an error here: the outcome is the same as a local cancel.
+          if (!signal.aborted) throw error;
+          process.stdout.write('Cancelled.\n');
+          process.exitCode = 130;
+        }
+      });
     });
 }

@@ -5,7 +5,7 @@ import { maxId } from '../../core/schema-helpers.js';
 import { progressPrinter } from '../agent-progress.js';
 import { connect } from '../connect.js';
 import { configFrom, type GlobalOptions } from '../options.js';
-import { wholeNumber, withClient } from '../run-command.js';
+import { interruptible, wholeNumber, withClient } from '../run-command.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -35,54 +35,45 @@ export function chatCommand(program: Command) {
             }
           }),
         );
-        const controller = new AbortController();
-        const onInterrupt = () => {
-          if (controller.signal.aborted) process.exit(130);
-          process.stderr.write('\nStopping (Ctrl-C again to quit at once)…\n');
-          controller.abort();
-        };
-        process.on('SIGINT', onInterrupt);
-        process.on('SIGTERM', onInterrupt);
         const progress = progressPrinter(process.stderr);
-        try {
-          await withClient(connect(configFrom(program.opts<GlobalOptions>())), async (client) => {
-            const project = await client.findProject(options.project);
-            const reply = await client.chat(
-              project.id,
-              {
-                message: words.join(' '),
-                ...(options.continue && { conversation_id: options.continue }),
-                ...(images.length && { images }),
-                ...(options.model && { model: options.model }),
-                ...(options.visionModel && { vision_model: options.visionModel }),
-                ...(options.node && { node: options.node }),
-              },
-              {
-                signal: controller.signal,
-                onEvent: (event) => {
-                  if (options.json) return void process.stdout.write(`${JSON.stringify(event)}\n`);
-                  if (event.type === 'chat.started') process.stderr.write(`conversation ${event.conversation_id}\n`);
-                  else if (event.type === 'vision.described') process.stderr.write(`${event.name}: described by ${event.model}\n`);
-                  else if (event.type === 'vision.failed') process.stderr.write(`warning: ${event.name} could not be described by ${event.model}: ${event.message}\n`);
-                  else if (event.type !== 'chat.finished') progress(event as AgentEvent);
+        await interruptible('Stopping', async (signal) => {
+          try {
+            await withClient(connect(configFrom(program.opts<GlobalOptions>())), async (client) => {
+              const project = await client.findProject(options.project);
+              const reply = await client.chat(
+                project.id,
+                {
+                  message: words.join(' '),
+                  ...(options.continue && { conversation_id: options.continue }),
+                  ...(images.length && { images }),
+                  ...(options.model && { model: options.model }),
+                  ...(options.visionModel && { vision_model: options.visionModel }),
+                  ...(options.node && { node: options.node }),
                 },
-              },
-            );
-            if (!options.json) {
-              process.stdout.write(`${reply.content}\n`);
-              if (reply.files_changed.length) process.stderr.write(`files changed: ${reply.files_changed.join(', ')}\n`);
-              process.stderr.write(`go on with: wfhub chat -p ${project.id} -c ${reply.conversation_id} "..."\n`);
-            }
-            process.exitCode = reply.status === 'succeeded' ? 0 : reply.status === 'cancelled' ? 130 : 1;
-          });
-        } catch (error) {
-          if (!controller.signal.aborted) throw error;
-          process.stdout.write('Stopped.\n');
-          process.exitCode = 130;
-        } finally {
-          process.off('SIGINT', onInterrupt);
-          process.off('SIGTERM', onInterrupt);
-        }
+                {
+                  signal,
+                  onEvent: (event) => {
+                    if (options.json) return void process.stdout.write(`${JSON.stringify(event)}\n`);
+                    if (event.type === 'chat.started') process.stderr.write(`conversation ${event.conversation_id}\n`);
+                    else if (event.type === 'vision.described') process.stderr.write(`${event.name}: described by ${event.model}\n`);
+                    else if (event.type === 'vision.failed') process.stderr.write(`warning: ${event.name} could not be described by ${event.model}: ${event.message}\n`);
+                    else if (event.type !== 'chat.finished') progress(event as AgentEvent);
+                  },
+                },
+              );
+              if (!options.json) {
+                process.stdout.write(`${reply.content}\n`);
+                if (reply.files_changed.length) process.stderr.write(`files changed: ${reply.files_changed.join(', ')}\n`);
+                process.stderr.write(`go on with: wfhub chat -p ${project.id} -c ${reply.conversation_id} "..."\n`);
+              }
+              process.exitCode = reply.status === 'succeeded' ? 0 : reply.status === 'cancelled' ? 130 : 1;
+            });
+          } catch (error) {
+            if (!signal.aborted) throw error;
+            process.stdout.write('Stopped.\n');
+            process.exitCode = 130;
+          }
+        });
       },
     );
 }
