@@ -14,21 +14,30 @@ import { ApiError, type HubClient } from '../app/hub-client.js';
 
 const untimedAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
+/** How long a prompt preview may take through a server (the first describes the task's images). */
+const previewTimeoutMs = 15 * 60_000;
+
 /** The CLI talking to a running wfhub server (which holds the embedded database). */
 export function httpClient(baseUrl: string, token: string | undefined): HubClient {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<{ data: T; total: number }> {
-    let response: Response;
+  /** `timeoutMs`: how long the answer may take (30 s; longer for work such as describing images). */
+  async function call<T>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<{ data: T; total: number }> {
+    let response: Awaited<ReturnType<typeof undiciFetch>>;
     try {
-      response = await fetch(`${baseUrl}${path}`, {
+      // The signal is the one timeout: undici's own (5 min for the headers) would cut long work.
+      response = await undiciFetch(`${baseUrl}${path}`, {
         method,
         headers: {
           ...(body !== undefined && { 'content-type': 'application/json' }),
           ...(token && { authorization: `Bearer ${token}` }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: untimedAgent,
       });
     } catch (error) {
+      if ((error as Error).name === 'TimeoutError') {
+        throw new Error(`The wfhub server at ${baseUrl} did not answer ${method} ${path.split('?')[0]} within ${Math.round(timeoutMs / 1000)} s; its log may say why.`, { cause: error });
+      }
       throw new Error(`Cannot reach the wfhub server at ${baseUrl}: ${(error as Error).message}`, { cause: error });
     }
     const text = await response.text();
@@ -134,7 +143,8 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     getTask: async (id) => (await call<Task>('GET', `/tasks/${id}`)).data,
     updateTask: async (id, input) => (await call<Task>('PATCH', `/tasks/${id}`, input)).data,
     getTaskContext: async (taskId, { concise }) => (await call<TaskContext>('GET', `/tasks/${taskId}/context?concise=${concise}`)).data,
-    previewPrompt: async (taskId, request) => (await call<PromptPreviewAnswer>('POST', `/tasks/${taskId}/prompt`, request)).data,
+    // A preview may first have the vision model describe the task's images: minutes on a CPU.
+    previewPrompt: async (taskId, request) => (await call<PromptPreviewAnswer>('POST', `/tasks/${taskId}/prompt`, request, previewTimeoutMs)).data,
     listCriteria: async (taskId) => (await page<Criterion>(`/tasks/${taskId}/acceptance-criteria?limit=5000`)).items,
     listComments: async (taskId) => (await page<Comment>(`/tasks/${taskId}/comments?limit=5000`)).items,
     async recentComments(taskId, count) {
