@@ -161,7 +161,7 @@ export class ProjectChat {
         priority: 85,
       });
     }
-    sections.push({ id: 'message', title: turns.length ? 'The user now says' : '', body: message, required: true, priority: 100 });
+    sections.push({ id: 'message', title: turns.length ? 'The user now says' : '', body: message, required: true, prose: true, priority: 100 });
     return sections;
   }
 }

@@ -50,7 +50,7 @@ export function taskPromptSections(context: TaskContext, extras: TaskPromptExtra
   });
 
   const [title, ...description] = context.objective.split('\n');
-  add({ id: 'objective', title: '', body: `# Task: ${title}${description.length ? `\n${description.join('\n')}` : ''}`, required: true, priority: 100 });
+  add({ id: 'objective', title: '', body: `# Task: ${title}${description.length ? `\n${description.join('\n')}` : ''}`, required: true, prose: true, priority: 100 });
 
   add({
     id: 'acceptance_criteria',
@@ -128,6 +128,6 @@ export function taskPromptSections(context: TaskContext, extras: TaskPromptExtra
     });
   }
 
-  if (extras.message?.trim()) add({ id: 'instructions', title: 'Instructions for this run', body: extras.message.trim(), required: true, priority: 95 });
+  if (extras.message?.trim()) add({ id: 'instructions', title: 'Instructions for this run', body: extras.message.trim(), required: true, prose: true, priority: 95 });
   return sections;
 }

@@ -70,7 +70,7 @@ const codeBlock = /```[\s\S]*?\n[\s\S]*?```/;
 
 /** A plain request as the task message: all of it is required. */
 export function messageSection(message: string): PromptSection {
-  return { id: 'request', title: '', body: message, required: true, priority: 100 };
+  return { id: 'request', title: '', body: message, required: true, prose: true, priority: 100 };
 }
 
 /** Runs an agent on a task until it finishes, fails or is stopped, reporting every step as an event. */

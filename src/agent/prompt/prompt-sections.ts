@@ -13,6 +13,11 @@ export interface PromptSection {
   readonly priority: number;
   /** Shorter forms of the body, longest first, tried before the section is dropped. */
   readonly shorter?: readonly string[];
+  /**
+   * Prose (a description, a message): when a required section must be cut, a long paragraph may
+   * be cut inside, keeping its beginning. Otherwise (criteria, commands) lines are kept whole.
+   */
+  readonly prose?: boolean;
 }
 
 /** What became of a section in the prompt. */
@@ -33,15 +38,15 @@ function render(section: PromptSection, body: string): string {
   return section.title ? `## ${section.title}\n${body}` : body;
 }
 
-/** Lines longer than this are paragraphs: cut inside when they do not fit whole (a criterion is not). */
+/** Lines of prose longer than this are paragraphs: cut inside when they do not fit whole. */
 const paragraphChars = 240;
 
 /**
  * The body cut to about `keepChars`: its first line always (a task's title), then whole lines
- * while they fit (a criterion is never cut in the middle), then, if the next is a long paragraph,
- * its beginning, saying how much was left out.
+ * while they fit (a criterion is never cut in the middle), then, in prose, if the next line is a
+ * long paragraph, its beginning, saying how much was left out.
  */
-function cut(body: string, keepChars: number): string {
+function cut(body: string, keepChars: number, prose: boolean): string {
   if (body.length <= keepChars) return body;
   const lines = body.split('\n');
   let kept = lines[0]!;
@@ -54,7 +59,7 @@ function cut(body: string, keepChars: number): string {
   while (next < lines.length && lines[next]!.trim() === '') next++;
   const room = keepChars - kept.length - (next - index) - 1 - 4;
   let partial = false;
-  if (next < lines.length && lines[next]!.length > paragraphChars && room >= 60) {
+  if (prose && next < lines.length && lines[next]!.length > paragraphChars && room >= 60) {
     kept += `${'\n'.repeat(next - index)}\n${oneLine(lines[next]!, room)}`;
     index = next + 1;
     partial = true;
@@ -126,7 +131,7 @@ export function fitSections(sections: readonly PromptSection[], limits: FitLimit
     const body = bodyOf(longest)!;
     const ratio = body.length / Math.max(1, sizes[longest]!);
     const keep = Math.max(0, body.length - Math.ceil((total - limit + 40) * ratio));
-    const shorter = cut(body, keep);
+    const shorter = cut(body, keep, sections[longest]!.prose === true);
     if (shorter.length >= body.length) break;
     cuts.set(longest, shorter);
     total -= sizes[longest]!;

@@ -32,7 +32,7 @@ describe('fitting prompt sections to a budget', () => {
 
   it('never drops a required section, and cuts the longest one, saying so, when they alone are too long', () => {
     const long: PromptSection[] = [
-      { id: 'objective', title: '', body: `# Task: Rewrite\n${'detail '.repeat(2000)}`, required: true, priority: 100 },
+      { id: 'objective', title: '', body: `# Task: Rewrite\n${'detail '.repeat(2000)}`, required: true, prose: true, priority: 100 },
       { id: 'criteria', title: 'Acceptance criteria', body: '- [ ] It works', required: true, priority: 100 },
       { id: 'git', title: 'Git', body: 'Branch: main', priority: 40 },
     ];
@@ -69,7 +69,7 @@ describe('fitting prompt sections to a budget', () => {
   it('keeps the beginning of a long one-paragraph description rather than only the title', () => {
     const paragraph = Array.from({ length: 300 }, (_, index) => `word${index}`).join(' ');
     const long: PromptSection[] = [
-      { id: 'objective', title: '', body: `# Task: Migrate the billing module\n\n${paragraph}`, required: true, priority: 100 },
+      { id: 'objective', title: '', body: `# Task: Migrate the billing module\n\n${paragraph}`, required: true, prose: true, priority: 100 },
       { id: 'criteria', title: 'Acceptance criteria', body: '- [ ] It works', required: true, priority: 100 },
     ];
     const fitted = fitSections(long, 300, measure);
@@ -79,6 +79,14 @@ describe('fitting prompt sections to a budget', () => {
     expect(fitted.text).not.toContain('word299');
     expect(fitted.text).toMatch(/word\d+ \.\.\.\n\[\.\.\. the rest cut to fit/);
     expect(fitted.text).toContain('- [ ] It works');
+  });
+
+  it('never cuts a long criterion (or its check command) in the middle', () => {
+    const criteria = Array.from({ length: 30 }, (_, index) => `- [ ] Criterion ${index + 1}: ${'the export keeps every column '.repeat(7)}(checked by: npx vitest run test/export.test.ts -t case${index + 1})`).join('\n');
+    for (const budget of [200, 400, 800, 1600, 2500]) {
+      const fitted = fitSections([{ id: 'criteria', title: 'Acceptance criteria', body: criteria, required: true, priority: 100 }], budget, measure);
+      for (const line of fitted.text.split('\n').filter((entry) => entry.startsWith('- [ ]'))) expect(line).toMatch(/-t case\d+\)$/);
+    }
   });
 
   it('cuts several long required sections until they fit, keeping the first line of each', () => {
@@ -94,10 +102,12 @@ describe('fitting prompt sections to a budget', () => {
       priority: fc.integer({ min: 0, max: 90 }),
       shorter: fc.array(fc.string({ minLength: 1, maxLength: 200 }), { maxLength: 2 }),
     });
+    // The description: empty, short lines, or long paragraphs that must be cut inside.
+    const description = fc.array(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ minLength: 241, maxLength: 4000 })), { maxLength: 6 }).map((lines) => lines.join('\n'));
     fc.assert(
-      fc.property(fc.array(section, { maxLength: 8 }), fc.integer({ min: 60, max: 3000 }), (optional, budget) => {
+      fc.property(fc.array(section, { maxLength: 8 }), description, fc.integer({ min: 60, max: 3000 }), (optional, description, budget) => {
         const all: PromptSection[] = [
-          { id: 'objective', title: '', body: '# Task: T', required: true, priority: 100 },
+          { id: 'objective', title: '', body: `# Task: T\n${description}`, required: true, prose: true, priority: 100 },
           ...optional.map((entry, index) => ({ id: `s${index}`, title: `S${index}`, ...entry })),
         ];
         const fitted = fitSections(all, budget, measure);
