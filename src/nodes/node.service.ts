@@ -1,8 +1,9 @@
-import { and, asc, count, eq, notExists } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { maxId } from '../core/schema-helpers.js';
 import type { Database } from '../db/database.js';
 import type { Node, NodeCreate, NodeUpdate } from './node.schema.js';
+import { runTable } from '../runs/run.sql.js';
 import { taskTable } from '../tasks/task.sql.js';
 import { nodeTable } from './node.sql.js';
 
@@ -67,24 +68,34 @@ export class NodeService {
     return row;
   }
 
-  /** Deletes a role of the user's own that no task has; a task's runs keep their record. */
+  /** Deletes a role of the user's own that no task has and no queued or running run uses; past runs keep their record. */
   async delete(id: number): Promise<void> {
     const node = await this.get(id);
     if (builtInRoles.includes(node.name)) {
       throw new ConflictError('node_built_in', `The role "${node.name}" comes with wfhub and cannot be deleted: change its directive or model with PATCH /nodes/${id}.`);
     }
-    // One statement: a task given this role meanwhile keeps it, and the role stays.
-    const deleted = await this.db
-      .delete(nodeTable)
-      .where(and(eq(nodeTable.id, id), notExists(this.db.select({ id: taskTable.id }).from(taskTable).where(eq(taskTable.node_id, id)))))
-      .returning({ id: nodeTable.id });
-    if (deleted.length > 0) return;
-    const [used] = await this.db.select({ tasks: count() }).from(taskTable).where(eq(taskTable.node_id, id));
-    const tasks = used?.tasks ?? 0;
-    if (tasks === 0) throw new NotFoundError('node', id);
-    throw new ConflictError(
-      'node_in_use',
-      `${tasks} task${tasks === 1 ? ' has' : 's have'} the role "${node.name}": give ${tasks === 1 ? 'it' : 'them'} another (PATCH /tasks/{id} {"node": "dev"}) before deleting it.`,
-    );
+    await this.db.transaction(async (transaction) => {
+      // The row locked first: a task or a run given the role meanwhile waits for this, and is then
+      // refused (the role is gone), or is seen by the counts below (it came first).
+      const [locked] = await transaction.select({ id: nodeTable.id }).from(nodeTable).where(eq(nodeTable.id, id)).for('update');
+      if (!locked) throw new NotFoundError('node', id);
+      const [tasks] = await transaction.select({ count: count() }).from(taskTable).where(eq(taskTable.node_id, id));
+      const [runs] = await transaction
+        .select({ count: count() })
+        .from(runTable)
+        .where(and(eq(runTable.node_id, id), inArray(runTable.status, ['queued', 'running'])));
+      const taskCount = tasks?.count ?? 0;
+      const runCount = runs?.count ?? 0;
+      if (taskCount > 0) {
+        throw new ConflictError(
+          'node_in_use',
+          `${taskCount} task${taskCount === 1 ? ' has' : 's have'} the role "${node.name}": give ${taskCount === 1 ? 'it' : 'them'} another (PATCH /tasks/{id} {"node": "dev"}) before deleting it.`,
+        );
+      }
+      if (runCount > 0) {
+        throw new ConflictError('node_in_use', `${runCount} run${runCount === 1 ? ' is' : 's are'} queued or working in the role "${node.name}": let ${runCount === 1 ? 'it' : 'them'} end (or cancel ${runCount === 1 ? 'it' : 'them'}) before deleting it.`);
+      }
+      await transaction.delete(nodeTable).where(eq(nodeTable.id, id));
+    });
   }
 }

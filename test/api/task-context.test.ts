@@ -303,7 +303,16 @@ describe.each(backends())('task context and prompts on %s', (kind) => {
     expect((await hub.call('GET', `/nodes/${linter.id}`)).status).toBe(200);
 
     expect((await hub.call('PATCH', `/tasks/${task.id}`, { node: 'dev' })).status).toBe(200);
+    // A run working in the role holds it too, until it ends.
+    ollama.script({ kind: 'hang', when: 'before-headers' });
+    const run = await post(`/tasks/${task.id}/trigger`, { node: 'linter' });
+    const busy = await hub.call('DELETE', `/nodes/${linter.id}`);
+    expect(errorCode(busy)).toBe('node_in_use');
+    expect(busy.body.error.message).toContain('1 run is queued or working in the role "linter"');
+    await hub.call('POST', `/runs/${run.id}/cancel`);
+    expect((await hub.ended(run.id)).status).toBe('cancelled');
     expect((await hub.call('DELETE', `/nodes/${linter.id}`)).status).toBe(204);
+    expect((await hub.call('GET', `/runs/${run.id}`)).body.status).toBe('cancelled');
     expect(errorCode(await hub.call('GET', `/nodes/${linter.id}`))).toBe('not_found');
     expect(errorCode(await hub.call('DELETE', `/nodes/${linter.id}`))).toBe('not_found');
     expect((await hub.call('GET', '/nodes')).body.map((node: { name: string }) => node.name)).not.toContain('linter');

@@ -34,7 +34,7 @@ export function nodeRoutes(app: App, services: Services) {
     config: { entity: 'node' },
     schema: {
       tags: ['nodes'],
-      summary: "Delete a role of your own that no task has (the built-in roles are changed, not deleted); runs in it keep their record",
+      summary: 'Delete a role of your own that no task has and no queued or running run uses (the built-in roles are changed, not deleted)',
       params: idParams,
       response: { 204: z.null(), ...errorResponses },
     },
