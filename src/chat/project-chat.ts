@@ -136,9 +136,14 @@ export class ProjectChat {
 
   /** The conversation so far, the images and the message, fitted like a task's prompt. */
   private sections(earlier: readonly ChatMessage[], message: string, images: ChatMessage['images']): PromptSection[] {
-    // An answer that failed or was cancelled is not what the agent said: leave it out.
-    const turns = earlier.filter((turn) => turn.role === 'user' || turn.status === 'succeeded' || turn.status === null).slice(-recentTurns);
+    // An answer that failed or was cancelled is not what the agent said: it is left out, unless
+    // the turn changed files (then the agent is told it stopped, and what it changed).
+    const answered = (turn: ChatMessage) => turn.role === 'user' || turn.status === 'succeeded' || turn.status === null;
+    const turns = earlier.filter((turn) => answered(turn) || turn.files_changed.length > 0).slice(-recentTurns);
     const said = (turn: ChatMessage, max?: number) => {
+      if (!answered(turn)) {
+        return `You (your turn ${turn.status === 'cancelled' ? 'was stopped' : 'failed'}: ${oneLine(turn.content, 200)}; you had changed ${turn.files_changed.join(', ')})`;
+      }
       const who = turn.role === 'user' ? 'User' : 'You';
       const pictures = turn.images.length ? ` [showed ${turn.images.length} image(s): ${turn.images.map((image) => oneLine(image.description, 120)).join('; ')}]` : '';
       return `${who}: ${max ? oneLine(turn.content, max) : turn.content.trim()}${pictures}`;

@@ -165,6 +165,17 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
     expect(prompt).toContain('User: Count the files');
     expect(prompt).not.toContain('refused the request');
     expect(prompt).not.toContain('You:');
+
+    // A turn that changed files before it failed is told as such, so "go on" knows what was done.
+    ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'half.md', content: 'half\n' } }] }, { kind: 'http-error', status: 400, message: 'invalid options' });
+    const halfway = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'Write two files', conversation_id: failed.body.conversation_id });
+    expect(halfway.body.message).toMatchObject({ status: 'failed', files_changed: ['half.md'] });
+    ollama.chatRequests.length = 0;
+    ollama.script({ text: 'Now both are there.' });
+    await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'Go on', conversation_id: failed.body.conversation_id });
+    const told = requests().at(-1)!.messages[1]!.content;
+    expect(told).toContain('User: Write two files');
+    expect(told).toMatch(/You \(your turn failed: .*refused the request.*; you had changed half\.md\)/);
   });
 
   it('refuses bad requests with a clear error and keeps nothing', async () => {
