@@ -93,7 +93,10 @@ export function clientErrorResponse(error: Error & { code?: string }, socket: So
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message] = (error.code && clientErrors[error.code]) || [400, 'bad_request', 'The request is malformed HTTP.'];
   const body = JSON.stringify(errorBody(code, message));
-  if (socket.writable) {
+  // Never into the middle of an answer already on the wire on this connection (keep-alive), as
+  // Node itself does.
+  const answering = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !answering?._headerSent) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
