@@ -34,6 +34,10 @@ export const conversationWithMessagesSchema = conversationSchema.extend({ messag
 /** The most a chat request may weigh, its images included (the route's body limit). */
 export const chatBodyLimitBytes = 32 * 1024 * 1024;
 
+/** The most images one chat message takes, and the most bytes of each (16 MB of base64). */
+export const maxChatImages = 8;
+export const maxChatImageBytes = 12_000_000;
+
 /** An image sent with a chat message: base64, or a data URL as a browser makes it. */
 const imageData = z
   .string()
@@ -51,7 +55,7 @@ export const chatRequestSchema = z
   .strictObject({
     message: text({ min: 1, max: 100_000 }).describe('What to ask or tell the agent'),
     conversation_id: idSchema.optional().describe('Continue this conversation; a new one starts when absent'),
-    images: z.array(imageData).max(8).optional().describe('Up to 8 images (base64 or data URLs; 32 MiB for the whole request) for the vision model to describe'),
+    images: z.array(imageData).max(maxChatImages).optional().describe('Up to 8 images (base64 or data URLs; 32 MiB for the whole request) for the vision model to describe'),
     model: label(200).optional().describe("The working model; the project's or the default when absent"),
     vision_model: label(200).optional().describe('The vision model (WFHUB_VISION_MODEL, or one of WFHUB_VISION_MODELS)'),
     node: z.union([label(100), idSchema]).optional().describe('A role whose directive the agent follows'),

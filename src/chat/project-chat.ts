@@ -1,4 +1,6 @@
 import type { AgentService } from '../agent/agent-service.js';
+import { imageKind } from '../agent/image-kind.js';
+import { InvalidInputError } from '../core/errors.js';
 import type { AgentEvent } from '../agent/loop/agent-events.js';
 import { oneLine } from '../agent/prompt/one-line.js';
 import type { PromptSection } from '../agent/prompt/prompt-sections.js';
@@ -60,6 +62,11 @@ export class ProjectChat {
     // On PostgreSQL the folder may be another machine's: never chat in an empty one made here.
     if (!(await seesWorkspace(project, this.dependencies.workspaces, this.dependencies.embedded))) {
       throw workspaceNotHere(project, this.dependencies.workspaces, 'the agent cannot chat in it from this server');
+    }
+    for (const [index, base64] of (request.images ?? []).entries()) {
+      if (!imageKind(Buffer.from(base64.replace(/\s+/g, '').slice(0, 24), 'base64'))) {
+        throw new InvalidInputError('invalid_image', `Image ${index + 1} is not a PNG, JPEG, WebP or GIF image (by its first bytes). Send one of these, as base64.`);
+      }
     }
     const visionModel = request.images?.length ? agent.vision.model(request.vision_model) : undefined;
     const existing = request.conversation_id ? await chats.ofProject(project.id, request.conversation_id) : undefined;

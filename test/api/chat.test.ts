@@ -186,6 +186,8 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
     const notImage = await hub.call('POST', `/projects/${projectId}/chat`, { message: 'hi', images: [Buffer.from('%PDF-1.7 not a picture').toString('base64')] });
     expect(notImage.status).toBe(400);
     expect(notImage.body.error.message).toContain('must be a PNG, JPEG, WebP or GIF image');
+    // The same check holds without the HTTP layer (the command line's local chat).
+    await expect(hub.services.projectChat.open(projectId, { message: 'hi', images: [Buffer.from('plain text').toString('base64')] })).rejects.toMatchObject({ code: 'invalid_image' });
     expect((await hub.call('POST', `/projects/${projectId}/chat`, { message: 'hi', extra: true })).status).toBe(400);
     expect(errorCode(await hub.call('POST', `/projects/${projectId}/chat`, { message: 'hi', node: 'nobody' }))).toBe('not_found');
     const other = (await hub.call('POST', '/projects', { name: 'Other', workspace_path: 'other' })).body.id;

@@ -59,6 +59,11 @@ describe('wfhub chat', () => {
     const missing = await runCli(['chat', 'Look', '-p', 'Talk', '-i', 'nope.png'], { cwd: folder.dir, env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Cannot read the image nope.png: no such file');
+    writeFileSync(path.join(folder.dir, 'notes.pdf'), '%PDF-1.7 not a picture');
+    const notImage = await runCli(['chat', 'Look', '-p', 'Talk', '-i', 'notes.pdf'], { cwd: folder.dir, env });
+    expect(notImage.code).toBe(1);
+    expect(notImage.stderr).toContain('notes.pdf is not a PNG, JPEG, WebP or GIF image');
+    expect(ollama.chatRequests).toEqual([]);
     const unknown = await runCli(['chat', 'Hi', '-p', 'Talk', '-c', '99'], { cwd: folder.dir, env });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('conversation 99 does not exist');

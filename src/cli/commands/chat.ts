@@ -6,6 +6,8 @@ import { progressPrinter } from '../agent-progress.js';
 import { connect } from '../connect.js';
 import { configFrom, type GlobalOptions } from '../options.js';
 import { interruptible, wholeNumber, withClient } from '../run-command.js';
+import { imageKind } from '../../agent/image-kind.js';
+import { maxChatImageBytes, maxChatImages } from '../../chat/chat.schema.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -26,13 +28,18 @@ export function chatCommand(program: Command) {
         words: string[],
         options: { project: string; continue?: number; image?: string[]; model?: string; visionModel?: string; node?: string; json?: boolean },
       ) => {
+        if ((options.image?.length ?? 0) > maxChatImages) throw new Error(`At most ${maxChatImages} images go with one message.`);
         const images = await Promise.all(
           (options.image ?? []).map(async (file) => {
+            let bytes: Buffer;
             try {
-              return (await readFile(file)).toString('base64');
+              bytes = await readFile(file);
             } catch (error) {
               throw new Error(`Cannot read the image ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`, { cause: error });
             }
+            if (!imageKind(bytes)) throw new Error(`${file} is not a PNG, JPEG, WebP or GIF image.`);
+            if (bytes.length > maxChatImageBytes) throw new Error(`${file} is larger than ${maxChatImageBytes / 1_000_000} MB: scale it down first (1024 px is plenty).`);
+            return bytes.toString('base64');
           }),
         );
         const progress = progressPrinter(process.stderr);
