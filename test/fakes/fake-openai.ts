@@ -25,6 +25,8 @@ export class FakeOpenAi {
   /** When set, requests without `Authorization: Bearer <apiKey>` get 401. */
   apiKey: string | undefined;
   quirks: OpenAiQuirks = {};
+  /** When set, /v1/models never answers (a busy one-request-at-a-time server). */
+  hangModels = false;
   private readonly replies: ScriptedReply[] = [];
   private server: Server | undefined;
   url = '';
@@ -53,6 +55,7 @@ export class FakeOpenAi {
     if (this.apiKey && request.headers.authorization !== `Bearer ${this.apiKey}`) {
       return sendJson(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } });
     }
+    if (this.hangModels && request.url === '/v1/models') return; // never answers
     if (request.method === 'GET' && request.url === '/v1/models') {
       return sendJson(response, 200, { object: 'list', data: this.models.map((model) => ({ object: 'model', owned_by: 'fake', created: 1731000000, ...model })) });
     }

@@ -27,7 +27,7 @@ export interface StreamingRequest {
   readonly unreachableHint: string;
   /** Turns a non-2xx reply into the provider's error (it knows its error body and what 404 means). */
   readonly httpError: (status: number, body: string, headers: Headers) => LlmError;
-  /** What to tell a user when nothing came back in time (by default: the model may be loading). */
+  /** What to tell a user when the reply is too slow, for any of the timeouts (by default: which setting to raise). */
   readonly slowHint?: string;
 }
 
@@ -108,7 +108,7 @@ export async function* streamText(request: StreamingRequest): AsyncGenerator<str
       fail(
         new LlmError(
           'llm_call_timeout',
-          `The call to ${request.serverName} took longer than ${seconds(timeouts.totalMs)} and was stopped. Raise WFHUB_LLM_TIMEOUT for long replies.`,
+          `The call to ${request.serverName} took longer than ${seconds(timeouts.totalMs)} and was stopped. ${request.slowHint ?? 'Raise WFHUB_LLM_TIMEOUT for long replies.'}`,
           { url },
         ),
       ),
@@ -182,7 +182,7 @@ export async function* streamText(request: StreamingRequest): AsyncGenerator<str
           fail(
             new LlmError(
               'llm_idle_timeout',
-              `${request.serverName} stopped sending in the middle of a reply (nothing for ${seconds(timeouts.idleMs)}). Raise WFHUB_LLM_IDLE_TIMEOUT if the machine is slow, or check the server.`,
+              `${request.serverName} stopped sending in the middle of a reply (nothing for ${seconds(timeouts.idleMs)}). ${request.slowHint ?? 'Raise WFHUB_LLM_IDLE_TIMEOUT if the machine is slow, or check the server.'}`,
               { url },
             ),
           ),

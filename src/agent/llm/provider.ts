@@ -37,8 +37,6 @@ export interface ChatRequest {
   readonly signal?: AbortSignal;
   /** Told about each retry of this call (the server was down or busy), before waiting. */
   readonly onRetry?: (message: string) => void;
-  /** How long a question about models (list, describe) may wait for an answer; 15 s by default. */
-  readonly infoWaitMs?: number;
 }
 
 /** A model server. Providers translate wire formats into LlmEvents and failures into LlmErrors. */

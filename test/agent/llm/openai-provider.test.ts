@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAiCompatibleProvider } from '../../../src/agent/llm/openai/openai-provider.js';
+import type { LlmError } from '../../../src/agent/llm/llm-error.js';
 import { FakeOpenAi } from '../../fakes/fake-openai.js';
 import { closedPort, collect, failure, fastTimeouts, quickRetry, textOf } from './collect.js';
 
@@ -163,5 +164,21 @@ describe('OpenAI-compatible provider', () => {
     expect(await provider.describeModel(model)).toEqual({ name: model, contextLength: 32768 });
     expect((await provider.listModels()).map((entry) => entry.name)).toEqual([model, 'other']);
     server.models = [{ id: model }];
+  });
+
+  it('describes a model by its name when /models does not answer in time, and lists nothing but says why', async () => {
+    const quick = new OpenAiCompatibleProvider({ baseUrl: server.baseUrl, timeouts: { ...fastTimeouts, firstTokenMs: 60_000, totalMs: 120_000 }, retry: quickRetry, infoWaitMs: 300 });
+    server.hangModels = true;
+    try {
+      expect(await quick.describeModel(model)).toEqual({ name: model });
+      const error = (await quick.listModels().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )) as LlmError;
+      expect(error.code).toBe('llm_first_token_timeout');
+      expect(error.message).toContain('check that it is running and not stuck');
+    } finally {
+      server.hangModels = false;
+    }
   });
 });

@@ -147,8 +147,11 @@ export class OpenAiCompatibleProvider implements LlmProvider {
     try {
       listed = (await this.models(signal)).find((entry) => entry.id === model);
     } catch (error) {
-      // Some servers have no /models; the chat call will say whether the model exists.
-      if (error instanceof LlmError && (error.code === 'llm_bad_request' || error.code === 'llm_bad_response')) return { name: model };
+      // Some servers have no /models, and a busy one-request-at-a-time server may not answer it:
+      // the chat call will say whether the model exists and the server works.
+      if (error instanceof LlmError && ['llm_bad_request', 'llm_bad_response', 'llm_first_token_timeout', 'llm_idle_timeout', 'llm_call_timeout'].includes(error.code)) {
+        return { name: model };
+      }
       throw error;
     }
     return { name: model, contextLength: listed?.context_length ?? listed?.max_model_len ?? undefined };
