@@ -81,6 +81,6 @@ export const chatReplySchema = z
     warnings: z
       .array(z.object({ code: z.string(), message: z.string() }))
       .describe('What went less well than asked: an image not described, a prompt too large for its window, images the model cannot see'),
-    trimmed: z.array(z.object({ id: z.string(), state: z.enum(['shortened', 'dropped']) })).describe('Prompt sections shortened or left out to fit the window (the conversation first)'),
+    trimmed: z.array(z.string()).describe('The prompt sections shortened or dropped to fit the window (as in a prompt preview): the conversation first'),
   })
   .meta({ id: 'ChatReply' });

@@ -23,7 +23,8 @@ export interface ChatOutcome {
   conversation_id: number;
   message: ChatMessage;
   warnings: { code: string; message: string }[];
-  trimmed: { id: string; state: 'shortened' | 'dropped' }[];
+  /** The ids of the prompt sections shortened or dropped to fit the window. */
+  trimmed: string[];
 }
 
 const chatDirective =
@@ -119,7 +120,7 @@ export class ProjectChat {
           onEvent: (event) => {
             if (event.type === 'run.started') {
               told = [];
-              trimmed = event.trimmed_sections ?? [];
+              trimmed = (event.trimmed_sections ?? []).map((section) => section.id);
             }
             if (event.type === 'run.warning') told?.push({ code: event.code, message: event.message });
             return onEvent(event);

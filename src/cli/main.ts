@@ -20,7 +20,7 @@ const program = new Command('wfhub')
   .description('wfhub: a self-hosted hub for handing software tasks to AI coding agents')
   .version(version)
   .option('-C, --dir <folder>', "run as if started in <folder>: its .env is read and relative paths start there (for an editor starting 'wfhub mcp')")
-  .option('--data-dir <dir>', 'where wfhub keeps its data (WFHUB_DATA_DIR, default ./.wfhub)')
+  .option('--data-dir <dir>', 'where wfhub keeps its data (WFHUB_DATA_DIR, default ./.wfhub; relative to -C when given)')
   .option('--workspaces-dir <dir>', 'where project workspaces live (WFHUB_WORKSPACES_DIR, default ./workspaces)')
   .option('--database-url <url>', 'a postgres:// URL instead of the embedded database (DATABASE_URL)')
   .showHelpAfterError()
@@ -29,7 +29,13 @@ const program = new Command('wfhub')
     const { dir } = program.opts<{ dir?: string }>();
     if (dir === undefined) return;
     const folder = path.resolve(dir);
-    if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw new ConfigError(`--dir ${dir}: there is no folder ${folder}. Give wfhub's folder (where its .env is).`, '--dir');
+    let isFolder = false;
+    try {
+      isFolder = statSync(folder).isDirectory();
+    } catch {
+      // Missing, or a path through a file: not a folder either way.
+    }
+    if (!isFolder) throw new ConfigError(`--dir ${dir}: there is no folder ${folder}. Give wfhub's folder (where its .env is).`, '--dir');
     process.chdir(folder);
   });
 

@@ -149,7 +149,7 @@ describe.each(backends())('chat with the agent, and images for a vision model, o
     expect(first.body.message.status).toBe('succeeded');
     const next = await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'What was it?', model: 'tiny:1b', conversation_id: first.body.conversation_id });
     expect(next.body.message.content).toBe('Short now.');
-    expect(next.body.trimmed).toContainEqual({ id: 'conversation', state: expect.stringMatching(/shortened|dropped/) });
+    expect(next.body.trimmed).toContain('conversation');
   });
 
   it('leaves a failed answer out of the conversation it tells the agent', async () => {

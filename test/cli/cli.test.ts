@@ -111,6 +111,9 @@ describe('wfhub -C, for a command started in another folder (an editor starting 
     const missing = await runCli(['-C', path.join(elsewhere.dir, 'nope'), 'project', 'list'], { cwd: elsewhere.dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/--dir .*there is no folder/);
+    const throughFile = await runCli(['-C', path.join(home.dir, '.env', 'x'), 'project', 'list'], { cwd: elsewhere.dir });
+    expect(throughFile.code).toBe(1);
+    expect(throughFile.stderr).toMatch(/--dir .*there is no folder/);
   });
 });
 
