@@ -1,19 +1,21 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from './http-schemas.js';
+import { isWebFile } from './web-app.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Routes that answer without a token: liveness only. */
 const openRoutes = new Set(['/health']);
 
-/** With a token configured, every route but `/health` needs `Authorization: Bearer <token>`. */
+/** With a token configured, every route but `/health` and the UI's files needs `Authorization: Bearer <token>`. */
 export function requireToken(app: FastifyInstance, token: string | undefined): void {
   if (!token) return;
   const expected = digest(token);
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'GET' || request.method === 'HEAD') {
-      if (openRoutes.has(request.url.split('?')[0]!)) return;
+      const pathname = request.url.split('?')[0]!;
+      if (openRoutes.has(pathname) || isWebFile(pathname)) return;
     }
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);

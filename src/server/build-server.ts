@@ -13,6 +13,7 @@ import { version } from '../app/version.js';
 import { requireToken } from './auth.js';
 import { refuseCrossSite } from './same-origin.js';
 import { acceptJsonWhateverTheContentType } from './body-parsers.js';
+import { webApp } from './web-app.js';
 import { clientErrorResponse, frameworkErrorResponse, installErrorHandling } from './error-handler.js';
 import { guardIds } from './id-guard.js';
 import { criterionRoutes } from './routes/acceptance-criteria.js';
@@ -109,6 +110,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   workerRoutes(app, services);
   projectGitRoutes(app, services);
   mcpRoutes(app, services);
+  await webApp(app);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());
 

@@ -15,6 +15,16 @@ describe('token auth', () => {
     expect((await hub.call('GET', '/health')).status).toBe(200);
   });
 
+  it("serves the web UI's files without the token (they hold no data), and nothing else", async () => {
+    const page = await hub.app.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.body)![1]!;
+    expect((await hub.app.inject({ method: 'GET', url: script })).statusCode).toBe(200);
+    expect((await hub.call('GET', '/assets/../projects')).status).toBe(401);
+    expect((await hub.call('GET', '/assets/missing.js')).status).toBe(404);
+  });
+
   it.each([
     ['GET', '/projects'],
     ['POST', '/projects'],

@@ -1,0 +1,84 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fakes/fake-ollama.js';
+import { launchBrowser, screenshotPath } from '../helpers/browser.js';
+import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+
+describe('the web UI in Chromium: projects and tasks', () => {
+  let ollama: FakeOllama;
+  let hub: TestHub;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    hub = await createTestHub('pglite', { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b' });
+    base = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.close();
+    await ollama?.stop();
+  });
+
+  it('shows that the model server is ready and which models it has', async () => {
+    await page.goto(base);
+    const status = page.getByRole('status', { name: 'Model server' });
+    await expect.poll(() => status.textContent()).toContain('Model server ready');
+    expect(await status.textContent()).toContain('qwen2.5-coder:3b');
+    expect(await page.getByText('No projects yet').isVisible()).toBe(true);
+  });
+
+  it('adds a project, which the sidebar shows and selects', async () => {
+    await page.getByLabel('Name').fill('My Shop');
+    expect(await page.getByLabel('Folder').getAttribute('placeholder')).toBe('my-shop');
+    await page.getByRole('button', { name: 'Add project' }).click();
+    const entry = page.getByRole('button', { name: 'My Shop', exact: true });
+    await entry.waitFor();
+    expect(await entry.getAttribute('aria-current')).toBe('page');
+    expect(page.url()).toMatch(/#\/projects\/\d+$/);
+    const projects = (await hub.call('GET', '/projects')).body;
+    expect(projects).toMatchObject([{ name: 'My Shop', workspace_path: 'my-shop' }]);
+  });
+
+  it('says what is wrong when a project cannot be added, and adds nothing', async () => {
+    await page.getByLabel('Name').fill('My Shop');
+    await page.getByRole('button', { name: 'Add project' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/already/i);
+    expect((await hub.call('GET', '/projects')).body).toHaveLength(1);
+    // Typing again clears the old complaint.
+    await page.getByLabel('Name').fill('');
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('adds a task with its acceptance criteria to the selected project', async () => {
+    const form = page.getByRole('form', { name: 'New task' });
+    const add = form.getByRole('button', { name: 'Add task' });
+    await form.getByLabel('Title').fill('Show the cart total');
+    expect(await add.isDisabled()).toBe(true); // criteria are required
+    await form.getByLabel('Acceptance criteria').fill('The total is shown\nIt updates when an item is removed\n');
+    await add.click();
+    await page.getByText('Show the cart total').waitFor();
+    expect(await page.locator('.task .badge').first().textContent()).toBe('todo');
+    const [task] = (await hub.call('GET', `/projects/${(await hub.call('GET', '/projects')).body[0].id}/tasks`)).body;
+    const criteria = (await hub.call('GET', `/tasks/${task.id}/acceptance-criteria`)).body;
+    expect(criteria.map((criterion: { text: string }) => criterion.text)).toEqual(['The total is shown', 'It updates when an item is removed']);
+    await page.screenshot({ path: screenshotPath('projects-and-tasks'), fullPage: true });
+  });
+
+  it('opens the project named in the address on a fresh load', async () => {
+    const fresh = await browser.newPage();
+    try {
+      await fresh.goto(page.url());
+      await fresh.getByText('Show the cart total').waitFor();
+      expect(await fresh.getByRole('button', { name: 'My Shop', exact: true }).getAttribute('aria-current')).toBe('page');
+    } finally {
+      await fresh.close();
+    }
+  });
+});

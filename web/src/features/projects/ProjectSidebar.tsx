@@ -1,0 +1,98 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import type { Project } from '../../../../src/projects/project.schema.js';
+import { api, ApiError } from '../../shared/api.js';
+import { queryKeys } from '../../shared/query-keys.js';
+
+/** A folder name from a project name: "My Shop" becomes "my-shop". */
+const folderOf = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+
+/** The projects, to pick one, add one or delete one. */
+export function ProjectSidebar({ selected, onSelect }: { selected: number | undefined; onSelect: (id: number | undefined) => void }) {
+  const client = useQueryClient();
+  const projects = useQuery({ queryKey: queryKeys.projects, queryFn: () => api<Project[]>('GET', '/projects?limit=500') });
+  const [name, setName] = useState('');
+  const [folder, setFolder] = useState('');
+  const create = useMutation({
+    mutationFn: () => api<Project>('POST', '/projects', { name: name.trim(), workspace_path: folder.trim() || folderOf(name) }),
+    onSuccess: (project) => {
+      setName('');
+      setFolder('');
+      void client.invalidateQueries({ queryKey: queryKeys.projects });
+      onSelect(project.id);
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (id: number) => api<void>('DELETE', `/projects/${id}`),
+    onSuccess: (_, id) => {
+      if (selected === id) onSelect(undefined);
+      void client.invalidateQueries({ queryKey: queryKeys.projects });
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (name.trim()) create.mutate();
+  };
+
+  return (
+    <nav className="sidebar" aria-label="Projects">
+      <h2>Projects</h2>
+      {projects.isError && <p role="alert">{(projects.error as Error).message}</p>}
+      {projects.data?.length === 0 && <p className="empty">No projects yet: add one below.</p>}
+      <ul>
+        {projects.data?.map((project) => (
+          <li key={project.id} className={project.id === selected ? 'selected' : undefined}>
+            <button
+              type="button"
+              className="project"
+              aria-current={project.id === selected ? 'page' : undefined}
+              title={`#${project.id} · ${project.workspace_dir} · created ${new Date(project.created_at).toLocaleString()}`}
+              onClick={() => onSelect(project.id)}
+            >
+              {project.name}
+            </button>
+            <button
+              type="button"
+              className="icon"
+              aria-label={`Delete project ${project.name}`}
+              onClick={() => {
+                if (window.confirm(`Delete project "${project.name}" and its tasks? Its folder stays on disk.`)) remove.mutate(project.id);
+              }}
+            >
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={submit} aria-label="New project">
+        <label>
+          Name
+          <input
+            value={name}
+            onChange={(event) => {
+              setName(event.target.value);
+              create.reset();
+            }}
+            placeholder="My shop"
+            required
+            maxLength={200}
+          />
+        </label>
+        <label>
+          Folder
+          <input value={folder} onChange={(event) => setFolder(event.target.value)} placeholder={folderOf(name) || 'my-shop'} maxLength={500} />
+        </label>
+        <button type="submit" disabled={create.isPending || !name.trim()}>
+          Add project
+        </button>
+        {create.error instanceof ApiError && <p role="alert">{create.error.message}</p>}
+        {remove.error instanceof ApiError && <p role="alert">{remove.error.message}</p>}
+      </form>
+    </nav>
+  );
+}
