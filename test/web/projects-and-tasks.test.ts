@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
-import { launchBrowser, screenshotPath } from '../helpers/browser.js';
+import { dragOnto, launchBrowser, screenshotPath } from '../helpers/browser.js';
 import { createTestHub, type TestHub } from '../helpers/test-hub.js';
 
 describe('the web UI in Chromium: projects and tasks', () => {
@@ -63,19 +63,71 @@ describe('the web UI in Chromium: projects and tasks', () => {
     expect(await add.isDisabled()).toBe(true); // criteria are required
     await form.getByLabel('Acceptance criteria').fill('The total is shown\nIt updates when an item is removed\n');
     await add.click();
-    await page.getByText('Show the cart total').waitFor();
-    expect(await page.locator('.task .badge').first().textContent()).toBe('todo');
+    await page.getByRole('region', { name: 'todo (1)' }).getByText('Show the cart total', { exact: true }).waitFor();
     const [task] = (await hub.call('GET', `/projects/${(await hub.call('GET', '/projects')).body[0].id}/tasks`)).body;
     const criteria = (await hub.call('GET', `/tasks/${task.id}/acceptance-criteria`)).body;
     expect(criteria.map((criterion: { text: string }) => criterion.text)).toEqual(['The total is shown', 'It updates when an item is removed']);
     await page.screenshot({ path: screenshotPath('projects-and-tasks'), fullPage: true });
   });
 
+  it('moves a card to another column by dragging it, and by its status menu', async () => {
+    const projectId = (await hub.call('GET', '/projects')).body[0].id;
+    const [task] = (await hub.call('GET', `/projects/${projectId}/tasks`)).body;
+    await dragOnto(page, page.locator(`[data-task-id="${task.id}"]`), page.getByRole('region', { name: 'in progress (0)' }));
+    await page.getByRole('region', { name: 'in progress (1)' }).getByText('Show the cart total', { exact: true }).waitFor();
+    await expect.poll(async () => (await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('in_progress');
+
+    await page.getByLabel('Status of Show the cart total').selectOption('review');
+    await page.getByRole('region', { name: 'review (1)' }).getByText('Show the cart total', { exact: true }).waitFor();
+    await expect.poll(async () => (await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('review');
+    await page.screenshot({ path: screenshotPath('board'), fullPage: true });
+  });
+
+  it('orders cards within a column by where they are dropped, and keeps the order', async () => {
+    const projectId = (await hub.call('GET', '/projects')).body[0].id;
+    const first = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'First', status: 'review' })).body;
+    const second = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'Second', status: 'review' })).body;
+    await page.reload();
+    const column = page.getByRole('region', { name: 'review (3)' });
+    await column.waitFor();
+    await dragOnto(page, page.locator(`[data-task-id="${second.id}"]`), page.locator(`[data-task-id="${first.id}"]`));
+    const order = async () => (await column.locator('.card .title').allTextContents()).map((title) => title.trim());
+    await expect.poll(order).toEqual(['Show the cart total', 'Second', 'First']);
+    await page.reload();
+    await column.waitFor();
+    expect(await order()).toEqual(['Show the cart total', 'Second', 'First']);
+  });
+
+  it('filters by text and status, and lists subtasks under their parent', async () => {
+    const projectId = (await hub.call('GET', '/projects')).body[0].id;
+    const [parent] = (await hub.call('GET', `/projects/${projectId}/tasks?q=cart`)).body;
+    await hub.call('POST', '/tasks', { project_id: projectId, parent_id: parent.id, title: 'Add the total row' });
+    await page.reload();
+    await page.locator('.card').first().waitFor();
+    await page.keyboard.press('/');
+    expect(await page.getByLabel('Search tasks').evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.type('second');
+    await expect.poll(() => page.locator('.card').count()).toBe(1);
+    expect(await page.getByRole('heading', { name: /Tasks/ }).textContent()).toContain('1 of 4');
+    await page.getByLabel('Search tasks').fill('');
+    await page.getByLabel('Status filter').selectOption('todo');
+    await expect.poll(() => page.locator('.card .title').allTextContents()).toEqual([`#${parent.id} › Add the total row`]);
+    await page.getByLabel('Status filter').selectOption('');
+
+    await page.getByRole('button', { name: 'List' }).click();
+    const subtasks = page.getByRole('list', { name: 'Subtasks of Show the cart total' });
+    expect(await subtasks.getByText('Add the total row').isVisible()).toBe(true);
+    await page.screenshot({ path: screenshotPath('list'), fullPage: true });
+    await page.reload();
+    expect(await page.getByRole('button', { name: 'List' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'Board' }).click();
+  });
+
   it('opens the project named in the address on a fresh load', async () => {
     const fresh = await browser.newPage();
     try {
       await fresh.goto(page.url());
-      await fresh.getByText('Show the cart total').waitFor();
+      await fresh.getByText('Show the cart total', { exact: true }).waitFor();
       expect(await fresh.getByRole('button', { name: 'My Shop', exact: true }).getAttribute('aria-current')).toBe('page');
     } finally {
       await fresh.close();

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ModelServerStatus } from '../features/health/ModelServerStatus.js';
 import { ProjectSidebar } from '../features/projects/ProjectSidebar.js';
-import { TaskList } from '../features/tasks/TaskList.js';
+import { TasksPage } from '../features/tasks/TasksPage.js';
 
 /** The selected project lives in the URL's hash (#/projects/3), so REST paths never collide with UI routes. */
 function projectFromHash(): number | undefined {
@@ -28,7 +28,7 @@ export function App() {
         <ModelServerStatus />
       </header>
       <ProjectSidebar selected={projectId} onSelect={select} />
-      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TaskList key={projectId} projectId={projectId} />}</main>
+      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} />}</main>
     </div>
   );
 }
