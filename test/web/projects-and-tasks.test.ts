@@ -123,6 +123,17 @@ describe('the web UI in Chromium: projects and tasks', () => {
     await page.getByRole('button', { name: 'Board' }).click();
   });
 
+  it('shows at once what another client changes, without a reload', async () => {
+    await expect.poll(() => page.getByRole('status', { name: 'Live updates' }).textContent()).toBe('Live');
+    const projectId = (await hub.call('GET', '/projects')).body[0].id;
+    const added = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'Added elsewhere' })).body;
+    await page.getByRole('region', { name: /^todo/ }).getByText('Added elsewhere', { exact: true }).waitFor();
+    await hub.call('PATCH', `/tasks/${added.id}`, { status: 'done' });
+    await page.getByRole('region', { name: /^done/ }).getByText('Added elsewhere', { exact: true }).waitFor();
+    await hub.call('POST', '/projects', { name: 'Second project', workspace_path: 'second' });
+    await page.getByRole('button', { name: 'Second project', exact: true }).waitFor();
+  });
+
   it('opens the project named in the address on a fresh load', async () => {
     const fresh = await browser.newPage();
     try {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { ModelServerStatus } from '../features/health/ModelServerStatus.js';
 import { ProjectSidebar } from '../features/projects/ProjectSidebar.js';
 import { TasksPage } from '../features/tasks/TasksPage.js';
+import { useLiveChanges } from '../shared/use-live-changes.js';
 
 /** The selected project lives in the URL's hash (#/projects/3), so REST paths never collide with UI routes. */
 function projectFromHash(): number | undefined {
@@ -11,6 +12,7 @@ function projectFromHash(): number | undefined {
 
 export function App() {
   const [projectId, setProjectId] = useState(projectFromHash);
+  const { live } = useLiveChanges();
   useEffect(() => {
     const onHash = () => setProjectId(projectFromHash());
     window.addEventListener('hashchange', onHash);
@@ -26,9 +28,12 @@ export function App() {
       <header>
         <h1>wfhub</h1>
         <ModelServerStatus />
+        <span className={`live ${live ? 'live-on' : 'live-off'}`} role="status" aria-label="Live updates">
+          {live ? 'Live' : 'Reconnecting…'}
+        </span>
       </header>
       <ProjectSidebar selected={projectId} onSelect={select} />
-      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} />}</main>
+      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} poll={!live} />}</main>
     </div>
   );
 }

@@ -12,8 +12,13 @@ import { TaskList } from './TaskList.js';
 const viewKey = 'wfhub.view';
 
 /** A project's tasks: board or list, filtered by status, role and text. */
-export function TasksPage({ projectId }: { projectId: number }) {
-  const tasks = useQuery({ queryKey: queryKeys.tasks(projectId), queryFn: () => api<Task[]>('GET', `/projects/${projectId}/tasks?limit=5000`) });
+export function TasksPage({ projectId, poll }: { projectId: number; poll: boolean }) {
+  // Live changes refresh the tasks; without them (the socket down), they are polled.
+  const tasks = useQuery({
+    queryKey: queryKeys.tasks(projectId),
+    queryFn: () => api<Task[]>('GET', `/projects/${projectId}/tasks?limit=5000`),
+    refetchInterval: poll ? 5000 : false,
+  });
   const [view, setView] = useState<'board' | 'list'>(() => (localStorage.getItem(viewKey) === 'list' ? 'list' : 'board'));
   useEffect(() => localStorage.setItem(viewKey, view), [view]);
   const [status, setStatus] = useState('');
