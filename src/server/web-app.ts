@@ -17,7 +17,7 @@ export async function webApp(app: FastifyInstance): Promise<void> {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply
         .type('text/html; charset=utf-8')
-        .send('<!doctype html><title>wfhub</title><p>The web UI is not built: run <code>npm run build</code> (or <code>npm install</code>), then reload. The API is at <a href="/docs">/docs</a>.</p>'),
+        .send('<!doctype html><title>wfhub</title><p>The web UI is not built: run <code>npm run build</code> (or <code>npm install</code>), then restart the server. The API is at <a href="/docs">/docs</a>.</p>'),
     );
     return;
   }

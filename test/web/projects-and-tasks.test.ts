@@ -46,6 +46,7 @@ describe('the web UI in Chromium: projects and tasks', () => {
 
   it('says what is wrong when a project cannot be added, and adds nothing', async () => {
     await page.getByLabel('Name').fill('My Shop');
+    await page.getByLabel('Folder').fill('my-shop');
     await page.getByRole('button', { name: 'Add project' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
@@ -53,6 +54,7 @@ describe('the web UI in Chromium: projects and tasks', () => {
     expect((await hub.call('GET', '/projects')).body).toHaveLength(1);
     // Typing again clears the old complaint.
     await page.getByLabel('Name').fill('');
+    await page.getByLabel('Folder').fill('');
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 

@@ -4,7 +4,7 @@ import type { Project } from '../../../../src/projects/project.schema.js';
 import { api, ApiError } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
 
-/** A folder name from a project name: "My Shop" becomes "my-shop". */
+/** A hint of the folder the server will pick from a project name: "My Shop" becomes "my-shop". */
 const folderOf = (name: string) =>
   name
     .trim()
@@ -19,7 +19,8 @@ export function ProjectSidebar({ selected, onSelect }: { selected: number | unde
   const [name, setName] = useState('');
   const [folder, setFolder] = useState('');
   const create = useMutation({
-    mutationFn: () => api<Project>('POST', '/projects', { name: name.trim(), workspace_path: folder.trim() || folderOf(name) }),
+    // Without a folder the server picks a free one from the name (my-shop, then my-shop-2, ...).
+    mutationFn: () => api<Project>('POST', '/projects', { name: name.trim(), ...(folder.trim() && { workspace_path: folder.trim() }) }),
     onSuccess: (project) => {
       setName('');
       setFolder('');

@@ -8,6 +8,9 @@ import { positionBetween } from './task-order.js';
 
 const statusLabel = (status: string) => status.replace('_', ' ');
 
+/** What a dragged card carries: its id, under a type no other drag uses. */
+const dragType = 'application/x-wfhub-task';
+
 /** A column per status; drag a card to another column or place, or use its status menu. */
 export function TaskBoard({ projectId, tasks }: { projectId: number; tasks: Task[] }) {
   const client = useQueryClient();
@@ -34,16 +37,17 @@ export function TaskBoard({ projectId, tasks }: { projectId: number; tasks: Task
   const drop = (status: TaskStatus, beforeId: number | undefined) => (event: DragEvent) => {
     event.preventDefault();
     event.stopPropagation();
-    const id = dragged ?? Number(event.dataTransfer.getData('text/plain'));
+    const id = dragged ?? Number(event.dataTransfer.getData(dragType));
     setDragged(undefined);
-    if (!id || id === beforeId) return;
+    // Only a card of this board moves: not dragged text, nor a card from another tab's project.
+    if (!id || id === beforeId || !tasks.some((task) => task.id === id)) return;
     const column = tasks.filter((task) => task.status === status && task.id !== id);
     const index = beforeId === undefined ? column.length : column.findIndex((task) => task.id === beforeId);
     move.mutate({ id, status, position: positionBetween(column[index - 1], column[index]) });
   };
 
   return (
-    <div className="board" aria-label="Board">
+    <div className="board" role="region" aria-label="Board">
       {move.error instanceof ApiError && <p role="alert">{move.error.message}</p>}
       {taskStatuses.map((status) => {
         const column = tasks.filter((task) => task.status === status);
@@ -61,8 +65,9 @@ export function TaskBoard({ projectId, tasks }: { projectId: number; tasks: Task
                   data-task-id={task.id}
                   onDragStart={(event) => {
                     setDragged(task.id);
-                    event.dataTransfer.setData('text/plain', String(task.id));
+                    event.dataTransfer.setData(dragType, String(task.id));
                   }}
+                  onDragEnd={() => setDragged(undefined)}
                   onDragOver={(event) => event.preventDefault()}
                   onDrop={drop(status, task.id)}
                 >
