@@ -6,3 +6,8 @@ export function imageKind(head: Buffer): 'png' | 'jpeg' | 'gif' | 'webp' | undef
   if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
   return undefined;
 }
+
+/** The image format of base64 data (whitespace allowed), read from its first bytes only. */
+export function base64ImageKind(base64: string): ReturnType<typeof imageKind> {
+  return imageKind(Buffer.from(base64.replace(/\s+/g, '').slice(0, 24), 'base64'));
+}

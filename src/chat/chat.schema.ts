@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageKind } from '../agent/image-kind.js';
+import { base64ImageKind } from '../agent/image-kind.js';
 import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
 
 export const chatImageSchema = z.object({ name: z.string(), description: z.string(), model: z.string() });
@@ -46,7 +46,7 @@ const imageData = z
   .transform((value) => value.replace(/^data:image\/[\w.+-]+;base64,/, ''))
   .superRefine((value, context) => {
     if (!/^[A-Za-z0-9+/\s]+={0,2}$/.test(value)) context.addIssue({ code: 'custom', message: 'must be base64 (or a data:image/...;base64 URL)' });
-    else if (!imageKind(Buffer.from(value.replace(/\s+/g, '').slice(0, 24), 'base64'))) {
+    else if (!base64ImageKind(value)) {
       context.addIssue({ code: 'custom', message: 'must be a PNG, JPEG, WebP or GIF image (its first bytes are not one of these)' });
     }
   });

@@ -1,5 +1,5 @@
 import type { AgentService } from '../agent/agent-service.js';
-import { imageKind } from '../agent/image-kind.js';
+import { base64ImageKind } from '../agent/image-kind.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { AgentEvent } from '../agent/loop/agent-events.js';
 import { oneLine } from '../agent/prompt/one-line.js';
@@ -65,7 +65,7 @@ export class ProjectChat {
       throw workspaceNotHere(project, this.dependencies.workspaces, 'the agent cannot chat in it from this server');
     }
     for (const [index, base64] of (request.images ?? []).entries()) {
-      if (!imageKind(Buffer.from(base64.replace(/\s+/g, '').slice(0, 24), 'base64'))) {
+      if (!base64ImageKind(base64)) {
         throw new InvalidInputError('invalid_image', `Image ${index + 1} is not a PNG, JPEG, WebP or GIF image (by its first bytes). Send one of these, as base64.`);
       }
     }
