@@ -1,13 +1,27 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { queryKeys } from './query-keys.js';
+import { openSocket } from './socket.js';
 
 type Change =
   | { type: 'ready' | 'resync' }
   | { type: 'project.created' | 'project.updated' | 'project.deleted' }
-  | { type: 'task.created' | 'task.updated'; task: { project_id: number } }
-  | { type: 'task.deleted'; project_id: number }
-  | { type: string };
+  | { type: 'task.created' | 'task.updated'; task: { id: number; project_id: number } }
+  | { type: 'task.deleted'; id: number; project_id: number }
+  | { type: 'comment.created' | 'comment.updated'; comment: { task_id: number } }
+  | { type: 'comment.deleted'; task_id: number }
+  | { type: 'run.created' | 'run.updated'; run: { id: number; task_id: number } };
+
+/** What a change makes stale. */
+function staleKeys(change: Change): (readonly unknown[])[] {
+  if ('task' in change) return [queryKeys.tasks(change.task.project_id), queryKeys.task(change.task.id)];
+  if (change.type === 'task.deleted' && 'project_id' in change) return [queryKeys.tasks(change.project_id), queryKeys.task(change.id)];
+  if ('comment' in change) return [queryKeys.comments(change.comment.task_id)];
+  if (change.type === 'comment.deleted' && 'task_id' in change) return [queryKeys.comments(change.task_id)];
+  if ('run' in change) return [queryKeys.runs(change.run.task_id), queryKeys.run(change.run.id)];
+  if (change.type.startsWith('project.')) return [queryKeys.projects];
+  return [];
+}
 
 /**
  * Follows /ws/events and refreshes what a change touched, so every open window shows what
@@ -23,7 +37,7 @@ export function useLiveChanges(): { live: boolean } {
     let pause = 500;
     let stopped = false;
     const open = () => {
-      socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/events`);
+      socket = openSocket('/ws/events');
       socket.onmessage = (event) => {
         const change = JSON.parse(String(event.data)) as Change;
         if (change.type === 'ready') {
@@ -32,9 +46,7 @@ export function useLiveChanges(): { live: boolean } {
           // Whatever changed while the socket was down is read again.
           void client.invalidateQueries();
         } else if (change.type === 'resync') void client.invalidateQueries();
-        else if (change.type.startsWith('project.')) void client.invalidateQueries({ queryKey: queryKeys.projects, exact: true });
-        else if ('task' in change) void client.invalidateQueries({ queryKey: queryKeys.tasks(change.task.project_id) });
-        else if ('project_id' in change) void client.invalidateQueries({ queryKey: queryKeys.tasks(change.project_id) });
+        else for (const queryKey of staleKeys(change)) void client.invalidateQueries({ queryKey, exact: true });
       };
       socket.onclose = () => {
         setLive(false);

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type DragEvent } from 'react';
 import type { Task } from '../../../../src/tasks/task.schema.js';
 import { taskStatuses, type TaskStatus } from '../../../../src/tasks/task-fields.js';
+import { navigate } from '../../app/route.js';
 import { api, ApiError } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { positionBetween } from './task-order.js';
@@ -12,7 +13,7 @@ const statusLabel = (status: string) => status.replace('_', ' ');
 const dragType = 'application/x-wfhub-task';
 
 /** A column per status; drag a card to another column or place, or use its status menu. */
-export function TaskBoard({ projectId, tasks }: { projectId: number; tasks: Task[] }) {
+export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number; tasks: Task[]; openTaskId?: number }) {
   const client = useQueryClient();
   const [dragged, setDragged] = useState<number | undefined>();
   const move = useMutation({
@@ -71,10 +72,10 @@ export function TaskBoard({ projectId, tasks }: { projectId: number; tasks: Task
                   onDragOver={(event) => event.preventDefault()}
                   onDrop={drop(status, task.id)}
                 >
-                  <span className="title">
+                  <button type="button" className="title" onClick={() => navigate({ projectId, taskId: task.id })} aria-current={task.id === openTaskId ? 'true' : undefined}>
                     {task.parent_id !== null && <span className="parent">#{task.parent_id} › </span>}
                     {task.title}
-                  </span>
+                  </button>
                   <label className="status-menu">
                     <span className="visually-hidden">Status of {task.title}</span>
                     <select value={task.status} onChange={(event) => move.mutate({ id: task.id, status: event.target.value as TaskStatus })}>

@@ -27,7 +27,9 @@ function TaskLine({ task }: { task: Task }) {
   return (
     <div className="task">
       <span className={`badge badge-${task.status}`}>{task.status.replace('_', ' ')}</span>
-      <span className="title">{task.title}</span>
+      <a className="title" href={`#/projects/${task.project_id}/tasks/${task.id}`}>
+        {task.title}
+      </a>
       {task.node_name && <span className="node">{task.node_name}</span>}
     </div>
   );

@@ -5,6 +5,7 @@ import { taskStatuses } from '../../../../src/tasks/task-fields.js';
 import { api } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useShortcut } from '../../shared/use-shortcut.js';
+import { TaskEditor } from '../task-editor/TaskEditor.js';
 import { NewTaskForm } from './NewTaskForm.js';
 import { TaskBoard } from './TaskBoard.js';
 import { TaskList } from './TaskList.js';
@@ -12,7 +13,7 @@ import { TaskList } from './TaskList.js';
 const viewKey = 'wfhub.view';
 
 /** A project's tasks: board or list, filtered by status, role and text. */
-export function TasksPage({ projectId, poll }: { projectId: number; poll: boolean }) {
+export function TasksPage({ projectId, taskId, runId, poll }: { projectId: number; taskId?: number; runId?: number; poll: boolean }) {
   // Live changes refresh the tasks; without them (the socket down), they are polled.
   const tasks = useQuery({
     queryKey: queryKeys.tasks(projectId),
@@ -40,48 +41,51 @@ export function TasksPage({ projectId, poll }: { projectId: number; poll: boolea
   );
 
   return (
-    <section className="tasks" aria-label="Tasks">
-      <div className="toolbar">
-        <h2>
-          Tasks <span className="count">{shown.length === all.length ? all.length : `${shown.length} of ${all.length}`}</span>
-        </h2>
-        <label>
-          <span className="visually-hidden">Search tasks</span>
-          <input ref={search} type="search" placeholder="Search ( / )" value={text} onChange={(event) => setText(event.target.value)} />
-        </label>
-        <label>
-          <span className="visually-hidden">Status filter</span>
-          <select value={status} onChange={(event) => setStatus(event.target.value)}>
-            <option value="">All statuses</option>
-            {taskStatuses.map((option) => (
-              <option key={option} value={option}>
-                {option.replace('_', ' ')}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          <span className="visually-hidden">Role filter</span>
-          <select value={node} onChange={(event) => setNode(event.target.value)}>
-            <option value="">All roles</option>
-            {nodes.map((name) => (
-              <option key={name}>{name}</option>
-            ))}
-          </select>
-        </label>
-        <div role="group" aria-label="View" className="view-toggle">
-          <button type="button" aria-pressed={view === 'board'} onClick={() => setView('board')}>
-            Board
-          </button>
-          <button type="button" aria-pressed={view === 'list'} onClick={() => setView('list')}>
-            List
-          </button>
+    <div className={taskId === undefined ? 'workspace' : 'workspace with-editor'}>
+      <section className="tasks" aria-label="Tasks">
+        <div className="toolbar">
+          <h2>
+            Tasks <span className="count">{shown.length === all.length ? all.length : `${shown.length} of ${all.length}`}</span>
+          </h2>
+          <label>
+            <span className="visually-hidden">Search tasks</span>
+            <input ref={search} type="search" placeholder="Search ( / )" value={text} onChange={(event) => setText(event.target.value)} />
+          </label>
+          <label>
+            <span className="visually-hidden">Status filter</span>
+            <select value={status} onChange={(event) => setStatus(event.target.value)}>
+              <option value="">All statuses</option>
+              {taskStatuses.map((option) => (
+                <option key={option} value={option}>
+                  {option.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span className="visually-hidden">Role filter</span>
+            <select value={node} onChange={(event) => setNode(event.target.value)}>
+              <option value="">All roles</option>
+              {nodes.map((name) => (
+                <option key={name}>{name}</option>
+              ))}
+            </select>
+          </label>
+          <div role="group" aria-label="View" className="view-toggle">
+            <button type="button" aria-pressed={view === 'board'} onClick={() => setView('board')}>
+              Board
+            </button>
+            <button type="button" aria-pressed={view === 'list'} onClick={() => setView('list')}>
+              List
+            </button>
+          </div>
         </div>
-      </div>
-      {tasks.isError && <p role="alert">{(tasks.error as Error).message}</p>}
-      {tasks.data?.length === 0 && <p className="empty">No tasks yet: add one below (n).</p>}
-      {view === 'board' ? <TaskBoard projectId={projectId} tasks={shown} /> : <TaskList tasks={shown} />}
-      <NewTaskForm projectId={projectId} titleRef={newTitle} />
-    </section>
+        {tasks.isError && <p role="alert">{(tasks.error as Error).message}</p>}
+        {tasks.data?.length === 0 && <p className="empty">No tasks yet: add one below (n).</p>}
+        {view === 'board' ? <TaskBoard projectId={projectId} tasks={shown} openTaskId={taskId} /> : <TaskList tasks={shown} />}
+        <NewTaskForm projectId={projectId} titleRef={newTitle} />
+      </section>
+      {taskId !== undefined && <TaskEditor projectId={projectId} taskId={taskId} runId={runId} tasks={all} />}
+    </div>
   );
 }

@@ -1,0 +1,155 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { memo, useEffect, useState } from 'react';
+import type { Run } from '../../../../src/runs/run.schema.js';
+import { api, ApiError } from '../../shared/api.js';
+import { formatCount, formatDuration, timeOf } from '../../shared/format.js';
+import { queryKeys } from '../../shared/query-keys.js';
+import { DiffView } from './DiffView.js';
+import type { TranscriptItem } from './transcript.js';
+import { useRunTranscript } from './use-run-transcript.js';
+
+const ended = (run: Run | undefined) => run !== undefined && !['queued', 'running'].includes(run.status);
+
+/** Ticks once a second while `on`. */
+function useNow(on: boolean): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!on) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [on]);
+  return now;
+}
+
+/** One run as it happens: the model's text, each tool call, steps, tokens and time; cancel, diff, undo. */
+export function RunView({ runId }: { runId: number; projectId: number }) {
+  const client = useQueryClient();
+  const run = useQuery({ queryKey: queryKeys.run(runId), queryFn: () => api<Run>('GET', `/runs/${runId}`) });
+  const { transcript, ended: streamEnded, live } = useRunTranscript(runId);
+  const data = run.data;
+  const done = streamEnded || ended(data);
+  const now = useNow(!done);
+  const settle = (next: Run) => {
+    client.setQueryData(queryKeys.run(runId), next);
+    void client.invalidateQueries({ queryKey: queryKeys.runs(next.task_id) });
+  };
+  const cancel = useMutation({ mutationFn: () => api<Run>('POST', `/runs/${runId}/cancel`), onSuccess: settle });
+  const undo = useMutation({ mutationFn: () => api<Run>('POST', `/runs/${runId}/undo`), onSuccess: settle });
+  const started = data?.started_at ? timeOf(data.started_at) : undefined;
+  const elapsed = started === undefined ? 0 : (data?.finished_at ? timeOf(data.finished_at) : now) - started;
+  const steps = Math.max(transcript.steps, data?.steps ?? 0);
+  const tokens = done && data ? data.prompt_tokens + data.completion_tokens : transcript.promptTokens + transcript.completionTokens;
+
+  return (
+    <section className="run-view" aria-label={`Run #${runId}`}>
+      <div className="run-head">
+        <h3>Run #{runId}</h3>
+        <span className={`badge run-${data?.status ?? 'queued'}`} role="status" aria-label="Run status">
+          {data?.status ?? '…'}
+        </span>
+        {!done && <span className="muted">{live ? 'live' : 'reconnecting…'}</span>}
+      </div>
+      <dl className="run-stats">
+        <div>
+          <dt>Model</dt>
+          <dd>{data?.model ?? transcript.model ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Steps</dt>
+          <dd aria-label="Steps">{steps}</dd>
+        </div>
+        <div>
+          <dt>Tokens</dt>
+          <dd aria-label="Tokens">{formatCount(tokens)}</dd>
+        </div>
+        <div>
+          <dt>Elapsed</dt>
+          <dd aria-label="Elapsed">{formatDuration(elapsed)}</dd>
+        </div>
+      </dl>
+      <div className="actions">
+        {!done && (
+          <button type="button" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
+            Cancel run
+          </button>
+        )}
+        {done && data && data.files_changed.length > 0 && !data.undone_at && (
+          <button type="button" onClick={() => window.confirm('Put the workspace back as it was before this run?') && undo.mutate()} disabled={undo.isPending}>
+            Undo run
+          </button>
+        )}
+        {data?.undone_at && <span className="muted">Undone</span>}
+      </div>
+      {[cancel.error, undo.error].map((error, index) => error instanceof ApiError && <p key={index} role="alert">{error.message}</p>)}
+      {data?.error && (
+        <p role="alert">
+          {data.error.code}: {data.error.message}
+        </p>
+      )}
+      <ol className="transcript" aria-label="Transcript">
+        {transcript.items.map((item, index) => (
+          <TranscriptLine key={index} item={item} version={item.kind === 'text' ? item.text.length : item.kind === 'tool' ? (item.result ? 1 : 0) : 0} />
+        ))}
+        {!done && transcript.items.length === 0 && <li className="muted">{data?.status === 'queued' ? 'Waiting for a worker…' : 'Starting…'}</li>}
+      </ol>
+      {done && data?.summary && (
+        <div className="run-summary" role="region" aria-label="Summary">
+          <h4>Summary</h4>
+          <p>{data.summary}</p>
+        </div>
+      )}
+      {done && data && (
+        <>
+          <h4>Changes</h4>
+          <DiffView runId={runId} refreshKey={data.undone_at ? String(timeOf(data.undone_at)) : data.status} />
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Redrawn only when its own text grows or its result arrives (`version`), not on every event. */
+const TranscriptLine = memo(function TranscriptLine({ item }: { item: TranscriptItem; version: number }) {
+  if (item.kind === 'text') return <li className={item.reasoning ? 'reasoning' : 'assistant'}>{item.text}</li>;
+  if (item.kind === 'note') return <li className={`note note-${item.level}`}>{item.message}</li>;
+  return (
+    <li className={`tool ${item.result ? (item.result.ok ? 'tool-ok' : 'tool-failed') : 'tool-running'}`} aria-label={`Tool call ${item.name}`}>
+      <details>
+        <summary>
+          <code>{item.name}</code> <span className="muted">{summarize(item.arguments)}</span>
+          <span className="tool-state">{item.result ? `${item.result.ok ? 'ok' : (item.result.code ?? 'failed')} · ${item.result.durationMs} ms` : 'running…'}</span>
+        </summary>
+        <ToolArguments args={item.arguments} />
+        {item.result && <pre className="tool-output">{item.result.output}</pre>}
+      </details>
+    </li>
+  );
+});
+
+/** A call's arguments: short ones as JSON, long texts (a file's content, a script) as they are. */
+function ToolArguments({ args }: { args: unknown }) {
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return <pre className="tool-args">{JSON.stringify(args, null, 2) ?? ''}</pre>;
+  const entries = Object.entries(args as Record<string, unknown>);
+  const long = entries.filter(([, value]) => typeof value === 'string' && value.includes('\n'));
+  const short = Object.fromEntries(entries.filter((entry) => !long.includes(entry)));
+  return (
+    <>
+      {Object.keys(short).length > 0 && <pre className="tool-args">{JSON.stringify(short, null, 2)}</pre>}
+      {long.map(([key, value]) => (
+        <div key={key} className="tool-args">
+          <span className="muted">{key}</span>
+          <pre>{value as string}</pre>
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** The argument a person looks for first: the path, the command, the pattern. */
+function summarize(args: unknown): string {
+  if (!args || typeof args !== 'object') return '';
+  const record = args as Record<string, unknown>;
+  const first = record.path ?? record.command ?? record.pattern ?? record.query ?? Object.values(record)[0];
+  const text = typeof first === 'string' ? first : JSON.stringify(first ?? '');
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
