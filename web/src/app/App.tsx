@@ -4,7 +4,6 @@ import { TasksPage } from '../features/tasks/TasksPage.js';
 import { useLiveChanges } from '../shared/use-live-changes.js';
 import { navigate, useRoute } from './route.js';
 
-
 export function App() {
   const route = useRoute();
   const { projectId } = route;
@@ -21,7 +20,7 @@ export function App() {
         </span>
       </header>
       <ProjectSidebar selected={projectId} onSelect={select} />
-      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} taskId={route.taskId} runId={route.runId} poll={!live} />}</main>
+      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} taskId={route.taskId} runId={route.runId} chat={route.panel === 'chat'} poll={!live} />}</main>
     </div>
   );
 }

@@ -10,6 +10,8 @@ export const queryKeys = {
   runs: (taskId: number) => ['tasks', taskId, 'runs'] as const,
   run: (id: number) => ['runs', id] as const,
   diff: (runId: number) => ['runs', runId, 'diff'] as const,
+  chats: (projectId: number) => ['projects', projectId, 'chats'] as const,
+  chat: (id: number) => ['chats', id] as const,
   nodes: ['nodes'] as const,
   models: ['models'] as const,
 };

@@ -1,11 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { memo, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Run } from '../../../../src/runs/run.schema.js';
 import { api, ApiError } from '../../shared/api.js';
 import { formatCount, formatDuration, timeOf } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { DiffView } from './DiffView.js';
-import type { TranscriptItem } from './transcript.js';
+import { itemVersion, TranscriptLine } from './TranscriptLine.js';
 import { useRunTranscript } from './use-run-transcript.js';
 
 const ended = (run: Run | undefined) => run !== undefined && !['queued', 'running'].includes(run.status);
@@ -88,7 +88,7 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
       )}
       <ol className="transcript" aria-label="Transcript">
         {transcript.items.map((item, index) => (
-          <TranscriptLine key={index} item={item} version={item.kind === 'text' ? item.text.length : item.kind === 'tool' ? (item.result ? 1 : 0) : 0} />
+          <TranscriptLine key={index} item={item} version={itemVersion(item)} />
         ))}
         {!done && transcript.items.length === 0 && <li className="muted">{data?.status === 'queued' ? 'Waiting for a worker…' : 'Starting…'}</li>}
       </ol>
@@ -106,50 +106,4 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
       )}
     </section>
   );
-}
-
-/** Redrawn only when its own text grows or its result arrives (`version`), not on every event. */
-const TranscriptLine = memo(function TranscriptLine({ item }: { item: TranscriptItem; version: number }) {
-  if (item.kind === 'text') return <li className={item.reasoning ? 'reasoning' : 'assistant'}>{item.text}</li>;
-  if (item.kind === 'note') return <li className={`note note-${item.level}`}>{item.message}</li>;
-  return (
-    <li className={`tool ${item.result ? (item.result.ok ? 'tool-ok' : 'tool-failed') : 'tool-running'}`} aria-label={`Tool call ${item.name}`}>
-      <details>
-        <summary>
-          <code>{item.name}</code> <span className="muted">{summarize(item.arguments)}</span>
-          <span className="tool-state">{item.result ? `${item.result.ok ? 'ok' : (item.result.code ?? 'failed')} · ${item.result.durationMs} ms` : 'running…'}</span>
-        </summary>
-        <ToolArguments args={item.arguments} />
-        {item.result && <pre className="tool-output">{item.result.output}</pre>}
-      </details>
-    </li>
-  );
-});
-
-/** A call's arguments: short ones as JSON, long texts (a file's content, a script) as they are. */
-function ToolArguments({ args }: { args: unknown }) {
-  if (!args || typeof args !== 'object' || Array.isArray(args)) return <pre className="tool-args">{JSON.stringify(args, null, 2) ?? ''}</pre>;
-  const entries = Object.entries(args as Record<string, unknown>);
-  const long = entries.filter(([, value]) => typeof value === 'string' && value.includes('\n'));
-  const short = Object.fromEntries(entries.filter((entry) => !long.includes(entry)));
-  return (
-    <>
-      {Object.keys(short).length > 0 && <pre className="tool-args">{JSON.stringify(short, null, 2)}</pre>}
-      {long.map(([key, value]) => (
-        <div key={key} className="tool-args">
-          <span className="muted">{key}</span>
-          <pre>{value as string}</pre>
-        </div>
-      ))}
-    </>
-  );
-}
-
-/** The argument a person looks for first: the path, the command, the pattern. */
-function summarize(args: unknown): string {
-  if (!args || typeof args !== 'object') return '';
-  const record = args as Record<string, unknown>;
-  const first = record.path ?? record.command ?? record.pattern ?? record.query ?? Object.values(record)[0];
-  const text = typeof first === 'string' ? first : JSON.stringify(first ?? '');
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }

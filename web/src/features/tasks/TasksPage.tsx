@@ -5,6 +5,7 @@ import { taskStatuses } from '../../../../src/tasks/task-fields.js';
 import { api } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useShortcut } from '../../shared/use-shortcut.js';
+import { ChatPanel } from '../chat/ChatPanel.js';
 import { TaskEditor } from '../task-editor/TaskEditor.js';
 import { NewTaskForm } from './NewTaskForm.js';
 import { TaskBoard } from './TaskBoard.js';
@@ -13,7 +14,7 @@ import { TaskList } from './TaskList.js';
 const viewKey = 'wfhub.view';
 
 /** A project's tasks: board or list, filtered by status, role and text. */
-export function TasksPage({ projectId, taskId, runId, poll }: { projectId: number; taskId?: number; runId?: number; poll: boolean }) {
+export function TasksPage({ projectId, taskId, runId, chat, poll }: { projectId: number; taskId?: number; runId?: number; chat?: boolean; poll: boolean }) {
   // Live changes refresh the tasks; without them (the socket down), they are polled.
   const tasks = useQuery({
     queryKey: queryKeys.tasks(projectId),
@@ -41,7 +42,7 @@ export function TasksPage({ projectId, taskId, runId, poll }: { projectId: numbe
   );
 
   return (
-    <div className={taskId === undefined ? 'workspace' : 'workspace with-editor'}>
+    <div className={taskId === undefined && !chat ? 'workspace' : 'workspace with-editor'}>
       <section className="tasks" aria-label="Tasks">
         <div className="toolbar">
           <h2>
@@ -71,6 +72,9 @@ export function TasksPage({ projectId, taskId, runId, poll }: { projectId: numbe
               ))}
             </select>
           </label>
+          <a className="chat-link" href={chat ? `#/projects/${projectId}` : `#/projects/${projectId}/chat`} aria-pressed={chat ? 'true' : 'false'} role="button">
+            Chat
+          </a>
           <div role="group" aria-label="View" className="view-toggle">
             <button type="button" aria-pressed={view === 'board'} onClick={() => setView('board')}>
               Board
@@ -86,6 +90,7 @@ export function TasksPage({ projectId, taskId, runId, poll }: { projectId: numbe
         <NewTaskForm projectId={projectId} titleRef={newTitle} />
       </section>
       {taskId !== undefined && <TaskEditor projectId={projectId} taskId={taskId} runId={runId} tasks={all} />}
+      {chat && taskId === undefined && <ChatPanel projectId={projectId} />}
     </div>
   );
 }
