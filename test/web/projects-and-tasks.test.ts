@@ -146,4 +146,53 @@ describe('the web UI in Chromium: projects and tasks', () => {
       await fresh.close();
     }
   });
+
+  it("shows a project's facts on hover, and edits its name, environment and run settings", async () => {
+    const [project] = (await hub.call('GET', '/projects')).body;
+    await page.goto(`${base}/#/projects/${project.id}`);
+    await page.getByRole('button', { name: 'My Shop', exact: true }).hover();
+    const card = page.getByRole('tooltip');
+    await card.waitFor();
+    expect(await card.textContent()).toContain(project.workspace_dir);
+    expect(await card.textContent()).toContain(`#${project.id}`);
+
+    await page.getByRole('link', { name: 'Edit project My Shop' }).click();
+    const settings = page.getByRole('dialog', { name: 'Project settings' });
+    await settings.waitFor();
+    await settings.getByLabel('Name').fill('My Web Shop');
+    await settings.getByLabel('Steps per run').fill('30');
+    await settings.getByLabel(/Environment/).fill('{"stack": "Django", broken');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    expect(await settings.getByRole('alert').textContent()).toContain('JSON object');
+    expect((await hub.call('GET', `/projects/${project.id}`)).body.name).toBe('My Shop');
+
+    await settings.getByLabel(/Environment/).fill('{"stack": "Django"}');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    expect((await hub.call('GET', `/projects/${project.id}`)).body).toMatchObject({ name: 'My Web Shop', environment: { stack: 'Django' }, settings: { max_steps: 30 } });
+    await page.getByRole('button', { name: 'My Web Shop', exact: true }).waitFor();
+
+    // An emptied field removes the setting; a refusal is shown and changes nothing.
+    await settings.getByLabel('Steps per run').fill('');
+    await settings.getByLabel('Git remote').fill('not a remote at all');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('alert').waitFor();
+    expect((await hub.call('GET', `/projects/${project.id}`)).body.settings).toEqual({ max_steps: 30 });
+    await settings.getByLabel('Git remote').fill('');
+    await settings.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    expect((await hub.call('GET', `/projects/${project.id}`)).body.settings).toEqual({});
+    await page.screenshot({ path: screenshotPath('project-settings'), fullPage: true });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => settings.count()).toBe(0);
+  });
+
+  it('leaves a project deleted elsewhere', async () => {
+    const second = (await hub.call('GET', '/projects')).body.find((project: { name: string }) => project.name === 'Second project');
+    await page.goto(`${base}/#/projects/${second.id}`);
+    await page.getByRole('button', { name: 'Second project', exact: true }).waitFor();
+    await hub.call('DELETE', `/projects/${second.id}`);
+    await page.getByText('Pick a project, or add one.').waitFor();
+    expect(page.url()).not.toContain(`/projects/${second.id}`);
+  });
 });

@@ -20,7 +20,7 @@ export function App() {
         </span>
       </header>
       <ProjectSidebar selected={projectId} onSelect={select} />
-      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} taskId={route.taskId} runId={route.runId} chat={route.panel === 'chat'} poll={!live} />}</main>
+      <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} taskId={route.taskId} runId={route.runId} panel={route.panel} poll={!live} />}</main>
     </div>
   );
 }

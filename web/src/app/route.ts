@@ -9,17 +9,17 @@ export interface Route {
   taskId?: number;
   runId?: number;
   /** The side panel open over the tasks, if any. */
-  panel?: 'chat';
+  panel?: 'chat' | 'settings';
 }
 
 export function parseRoute(hash: string): Route {
-  const match = /^#\/projects\/(\d+)(?:\/tasks\/(\d+)(?:\/runs\/(\d+))?|\/(chat))?\/?$/.exec(hash);
+  const match = /^#\/projects\/(\d+)(?:\/tasks\/(\d+)(?:\/runs\/(\d+))?|\/(chat|settings))?\/?$/.exec(hash);
   if (!match) return {};
   return {
     projectId: Number(match[1]),
     ...(match[2] && { taskId: Number(match[2]) }),
     ...(match[3] && { runId: Number(match[3]) }),
-    ...(match[4] && { panel: match[4] as 'chat' }),
+    ...(match[4] && { panel: match[4] as 'chat' | 'settings' }),
   };
 }
 

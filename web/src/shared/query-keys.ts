@@ -2,6 +2,7 @@
 export const queryKeys = {
   health: ['health'] as const,
   projects: ['projects'] as const,
+  project: (id: number) => ['projects', id] as const,
   tasks: (projectId: number) => ['projects', projectId, 'tasks'] as const,
   task: (id: number) => ['tasks', id] as const,
   criteria: (taskId: number) => ['tasks', taskId, 'criteria'] as const,

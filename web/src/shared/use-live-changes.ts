@@ -5,7 +5,8 @@ import { openSocket } from './socket.js';
 
 type Change =
   | { type: 'ready' | 'resync' }
-  | { type: 'project.created' | 'project.updated' | 'project.deleted' }
+  | { type: 'project.created' | 'project.updated'; project: { id: number } }
+  | { type: 'project.deleted'; id: number }
   | { type: 'task.created' | 'task.updated'; task: { id: number; project_id: number } }
   | { type: 'task.deleted'; id: number; project_id: number }
   | { type: 'comment.created' | 'comment.updated'; comment: { task_id: number } }
@@ -19,7 +20,8 @@ function staleKeys(change: Change): (readonly unknown[])[] {
   if ('comment' in change) return [queryKeys.comments(change.comment.task_id)];
   if (change.type === 'comment.deleted' && 'task_id' in change) return [queryKeys.comments(change.task_id)];
   if ('run' in change) return [queryKeys.runs(change.run.task_id), queryKeys.run(change.run.id)];
-  if (change.type.startsWith('project.')) return [queryKeys.projects];
+  if ('project' in change) return [queryKeys.projects, queryKeys.project(change.project.id)];
+  if (change.type === 'project.deleted' && 'id' in change) return [queryKeys.projects, queryKeys.project(change.id)];
   return [];
 }
 

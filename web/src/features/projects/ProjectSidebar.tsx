@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { Project } from '../../../../src/projects/project.schema.js';
 import { api, ApiError } from '../../shared/api.js';
+import { formatTime } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
 
 /** A hint of the folder the server will pick from a project name: "My Shop" becomes "my-shop". */
@@ -12,10 +13,34 @@ const folderOf = (name: string) =>
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/^-+|-+$/g, '');
 
+/** What a project is, shown while its entry is hovered or focused. */
+function ProjectCard({ project }: { project: Project }) {
+  const environment = Object.entries(project.environment);
+  return (
+    <div className="project-card" role="tooltip" id={`project-card-${project.id}`}>
+      <dl>
+        <dt>Id</dt>
+        <dd>#{project.id}</dd>
+        <dt>Workspace</dt>
+        <dd className="file-name">{project.workspace_dir}</dd>
+        <dt>Environment</dt>
+        <dd>{environment.length === 0 ? 'none' : environment.map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`).join(' · ')}</dd>
+        <dt>Created</dt>
+        <dd>{formatTime(project.created_at)}</dd>
+      </dl>
+    </div>
+  );
+}
+
 /** The projects, to pick one, add one or delete one. */
 export function ProjectSidebar({ selected, onSelect }: { selected: number | undefined; onSelect: (id: number | undefined) => void }) {
   const client = useQueryClient();
   const projects = useQuery({ queryKey: queryKeys.projects, queryFn: () => api<Project[]>('GET', '/projects?limit=500') });
+  // A project deleted elsewhere (another window, the CLI) is not left open.
+  const gone = selected !== undefined && projects.isSuccess && !projects.data.some((project) => project.id === selected);
+  useEffect(() => {
+    if (gone) onSelect(undefined);
+  }, [gone, onSelect]);
   const [name, setName] = useState('');
   const [folder, setFolder] = useState('');
   const create = useMutation({
@@ -24,7 +49,9 @@ export function ProjectSidebar({ selected, onSelect }: { selected: number | unde
     onSuccess: (project) => {
       setName('');
       setFolder('');
-      void client.invalidateQueries({ queryKey: queryKeys.projects });
+      // In the list before it is selected, so it is never taken for one deleted elsewhere.
+      client.setQueryData<Project[]>(queryKeys.projects, (old) => (old && !old.some((item) => item.id === project.id) ? [...old, project] : old));
+      void client.invalidateQueries({ queryKey: queryKeys.projects, exact: true });
       onSelect(project.id);
     },
   });
@@ -52,11 +79,15 @@ export function ProjectSidebar({ selected, onSelect }: { selected: number | unde
               type="button"
               className="project"
               aria-current={project.id === selected ? 'page' : undefined}
-              title={`#${project.id} · ${project.workspace_dir} · created ${new Date(project.created_at).toLocaleString()}`}
+              aria-describedby={`project-card-${project.id}`}
               onClick={() => onSelect(project.id)}
             >
               {project.name}
             </button>
+            <ProjectCard project={project} />
+            <a className="icon" href={`#/projects/${project.id}/settings`} aria-label={`Edit project ${project.name}`} title="Edit">
+              ✎
+            </a>
             <button
               type="button"
               className="icon"

@@ -6,6 +6,7 @@ import { api } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useShortcut } from '../../shared/use-shortcut.js';
 import { ChatPanel } from '../chat/ChatPanel.js';
+import { ProjectSettings } from '../projects/ProjectSettings.js';
 import { TaskEditor } from '../task-editor/TaskEditor.js';
 import { NewTaskForm } from './NewTaskForm.js';
 import { TaskBoard } from './TaskBoard.js';
@@ -14,7 +15,8 @@ import { TaskList } from './TaskList.js';
 const viewKey = 'wfhub.view';
 
 /** A project's tasks: board or list, filtered by status, role and text. */
-export function TasksPage({ projectId, taskId, runId, chat, poll }: { projectId: number; taskId?: number; runId?: number; chat?: boolean; poll: boolean }) {
+export function TasksPage({ projectId, taskId, runId, panel, poll }: { projectId: number; taskId?: number; runId?: number; panel?: 'chat' | 'settings'; poll: boolean }) {
+  const chat = panel === 'chat';
   // Live changes refresh the tasks; without them (the socket down), they are polled.
   const tasks = useQuery({
     queryKey: queryKeys.tasks(projectId),
@@ -42,7 +44,7 @@ export function TasksPage({ projectId, taskId, runId, chat, poll }: { projectId:
   );
 
   return (
-    <div className={taskId === undefined && !chat ? 'workspace' : 'workspace with-editor'}>
+    <div className={taskId === undefined && !panel ? 'workspace' : 'workspace with-editor'}>
       <section className="tasks" aria-label="Tasks">
         <div className="toolbar">
           <h2>
@@ -91,6 +93,7 @@ export function TasksPage({ projectId, taskId, runId, chat, poll }: { projectId:
       </section>
       {taskId !== undefined && <TaskEditor projectId={projectId} taskId={taskId} runId={runId} tasks={all} />}
       {chat && taskId === undefined && <ChatPanel projectId={projectId} />}
+      {panel === 'settings' && taskId === undefined && <ProjectSettings projectId={projectId} />}
     </div>
   );
 }
