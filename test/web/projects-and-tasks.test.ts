@@ -195,4 +195,23 @@ describe('the web UI in Chromium: projects and tasks', () => {
     await page.getByText('Pick a project, or add one.').waitFor();
     expect(page.url()).not.toContain(`/projects/${second.id}`);
   });
+
+  it('switches between light and dark, and remembers the choice', async () => {
+    const background = () => page.evaluate<string>(`getComputedStyle(document.body.parentElement).getPropertyValue('--bg').trim()`);
+    await page.getByLabel('Theme').selectOption('dark');
+    await expect.poll(background).toBe('#16161a');
+    await page.screenshot({ path: screenshotPath('dark'), fullPage: true });
+    await page.reload();
+    await page.getByLabel('Theme').waitFor();
+    expect(await background()).toBe('#16161a');
+    expect(await page.getByLabel('Theme').inputValue()).toBe('dark');
+    await page.getByLabel('Theme').selectOption('light');
+    await expect.poll(background).toBe('#f7f7f8');
+    // "System" follows the operating system's choice.
+    await page.getByLabel('Theme').selectOption('system');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expect.poll(background).toBe('#16161a');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect.poll(background).toBe('#f7f7f8');
+  });
 });
