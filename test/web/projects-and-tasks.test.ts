@@ -100,6 +100,38 @@ describe('the web UI in Chromium: projects and tasks', () => {
     expect(await order()).toEqual(['Show the cart total', 'Second', 'First']);
   });
 
+  it('moves a card from the keyboard: arrows browse the status menu, Enter applies it, Alt+arrows reorder', async () => {
+    const projectId = (await hub.call('GET', '/projects')).body[0].id;
+    const task = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'Keyboard card', status: 'todo' })).body;
+    await page.reload();
+    const menu = page.getByLabel('Status of Keyboard card');
+    await menu.focus();
+    // Browsing passes over in progress and stops on review; nothing is saved on the way.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect((await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('todo');
+    await page.keyboard.press('Enter');
+    await page.getByRole('region', { name: /^review/ }).getByText('Keyboard card', { exact: true }).waitFor();
+    await expect.poll(async () => (await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('review');
+    // Focus followed the card into its new column.
+    await expect.poll(() => page.getByLabel('Status of Keyboard card').evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+
+    const column = page.getByRole('region', { name: /^review/ });
+    const order = async () => (await column.locator('.card .title').allTextContents()).map((title) => title.trim());
+    const before = await order();
+    expect(before.at(-1)).toBe('Keyboard card');
+    await column.getByRole('button', { name: 'Keyboard card', exact: true }).focus();
+    await page.keyboard.press('Alt+ArrowUp');
+    await expect.poll(order).toEqual([...before.slice(0, -2), 'Keyboard card', before.at(-2)]);
+    await page.keyboard.press('Alt+ArrowRight');
+    await page.getByRole('region', { name: /^done/ }).getByText('Keyboard card', { exact: true }).waitFor();
+    await expect.poll(async () => (await hub.call('GET', `/tasks/${task.id}`)).body.status).toBe('done');
+    expect(await page.getByRole('button', { name: 'Keyboard card', exact: true }).evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    await page.reload();
+    await page.getByRole('region', { name: /^done/ }).getByText('Keyboard card', { exact: true }).waitFor();
+    await hub.call('DELETE', `/tasks/${task.id}`);
+  });
+
   it('filters by text and status, and lists subtasks under their parent', async () => {
     const projectId = (await hub.call('GET', '/projects')).body[0].id;
     const [parent] = (await hub.call('GET', `/projects/${projectId}/tasks?q=cart`)).body;

@@ -1,29 +1,36 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type DragEvent } from 'react';
+import { useEffect, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Task } from '../../../../src/tasks/task.schema.js';
 import { taskStatuses, type TaskStatus } from '../../../../src/tasks/task-fields.js';
 import { navigate } from '../../app/route.js';
 import { api, ApiError } from '../../shared/api.js';
+import { statusLabel } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { positionBetween } from './task-order.js';
-
-const statusLabel = (status: string) => status.replace('_', ' ');
+import { StatusMenu } from './StatusMenu.js';
 
 /** What a dragged card carries: its id, under a type no other drag uses. */
 const dragType = 'application/x-wfhub-task';
 
-/** A column per status; drag a card to another column or place, or use its status menu. */
+type Move = { id: number; status: TaskStatus; position?: number };
+
+/**
+ * A column per status. A card moves by dragging it, by its status menu, or from the keyboard:
+ * Alt+↑/↓ within its column, Alt+←/→ to the next column.
+ */
 export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number; tasks: Task[]; openTaskId?: number }) {
   const client = useQueryClient();
+  const key = queryKeys.tasks(projectId);
   const [dragged, setDragged] = useState<number | undefined>();
+  // The control to focus again once a moved card is drawn in its new place.
+  const [refocus, setRefocus] = useState<{ id: number; control: 'title' | 'status'; to: Move } | undefined>();
   const move = useMutation({
-    mutationFn: ({ id, status, position }: { id: number; status: TaskStatus; position?: number }) =>
-      api<Task>('PATCH', `/tasks/${id}`, { status, ...(position !== undefined && { position }) }),
+    mutationKey: ['move-task', projectId],
+    mutationFn: ({ id, status, position }: Move) => api<Task>('PATCH', `/tasks/${id}`, { status, ...(position !== undefined && { position }) }),
     // The card moves at once; the server's answer (or a refusal) settles it.
     onMutate: async ({ id, status, position }) => {
-      const key = queryKeys.tasks(projectId);
       await client.cancelQueries({ queryKey: key });
-      const before = client.getQueryData<Task[]>(key);
+      const before = client.getQueryData<Task[]>(key)?.find((task) => task.id === id);
       client.setQueryData<Task[]>(key, (old) =>
         old
           ?.map((task) => (task.id === id ? { ...task, status, position: position ?? task.position } : task))
@@ -31,9 +38,28 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
       );
       return { before };
     },
-    onError: (_error, _variables, context) => client.setQueryData(queryKeys.tasks(projectId), context?.before),
-    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.tasks(projectId) }),
+    // Only the refused card goes back: other moves made meanwhile stay where they were put.
+    onError: (_error, { id }, context) => {
+      const before = context?.before;
+      if (before) client.setQueryData<Task[]>(key, (old) => old?.map((task) => (task.id === id ? { ...task, status: before.status, position: before.position } : task)).sort((a, b) => a.position - b.position || a.id - b.id));
+    },
+    // Read again once the last of several quick moves has settled, not between them.
+    onSettled: () => {
+      if (client.isMutating({ mutationKey: ['move-task', projectId] }) <= 1) void client.invalidateQueries({ queryKey: key });
+    },
   });
+
+  useEffect(() => {
+    if (!refocus) return;
+    // Not before the card is drawn where it goes (the move is applied a moment after the key).
+    const task = tasks.find((item) => item.id === refocus.id);
+    if (task && (task.status !== refocus.to.status || (refocus.to.position !== undefined && task.position !== refocus.to.position))) return;
+    const card = document.querySelector<HTMLElement>(`[data-task-id="${refocus.id}"]`);
+    card?.querySelector<HTMLElement>(refocus.control === 'title' ? '.title' : 'select')?.focus();
+    setRefocus(undefined);
+  }, [refocus, tasks]);
+
+  const columnOf = (status: TaskStatus, except?: number) => tasks.filter((task) => task.status === status && task.id !== except);
 
   const drop = (status: TaskStatus, beforeId: number | undefined) => (event: DragEvent) => {
     event.preventDefault();
@@ -42,9 +68,28 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
     setDragged(undefined);
     // Only a card of this board moves: not dragged text, nor a card from another tab's project.
     if (!id || id === beforeId || !tasks.some((task) => task.id === id)) return;
-    const column = tasks.filter((task) => task.status === status && task.id !== id);
+    const column = columnOf(status, id);
     const index = beforeId === undefined ? column.length : column.findIndex((task) => task.id === beforeId);
     move.mutate({ id, status, position: positionBetween(column[index - 1], column[index]) });
+  };
+
+  const onCardKey = (task: Task) => (event: KeyboardEvent) => {
+    if (!event.altKey || !['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(event.key)) return;
+    event.preventDefault();
+    let to: Move;
+    if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
+      const column = columnOf(task.status, task.id);
+      const index = tasks.filter((other) => other.status === task.status).findIndex((other) => other.id === task.id);
+      const target = event.key === 'ArrowUp' ? index - 1 : index + 1;
+      if (target < 0 || target > column.length) return;
+      to = { id: task.id, status: task.status, position: positionBetween(column[target - 1], column[target]) };
+    } else {
+      const next = taskStatuses[taskStatuses.indexOf(task.status) + (event.key === 'ArrowLeft' ? -1 : 1)];
+      if (!next) return;
+      to = { id: task.id, status: next, position: positionBetween(columnOf(next).at(-1), undefined) };
+    }
+    move.mutate(to);
+    setRefocus({ id: task.id, control: 'title', to });
   };
 
   return (
@@ -72,20 +117,28 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
                   onDragOver={(event) => event.preventDefault()}
                   onDrop={drop(status, task.id)}
                 >
-                  <button type="button" className="title" onClick={() => navigate({ projectId, taskId: task.id })} aria-current={task.id === openTaskId ? 'true' : undefined}>
+                  <button
+                    type="button"
+                    className="title"
+                    onClick={() => navigate({ projectId, taskId: task.id })}
+                    onKeyDown={onCardKey(task)}
+                    aria-current={task.id === openTaskId ? 'true' : undefined}
+                    aria-keyshortcuts="Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight"
+                    title="Open · Alt+arrows move the card"
+                  >
                     {task.parent_id !== null && <span className="parent">#{task.parent_id} › </span>}
                     {task.title}
                   </button>
-                  <label className="status-menu">
-                    <span className="visually-hidden">Status of {task.title}</span>
-                    <select value={task.status} onChange={(event) => move.mutate({ id: task.id, status: event.target.value as TaskStatus })}>
-                      {taskStatuses.map((option) => (
-                        <option key={option} value={option}>
-                          {statusLabel(option)}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
+                  <StatusMenu
+                    title={task.title}
+                    status={task.status}
+                    onPick={(next, how) => {
+                      const to = { id: task.id, status: next };
+                      move.mutate(to);
+                      // Focus stays on the menu as the card moves, unless the user had moved on.
+                      if (how === 'picked') setRefocus({ id: task.id, control: 'status', to });
+                    }}
+                  />
                   {task.node_name && <span className="node">{task.node_name}</span>}
                 </li>
               ))}
