@@ -1,12 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import type { Run } from '../../../../src/runs/run.schema.js';
 import { api, ApiError } from '../../shared/api.js';
 import { formatCount, formatDuration, timeOf } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
-import { DiffView } from './DiffView.js';
 import { itemVersion, TranscriptLine } from './TranscriptLine.js';
 import { useRunTranscript } from './use-run-transcript.js';
+
+/** The diff view brings the syntax highlighter: loaded when a diff is first shown, not with the board. */
+const DiffView = lazy(() => import('./DiffView.js').then((module) => ({ default: module.DiffView })));
 
 const ended = (run: Run | undefined) => run !== undefined && !['queued', 'running'].includes(run.status);
 
@@ -101,7 +103,9 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
       {done && data && (
         <>
           <h4>Changes</h4>
-          <DiffView runId={runId} refreshKey={data.undone_at ? String(timeOf(data.undone_at)) : data.status} />
+          <Suspense fallback={<p className="muted">Loading the diff…</p>}>
+            <DiffView runId={runId} refreshKey={data.undone_at ? String(timeOf(data.undone_at)) : data.status} />
+          </Suspense>
         </>
       )}
     </section>
