@@ -11,7 +11,7 @@ import { isInside } from '../workspace/workspace-root.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { createProvider } from './llm/create-provider.js';
 import type { ModelSummary } from './llm/provider.js';
-import type { AgentEventSink } from './loop/agent-events.js';
+import type { AgentEvent, AgentEventSink } from './loop/agent-events.js';
 import { messageSection, runAgent } from './loop/agent-loop.js';
 import type { AgentResult } from './loop/agent-result.js';
 import { firstPrompt, modelFrame, offeredSpecs, type FirstPrompt, type ModelFrame } from './loop/first-prompt.js';
@@ -87,11 +87,26 @@ export interface AgentRunOptions {
   warnings?: readonly { code: string; message: string }[];
   signal?: AbortSignal;
   onEvent?: AgentEventSink;
+  /** What the run belongs to (`run_id`, `conversation_id`), told with its events to `observe`. */
+  about?: Readonly<Record<string, string | number>>;
+}
+
+/** A run as its observer is told of it when it starts. */
+export interface ObservedRun {
+  model: string;
+  provider: Config['llmProvider'];
+  about: Readonly<Record<string, string | number>>;
 }
 
 export interface AgentServiceOptions {
   /** Told once when commands run without a sandbox, and of other things an operator should see. */
   onWarning?: (message: string) => void;
+  /**
+   * Called as each run starts (a task's run, a chat's answer, /api/agent/run alike); what it
+   * returns hears every event of that run as it happens, before the run's own sink. It is not
+   * awaited and its failures are ignored: the operator's logs never slow or stop a run.
+   */
+  observe?: (run: ObservedRun) => ((event: AgentEvent) => void) | undefined;
 }
 
 /**
@@ -286,6 +301,7 @@ export class AgentService {
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
         const context = await workspaceContext(root, signal).catch(() => undefined);
+        const onEvent = this.observed(options, { model, provider: this.config.llmProvider, about: options.about ?? {} });
         return runAgent({
           provider: createProvider(this.config),
           model,
@@ -301,9 +317,29 @@ export class AgentService {
           limits,
           warnings: [...sandboxWarnings, ...(request.warnings ?? []), ...(options.warnings ?? [])],
           signal,
-          onEvent: options.onEvent,
+          onEvent,
         });
       });
+  }
+
+  /** The run's own sink, told after the observer (when there is one), which cannot hold it up. */
+  private observed(options: AgentRunOptions, run: ObservedRun): AgentEventSink | undefined {
+    let observer: ((event: AgentEvent) => void) | undefined;
+    try {
+      observer = this.options.observe?.(run);
+    } catch {
+      observer = undefined;
+    }
+    if (!observer) return options.onEvent;
+    const own = options.onEvent;
+    return (event) => {
+      try {
+        observer(event);
+      } catch {
+        // The observer's failure is not the run's.
+      }
+      return own?.(event);
+    };
   }
 
   /**

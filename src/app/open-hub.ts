@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { LogFeed } from '../logs/log-feed.js';
 import { openDatabase, type OpenedDatabase } from '../db/open-database.js';
 import { createServices, type Services } from './services.js';
 
@@ -9,13 +10,21 @@ export interface Hub {
   close(): Promise<void>;
 }
 
+export interface OpenHubOptions {
+  purpose: string;
+  logger?: Logger;
+  /** The Logs panel's feed that `logger` writes to, when it does (the server's). */
+  logs?: LogFeed;
+}
+
 /** Opens the database (migrating it) and wires the services: what every face starts from. */
-export async function openHub(config: Config, options: { purpose: string; logger?: Logger }): Promise<Hub> {
+export async function openHub(config: Config, options: OpenHubOptions): Promise<Hub> {
   const database = await openDatabase(config, { purpose: options.purpose, logger: options.logger });
   const services = createServices(database.db, database.connection, config, {
     onWarning: (message) => options.logger?.warn(message),
     onError: (error, context) => options.logger?.error({ err: error }, `${context} failed`),
     onRun: (run, message) => options.logger?.info({ run_id: run.id, task_id: run.task_id, status: run.status }, message),
+    logs: options.logs,
   });
   return {
     services,

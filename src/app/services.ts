@@ -4,10 +4,11 @@ import { CriterionService } from '../acceptance-criteria/criterion.service.js';
 import { AttachmentStore } from '../attachments/attachment-store.js';
 import { AttachmentService } from '../attachments/attachment.service.js';
 import { CommentService } from '../comments/comment.service.js';
-import type { Config } from '../config/config.js';
+import { secretValues, type Config } from '../config/config.js';
 import { ChangeFeed } from '../db/change-feed.js';
 import type { Database, DatabaseConnection } from '../db/database.js';
 import { HealthService } from '../health/health.service.js';
+import { LogFeed } from '../logs/log-feed.js';
 import { NodeService } from '../nodes/node.service.js';
 import { ProjectGitService } from '../projects/project-git.service.js';
 import { ProjectService } from '../projects/project.service.js';
@@ -29,6 +30,7 @@ import { RemoteClones } from '../workspace/remote-clones.js';
 import { TaskWorktrees } from '../workspace/task-worktrees.js';
 import { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { maxRunMinutes } from '../core/schema-helpers.js';
+import { agentLog } from './agent-log.js';
 import { version } from './version.js';
 
 /** Every service, wired once: the HTTP server, the CLI and tests all use this same set. */
@@ -59,6 +61,8 @@ export interface Services {
   chats: ChatService;
   /** Conversations with the agent in a project's workspace. */
   projectChat: ProjectChat;
+  /** The latest log entries (server, model traffic, runs) for the web UI's Logs panel. */
+  logs: LogFeed;
 }
 
 export interface ServiceOptions {
@@ -68,6 +72,11 @@ export interface ServiceOptions {
   onError?: (error: unknown, context: string) => void;
   /** Where runs starting and ending in this process are told, for the operator's log. */
   onRun?: (run: { id: number; task_id: number; status: string }, message: string) => void;
+  /**
+   * The Logs panel's feed, when the logger already writes to it (the server's); otherwise a
+   * feed of its own, hiding the configuration's secrets.
+   */
+  logs?: LogFeed;
 }
 
 export function createServices(db: Database, connection: DatabaseConnection, config: Config, options: ServiceOptions = {}): Services {
@@ -101,7 +110,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     publicUrl: config.publicUrl,
     tokenRequired: config.token !== undefined,
   });
-  const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning });
+  const logs = options.logs ?? new LogFeed({ secrets: secretValues(config) });
+  const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning, observe: agentLog(logs) });
   const taskImages = new TaskImages({ attachments, agent });
   const chats = new ChatService(db);
   // A job is held while its run executes, and a run may last as long as the longest limit a
@@ -159,5 +169,6 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     chats,
     projectChat: new ProjectChat({ projects, chats, agent, workspaces, embedded: connection.kind === 'pglite' }),
     merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, clones, checkouts, gitIdentity }),
+    logs,
   };
 }

@@ -117,6 +117,7 @@ export class ProjectChat {
           sections: this.sections(earlier, request.message, images),
           warnings,
           signal,
+          about: { conversation_id: conversation.id },
           onEvent: (event) => {
             if (event.type === 'run.started') {
               told = [];

@@ -224,5 +224,22 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
+/**
+ * The values of wfhub's secrets in a configuration (the token, the API key, the database URL and
+ * its password), for the logs to hide wherever they turn up.
+ */
+export function secretValues(config: Pick<Config, 'token' | 'openaiApiKey' | 'databaseUrl'>): string[] {
+  const values = [config.token, config.openaiApiKey, config.databaseUrl].filter((value): value is string => value !== undefined);
+  if (config.databaseUrl) {
+    try {
+      const password = decodeURIComponent(new URL(config.databaseUrl).password);
+      if (password) values.push(password);
+    } catch {
+      // Not a URL the password can be read from: the whole value is hidden still.
+    }
+  }
+  return values;
+}
+
 /** The variable names, for documentation and error messages. */
 export const configVariables = variables;

@@ -191,6 +191,7 @@ export class RunWorker {
       });
       const result = await start({
         signal: controller.signal,
+        about: { run_id: runId, task_id: run.task_id },
         onEvent: async (event) => {
           lastSeq = event.seq;
           await runs.appendEvent(runId, { seq: event.seq, type: event.type, data: event as unknown as Record<string, unknown> });

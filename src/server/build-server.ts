@@ -14,6 +14,7 @@ import { requireToken } from './auth.js';
 import { refuseCrossSite } from './same-origin.js';
 import { acceptJsonWhateverTheContentType } from './body-parsers.js';
 import { webApp } from './web-app.js';
+import { chooseProtocol, closeRefusedUpgrades } from './websocket-upgrades.js';
 import { clientErrorResponse, frameworkErrorResponse, installErrorHandling } from './error-handler.js';
 import { guardIds } from './id-guard.js';
 import { criterionRoutes } from './routes/acceptance-criteria.js';
@@ -24,6 +25,7 @@ import { chatRoutes } from './routes/chat.js';
 import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
+import { logRoutes } from './routes/logs.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
@@ -59,8 +61,10 @@ export async function buildServer(services: Services, options: ServerOptions = {
   guardIds(app);
 
   // Before the routes, so it can take the upgrade requests of the WebSocket ones.
+  closeRefusedUpgrades(app);
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: 64 * 1024 },
+    // The answered subprotocol is "wfhub" only: never the offered `bearer.<token>` one.
+    options: { maxPayload: 64 * 1024, handleProtocols: chooseProtocol },
     // Clients are told the server is going away (1001), so they know to reconnect later.
     preClose(this: FastifyInstance, done: () => void) {
       for (const client of this.websocketServer.clients) client.close(1001, 'the server is stopping');
@@ -104,6 +108,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   agentToolRoutes(app, services);
   runRoutes(app, services);
   liveRoutes(app, services);
+  logRoutes(app, services);
   taskMergeRoutes(app, services);
   taskContextRoutes(app, services);
   chatRoutes(app, services);

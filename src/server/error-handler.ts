@@ -17,6 +17,7 @@ import { LlmError } from '../agent/llm/llm-error.js';
 import { ToolError } from '../agent/tools/tool.js';
 import { GitError } from '../workspace/git.js';
 import { errorBody } from './http-schemas.js';
+import { closeAfterAnswer } from './websocket-upgrades.js';
 
 /** The one place where a domain error becomes an HTTP status. */
 const statusOf = new Map<Function, number>([
@@ -73,9 +74,11 @@ const frameworkErrors: Record<string, [number, string, string]> = {
 };
 
 /** Fastify's router answers some errors before any handler runs; they get the same shape. */
-export function frameworkErrorResponse(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorResponse(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const known = error.code ? frameworkErrors[error.code] : undefined;
   const [status, code, message] = known ?? [400, 'bad_request', 'The request is malformed.'];
+  // Answered before any hook runs: an upgrade's socket is closed here (see closeAfterAnswer).
+  closeAfterAnswer(request, reply);
   void reply.status(status).send(errorBody(code, message));
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { openHub, type Hub } from '../app/open-hub.js';
 import { isLoopbackHost, type Config } from '../config/config.js';
+import type { LogFeed } from '../logs/log-feed.js';
 import { buildServer } from './build-server.js';
 
 export interface RunningServer {
@@ -21,9 +22,10 @@ export function checkExposure(config: Config): void {
   }
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** `logs` is the feed `logger` writes to (see createLogger), shown by the web UI's Logs panel. */
+export async function startServer(config: Config, logger: Logger, options: { logs?: LogFeed } = {}): Promise<RunningServer> {
   checkExposure(config);
-  const hub = await openHub(config, { purpose: 'serve', logger });
+  const hub = await openHub(config, { purpose: 'serve', logger, logs: options.logs });
   let app: FastifyInstance;
   try {
     const building = performance.now();

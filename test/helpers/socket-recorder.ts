@@ -10,8 +10,8 @@ export class SocketRecorder {
   }
 
   /** Opens a socket; rejects with the HTTP status when the server refuses the upgrade. */
-  static open(url: string): Promise<SocketRecorder> {
-    const socket = new WebSocket(url);
+  static open(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<SocketRecorder> {
+    const socket = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} });
     const recorder = new SocketRecorder(socket);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(recorder));

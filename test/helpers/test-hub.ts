@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createLogger } from '../../src/app/logger.js';
 import { createServices, type Services } from '../../src/app/services.js';
-import { loadConfig, type ConfigOverrides } from '../../src/config/config.js';
+import { loadConfig, secretValues, type ConfigOverrides } from '../../src/config/config.js';
+import { LogFeed, type LogFeedOptions } from '../../src/logs/log-feed.js';
 import { buildServer } from '../../src/server/build-server.js';
 import { openPostgresAt, openTestDatabase, type BackendKind, type TestDatabase } from './database.js';
 import { tempDir } from './temp-dir.js';
@@ -26,8 +28,15 @@ export interface Answer {
   raw: LightMyRequestResponse;
 }
 
+export interface TestHubOptions {
+  /** The Logs panel's feed, made with these options (its bound, say). */
+  logs?: LogFeedOptions;
+  /** The server logs here, and to the feed's server channel, as `wfhub serve` does (silent by default). */
+  serverLog?: NodeJS.WritableStream;
+}
+
 /** The real server over a private database and private folders, driven in-process. */
-export async function createTestHub(kind: BackendKind, overrides: ConfigOverrides = {}): Promise<TestHub> {
+export async function createTestHub(kind: BackendKind, overrides: ConfigOverrides = {}, options: TestHubOptions = {}): Promise<TestHub> {
   const { dir, cleanup } = tempDir();
   const config = loadConfig({
     env: {},
@@ -42,8 +51,11 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
   });
   // A given DATABASE_URL is one the test shares with other processes (workers): use it as it is.
   const database = kind === 'postgres' && overrides.databaseUrl ? await openPostgresAt(String(overrides.databaseUrl)) : await openTestDatabase(kind);
-  const services = createServices(database.db, database.connection, config);
-  const app = await buildServer(services);
+  const secrets = secretValues(config);
+  const logs = new LogFeed({ secrets, ...options.logs });
+  const services = createServices(database.db, database.connection, config, { logs });
+  const logger = options.serverLog && createLogger(config.logLevel, options.serverLog, { feed: logs, secrets });
+  const app = await buildServer(services, { logger });
   return {
     kind,
     services,

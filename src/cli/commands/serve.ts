@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../app/logger.js';
+import { secretValues } from '../../config/config.js';
+import { LogFeed } from '../../logs/log-feed.js';
 import { startServer } from '../../server/start-server.js';
 import { configFrom, type GlobalOptions } from '../options.js';
 
@@ -11,8 +13,11 @@ export function serveCommand(program: Command) {
     .option('--port <port>', 'port to listen on (WFHUB_PORT)')
     .action(async (options: { host?: string; port?: string }) => {
       const config = configFrom(program.opts<GlobalOptions>(), options);
-      const logger = createLogger(config.logLevel);
-      const server = await startServer(config, logger);
+      // The logger writes every line to the feed too, for the web UI's Logs panel; both hide the secrets.
+      const secrets = secretValues(config);
+      const logs = new LogFeed({ secrets });
+      const logger = createLogger(config.logLevel, process.stdout, { feed: logs, secrets });
+      const server = await startServer(config, logger, { logs });
       const database = server.hub.database;
       logger.info(
         { url: server.url, startup_ms: Math.round(performance.now()), data_dir: config.dataDir, database: database.location, workspaces_dir: config.workspacesDir },

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { openHub } from '../../app/open-hub.js';
 import { createLogger } from '../../app/logger.js';
+import { secretValues } from '../../config/config.js';
 import { configFrom, type GlobalOptions } from '../options.js';
 import { wholeNumber } from '../run-command.js';
 
@@ -11,7 +12,7 @@ export function workerCommand(program: Command) {
     .option('-c, --concurrency <n>', 'runs at once (WFHUB_MAX_CONCURRENT_RUNS)', wholeNumber(1, 64))
     .action(async (options: { concurrency?: number }) => {
       const config = configFrom(program.opts<GlobalOptions>(), { maxConcurrentRuns: options.concurrency });
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, process.stdout, { secrets: secretValues(config) });
       const hub = await openHub(config, { purpose: 'worker', logger });
       await hub.services.scheduler.start('worker');
       const workspacesId = await hub.services.workspaces.id();

@@ -8,6 +8,7 @@ import { typed, type App } from '../route-helpers.js';
 export function healthRoutes(app: App, services: Services) {
   const route = typed(app);
   route.get('/health', {
+    config: { public: true },
     schema: {
       tags: ['health'],
       summary: 'Liveness: answers at once while the process is up (no token needed)',

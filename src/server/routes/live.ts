@@ -1,46 +1,14 @@
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
 import { maxId } from '../../core/schema-helpers.js';
 import { followRun } from '../../runs/run-follower.js';
-import { errorBody, errorResponses, idParams } from '../http-schemas.js';
+import { errorResponses, idParams } from '../http-schemas.js';
 import { LiveChanges, type LiveMessage } from '../live-changes.js';
 import { typed, type App } from '../route-helpers.js';
-
-/** A client this far behind (a stalled connection) is dropped rather than buffered without end. */
-const maxBufferedBytes = 8 * 1024 * 1024;
-/** How often a socket is pinged; one that did not answer the last ping is closed. */
-const pingMs = 30_000;
+import { keepAlive, send, upgradeRequired } from '../socket-send.js';
+import { webSocketTokenNote } from '../websocket-upgrades.js';
 
 const sequence = z.coerce.number().int().min(0).max(2_147_483_647);
-
-function upgradeRequired(path: string) {
-  return errorBody('websocket_required', `${path} is a WebSocket: connect with a WebSocket client (ws://host:port${path}).`);
-}
-
-/** Sends JSON; false when the socket is gone or hopelessly behind (then closed). */
-function send(socket: WebSocket, message: unknown): boolean {
-  if (socket.readyState !== socket.OPEN) return false;
-  if (socket.bufferedAmount > maxBufferedBytes) {
-    socket.close(1013, 'too far behind: reconnect and resume');
-    return false;
-  }
-  socket.send(JSON.stringify(message));
-  return true;
-}
-
-/** Pings the socket now and then, and closes one that stopped answering. */
-function keepAlive(socket: WebSocket): () => void {
-  let alive = true;
-  socket.on('pong', () => (alive = true));
-  const timer = setInterval(() => {
-    if (!alive) return socket.terminate();
-    alive = false;
-    socket.ping();
-  }, pingMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
 
 /** WebSocket streams: one run's transcript as it happens, and every change for the board. */
 export function liveRoutes(app: App, services: Services) {
@@ -60,7 +28,7 @@ export function liveRoutes(app: App, services: Services) {
       description:
         'Each message is JSON: `{"type": "event", "event": {seq, type, at, data}}` for every event in order, then ' +
         '`{"type": "end", "run": {...}}`, after which the server closes the socket (1000). ' +
-        '`?after=<seq>` resumes after that event, with no gap and no duplicate. Over plain HTTP this answers 426.',
+        '`?after=<seq>` resumes after that event, with no gap and no duplicate. Over plain HTTP this answers 426.' + webSocketTokenNote,
       params: idParams,
       querystring: z.object({ after: sequence.optional().describe('Only events after this sequence number') }),
       response: { 426: errorResponses[400], ...errorResponses },
@@ -108,7 +76,7 @@ export function liveRoutes(app: App, services: Services) {
         'First `{"type": "ready"}`: changes from then on are all sent, so read the current state after it. Then one JSON message per ' +
         'change: `project.created|updated` {project}, `project.deleted` {id}, `task.created|updated` {task}, `task.deleted` {id, project_id}, ' +
         '`comment.created|updated` {comment}, `comment.deleted` {id, task_id}, `run.created|updated` {run}. ' +
-        '`?project_id=` keeps one project\'s changes only. Over plain HTTP this answers 426.',
+        '`?project_id=` keeps one project\'s changes only. Over plain HTTP this answers 426.' + webSocketTokenNote,
       querystring: z.object({ project_id: z.coerce.number().int().min(1).max(maxId).optional().describe("Only this project's changes") }),
       response: { 426: errorResponses[400], ...errorResponses },
     },

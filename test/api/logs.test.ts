@@ -1,0 +1,263 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeOllama } from '../fakes/fake-ollama.js';
+import { FakeOpenAi } from '../fakes/fake-openai.js';
+import { backends } from '../helpers/database.js';
+import { SocketRecorder } from '../helpers/socket-recorder.js';
+import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
+
+/** Where the server's log lines go, kept to be read (what `wfhub serve` prints). */
+class LogOutput extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.lines.push(String(chunk));
+    done();
+  }
+}
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen; last ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe.each(backends())('the logs feed on %s', (kind) => {
+  let ollama: FakeOllama;
+  let hub: TestHub;
+  let base: string;
+  let projectId: number;
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    hub = await createTestHub(kind, { ollamaHost: ollama.url, firstTokenTimeout: 10 }, { serverLog: new LogOutput() });
+    await hub.services.scheduler.start();
+    base = `${await hub.app.listen({ host: '127.0.0.1', port: 0 })}`.replace(/^http/, 'ws');
+    projectId = (await hub.call('POST', '/projects', { name: 'Logged', workspace_path: 'logged' })).body.id;
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await ollama?.stop();
+  });
+
+  const entries = async (query = '') => (await hub.call('GET', `/logs${query}`)).body as any[];
+
+  it("tells a run's model calls, tool calls and lifecycle, and the server's requests, over GET and the socket alike", async () => {
+    const socket = await SocketRecorder.open(`${base}/ws/logs`);
+    await socket.next((message) => message.type === 'ready');
+
+    const task = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'Write a note' })).body;
+    ollama.script(
+      { toolCalls: [{ name: 'write', arguments: { path: 'note.txt', content: 'logged\n' } }], promptTokens: 120, completionTokens: 30 },
+      { text: 'Wrote note.txt.', promptTokens: 160, completionTokens: 8 },
+    );
+    const run = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
+    expect(run.status).toBe('succeeded');
+
+    const model = (await entries('?channel=model')).filter((entry) => entry.data?.run_id === run.id);
+    expect(model.map((entry) => `${entry.data.step} ${'prompt_tokens' in entry.data ? 'answer' : 'ask'}`)).toEqual(['1 ask', '1 answer', '2 ask', '2 answer']);
+    expect(model[0]).toMatchObject({ channel: 'model', level: 'info', data: { model: 'qwen2.5-coder:3b', provider: 'ollama', task_id: task.id, messages: 2 } });
+    expect(model[0].data.estimated_prompt_tokens).toBeGreaterThan(0);
+    expect(model[0].message).toContain('asked qwen2.5-coder:3b');
+    expect(model[1].data).toMatchObject({ prompt_tokens: 120, completion_tokens: 30, tool_calls: 1 });
+    expect(model[1].data.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(model[3].data).toMatchObject({ prompt_tokens: 160, completion_tokens: 8, finish_reason: 'stop' });
+
+    const runs = await until(
+      () => entries('?channel=runs'),
+      (list) => list.some((entry) => entry.data?.run_id === run.id && entry.data.status === 'succeeded'),
+      'the run ending on the runs channel',
+    );
+    const mine = runs.filter((entry) => entry.data?.run_id === run.id);
+    expect(mine.map((entry) => entry.data.status ?? entry.data.tool)).toEqual(['queued', 'running', 'write', 'succeeded']);
+    expect(mine[2]).toMatchObject({ level: 'info', data: { tool: 'write', ok: true, files_changed: ['note.txt'] } });
+    expect(mine[3].data).toMatchObject({ task_id: task.id, steps: 2, prompt_tokens: 280, completion_tokens: 38, files_changed: 1 });
+    expect(mine[3].message).toMatch(new RegExp(`^run ${run.id} of task ${task.id} succeeded`));
+
+    const server = await entries('?channel=server');
+    expect(server.some((entry) => entry.data?.req?.url === `/tasks/${task.id}/trigger?wait=true`)).toBe(true);
+    expect(server.some((entry) => entry.data?.res?.statusCode === 200 && typeof entry.data.responseTime === 'number')).toBe(true);
+
+    // The socket had every entry, of every channel, in order: the very same as GET.
+    const all = await entries();
+    const last = all.at(-1).seq;
+    await socket.next((message) => message.type === 'entry' && message.entry.seq === last);
+    const sent = socket.messages.filter((message) => message.type === 'entry' && message.entry.seq <= last).map((message) => message.entry);
+    expect(sent).toEqual(all);
+    expect(new Set(all.map((entry) => entry.channel))).toEqual(new Set(['server', 'model', 'runs']));
+    expect(all.map((entry) => entry.seq)).toEqual([...all.map((entry) => entry.seq)].sort((a, b) => a - b));
+    socket.close();
+  });
+
+  it('tells the model traffic of chats and of /api/agent/run too, each named by who asked', async () => {
+    ollama.script({ text: 'Hello from the chat.' });
+    const chat = (await hub.call('POST', `/projects/${projectId}/chat?stream=false`, { message: 'Say hello' })).body;
+    ollama.script({ text: 'Hello from the agent.' });
+    expect((await hub.call('POST', '/api/agent/run', { message: 'Say hello', workspace: 'logged' })).status).toBe(200);
+
+    const model = await entries('?channel=model');
+    const ofChat = model.filter((entry) => entry.data?.conversation_id === chat.conversation_id);
+    expect(ofChat.map((entry) => entry.message.split(':')[0])).toEqual(['chat ' + chat.conversation_id + ', step 1', 'chat ' + chat.conversation_id + ', step 1']);
+    const last = model.slice(-2);
+    expect(last.map((entry) => entry.message)).toEqual([expect.stringMatching(/^agent, step 1: asked/), expect.stringMatching(/^agent, step 1: qwen2.5-coder:3b answered/)]);
+    expect(last[0].data.run_id).toBeUndefined();
+  });
+
+  it('resumes after a sequence number with no gap and no duplicate, over GET pages and over the socket', async () => {
+    const before = await entries();
+    expect(before.length).toBeGreaterThan(6);
+    const middle = before[Math.floor(before.length / 2)].seq;
+    const expected = before.filter((entry) => entry.seq > middle);
+
+    // Paged three at a time, as a poller that fell behind would read.
+    const paged: any[] = [];
+    let after = middle;
+    for (;;) {
+      const page = await hub.call('GET', `/logs?after=${after}&limit=3`);
+      expect(page.status).toBe(200);
+      if (page.body.length === 0) break;
+      if (paged.length === 0) expect(Number(page.headers['x-total-count'])).toBeGreaterThanOrEqual(expected.length);
+      paged.push(...page.body);
+      after = page.body.at(-1).seq;
+    }
+    expect(paged.slice(0, expected.length)).toEqual(expected);
+
+    const socket = await SocketRecorder.open(`${base}/ws/logs?after=${middle}`);
+    await socket.next((message) => message.type === 'ready');
+    const readyAt = socket.messages.findIndex((message) => message.type === 'ready');
+    const backlog = socket.messages.slice(0, readyAt).map((message) => message.entry);
+    expect(backlog.slice(0, expected.length)).toEqual(expected);
+    expect(backlog.map((entry) => entry.seq).every((seq) => seq > middle)).toBe(true);
+
+    // Then what happens next, live, with no entry twice.
+    const project = (await hub.call('POST', '/projects', { name: 'Live log', workspace_path: 'live-log' })).body;
+    await socket.next((message) => message.type === 'entry' && message.entry.data?.req?.url === '/projects' && message.entry.data?.req?.method === 'POST');
+    const seqs = socket.messages.filter((message) => message.type === 'entry').map((message) => message.entry.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(project.id).toBeGreaterThan(0);
+    socket.close();
+  });
+
+  it('does not fill the server channel with its own polling', async () => {
+    const before = (await entries('?channel=server')).length;
+    for (let poll = 0; poll < 10; poll++) await entries('?channel=server');
+    const after = await entries('?channel=server');
+    expect(after.filter((entry) => entry.data?.req?.url?.startsWith('/logs'))).toEqual([]);
+    expect(after.length).toBe(before);
+  });
+
+  it('refuses a channel it does not have, and answers plain HTTP on the socket route with 426', async () => {
+    const bad = await hub.call('GET', '/logs?channel=everything');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('channel');
+    errorCode(bad);
+    expect((await hub.call('GET', '/logs?after=-1')).status).toBe(400);
+    const plain = await hub.call('GET', '/ws/logs');
+    expect(plain.status).toBe(426);
+    expect(errorCode(plain)).toBe('websocket_required');
+  });
+});
+
+describe('the logs feed keeps the last entries of each channel', () => {
+  let ollama: FakeOllama;
+  let hub: TestHub;
+
+  beforeAll(async () => {
+    ollama = await new FakeOllama().start();
+    hub = await createTestHub('pglite', { ollamaHost: ollama.url, firstTokenTimeout: 10 }, { serverLog: new LogOutput(), logs: { perChannel: 5 } });
+    await hub.call('POST', '/projects', { name: 'Bounded', workspace_path: 'bounded' });
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await ollama?.stop();
+  });
+
+  it('drops the oldest entries of a busy channel and keeps the quiet ones', async () => {
+    ollama.script({ text: 'One answer.' });
+    await hub.call('POST', '/api/agent/run', { message: 'Answer once', workspace: 'bounded' });
+    const model = (await hub.call('GET', '/logs?channel=model')).body;
+    expect(model.map((entry: any) => entry.message)).toEqual([expect.stringContaining('asked'), expect.stringContaining('answered')]);
+
+    // Far more server lines than the channel keeps.
+    for (let request = 0; request < 20; request++) await hub.call('GET', `/projects?name=flood-${request}`);
+    const server = (await hub.call('GET', '/logs?channel=server')).body;
+    expect(server).toHaveLength(5);
+    const urls = server.map((entry: any) => entry.data?.req?.url).filter(Boolean);
+    expect(urls).toContain('/projects?name=flood-19');
+    expect(urls).not.toContain('/projects?name=flood-0');
+    // The model traffic was not pushed out by them.
+    expect((await hub.call('GET', '/logs?channel=model')).body).toEqual(model);
+    // And the merged list holds what each channel holds, in order.
+    const all = (await hub.call('GET', '/logs')).body;
+    expect(all.map((entry: any) => entry.seq)).toEqual([...model, ...server].map((entry: any) => entry.seq).sort((a: number, b: number) => a - b));
+  });
+});
+
+describe('the logs feed on a server with a token', () => {
+  const token = 'logs token/with+signs=';
+  const apiKey = 'sk-logs-test-key-0123456789';
+  let openai: FakeOpenAi;
+  let hub: TestHub;
+  let output: LogOutput;
+  let base: string;
+  const auth = { authorization: `Bearer ${token}` };
+
+  beforeAll(async () => {
+    openai = await new FakeOpenAi().start();
+    openai.apiKey = apiKey;
+    output = new LogOutput();
+    hub = await createTestHub(
+      'pglite',
+      { token, llmProvider: 'openai', openaiBaseUrl: openai.baseUrl, openaiApiKey: apiKey, model: 'qwen2.5-coder-3b-instruct', firstTokenTimeout: 10 },
+      { serverLog: output },
+    );
+    base = `${await hub.app.listen({ host: '127.0.0.1', port: 0 })}`.replace(/^http/, 'ws');
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await openai?.stop();
+  });
+
+  it('needs the token like every other route', async () => {
+    expect((await hub.call('GET', '/logs')).status).toBe(401);
+    // Asked before the upgrade: refused as plain HTTP.
+    expect((await hub.call('GET', '/ws/logs')).status).toBe(401);
+    expect((await hub.call('GET', '/ws/logs', undefined, auth)).status).toBe(426);
+  });
+
+  it('never shows the token or the API key, wherever a request put them', async () => {
+    const socket = await SocketRecorder.open(`${base}/ws/logs`, { headers: auth });
+    await socket.next((message) => message.type === 'ready');
+    expect((await hub.call('POST', '/projects', { name: 'Secret', workspace_path: 'secret' }, auth)).status).toBe(201);
+    // A token in a query string (as a careless client might send it) reaches the request line.
+    expect((await hub.call('GET', `/projects?name=${encodeURIComponent(token)}`, undefined, auth)).status).toBe(200);
+    expect((await hub.call('GET', `/projects?name=${encodeURIComponent(token)}`, undefined, { authorization: 'Bearer not the token' })).status).toBe(401);
+    // The model server is called with the key: once accepted, once (a wrong key) refused.
+    openai.script({ text: 'Hello.' });
+    expect((await hub.call('POST', '/api/agent/run', { message: 'Say hello', workspace: 'secret' }, auth)).body.status).toBe('succeeded');
+    openai.apiKey = 'another key altogether';
+    const refused = (await hub.call('POST', '/api/agent/run', { message: 'Say hello', workspace: 'secret' }, auth)).body;
+    expect(refused.stop.code).toBe('llm_unauthorized');
+    openai.apiKey = apiKey;
+
+    const all = (await hub.call('GET', '/logs', undefined, auth)).body;
+    const server = all.filter((entry: any) => entry.channel === 'server');
+    const model = all.filter((entry: any) => entry.channel === 'model');
+    // The lines are there, with the secret hidden in them.
+    expect(server.some((entry: any) => entry.data?.req?.url === '/projects?name=[redacted]')).toBe(true);
+    expect(server.some((entry: any) => entry.data?.res?.statusCode === 401)).toBe(true);
+    expect(model.some((entry: any) => entry.data?.prompt_tokens !== undefined)).toBe(true);
+    expect(model.at(-1)).toMatchObject({ level: 'error', data: { provider: 'openai', error: { code: 'llm_unauthorized' } } });
+    await socket.next((message) => message.type === 'entry' && message.entry.seq === all.at(-1).seq);
+
+    const forms = [token, encodeURIComponent(token), JSON.stringify(token).slice(1, -1), apiKey, 'logs token', 'sk-logs'];
+    const shown = [JSON.stringify(all), JSON.stringify(socket.messages), output.lines.join('')];
+    for (const text of shown) for (const form of forms) expect(text).not.toContain(form);
+    expect(output.lines.join('')).toContain('[redacted]');
+    socket.close();
+  });
+});
