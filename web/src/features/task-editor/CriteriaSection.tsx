@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { Criterion } from '../../../../src/acceptance-criteria/criterion.schema.js';
 import { api, ApiError } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
@@ -19,9 +19,12 @@ export function CriteriaSection({ taskId }: { taskId: number }) {
     },
   });
   const toggle = useMutation({
-    mutationFn: (criterion: Criterion) => api<Criterion>('PATCH', `/acceptance-criteria/${criterion.id}`, { done: !criterion.done }),
-    // The box ticks at once; a refusal unticks it when the list is read again.
-    onMutate: (criterion) => client.setQueryData<Criterion[]>(key, (old) => old?.map((item) => (item.id === criterion.id ? { ...item, done: !item.done } : item))),
+    mutationFn: ({ id, done }: { id: number; done: boolean }) => api<Criterion>('PATCH', `/acceptance-criteria/${id}`, { done }),
+    // A read in flight (after an add, say) must not put the old state back; a refusal unticks it when the list is read again.
+    onMutate: async ({ id, done }) => {
+      await client.cancelQueries({ queryKey: key });
+      client.setQueryData<Criterion[]>(key, (old) => old?.map((item) => (item.id === id ? { ...item, done } : item)));
+    },
     onSettled: refresh,
   });
   const remove = useMutation({ mutationFn: (id: number) => api<void>('DELETE', `/acceptance-criteria/${id}`), onSettled: refresh });
@@ -41,10 +44,7 @@ export function CriteriaSection({ taskId }: { taskId: number }) {
       <ul className="criteria">
         {list.map((criterion) => (
           <li key={criterion.id}>
-            <label className="check">
-              <input type="checkbox" checked={criterion.done} onChange={() => toggle.mutate(criterion)} />
-              <span>{criterion.text}</span>
-            </label>
+            <CriterionCheck criterion={criterion} onToggle={(done) => toggle.mutate({ id: criterion.id, done })} />
             {criterion.check_command && <code className="muted">{criterion.check_command}</code>}
             <button type="button" className="icon" aria-label={`Delete criterion: ${criterion.text}`} onClick={() => remove.mutate(criterion.id)}>
               ×
@@ -63,5 +63,24 @@ export function CriteriaSection({ taskId }: { taskId: number }) {
       </form>
       {error instanceof ApiError && <p role="alert">{error.message}</p>}
     </section>
+  );
+}
+
+/** The box ticks in the same frame as the click; the server's state replaces it when it changes. */
+function CriterionCheck({ criterion, onToggle }: { criterion: Criterion; onToggle: (done: boolean) => void }) {
+  const [checked, setChecked] = useState(criterion.done);
+  useEffect(() => setChecked(criterion.done), [criterion.done]);
+  return (
+    <label className="check">
+      <input
+        type="checkbox"
+        checked={checked}
+        onChange={() => {
+          setChecked(!checked);
+          onToggle(!checked);
+        }}
+      />
+      <span>{criterion.text}</span>
+    </label>
   );
 }
