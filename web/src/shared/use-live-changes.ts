@@ -1,4 +1,5 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import type { Task } from '../../../src/tasks/task.schema.js';
 import { useEffect, useState } from 'react';
 import { queryKeys } from './query-keys.js';
 import { openSocket } from './socket.js';
@@ -7,15 +8,26 @@ type Change =
   | { type: 'ready' | 'resync' }
   | { type: 'project.created' | 'project.updated'; project: { id: number } }
   | { type: 'project.deleted'; id: number }
-  | { type: 'task.created' | 'task.updated'; task: { id: number; project_id: number } }
+  | { type: 'task.created' | 'task.updated'; task: Task }
   | { type: 'task.deleted'; id: number; project_id: number }
   | { type: 'comment.created' | 'comment.updated'; comment: { task_id: number } }
   | { type: 'comment.deleted'; task_id: number }
   | { type: 'run.created' | 'run.updated'; run: { id: number; task_id: number } };
 
+/** Board order, as the server lists tasks. */
+const boardOrder = (a: Task, b: Task) => a.position - b.position || a.id - b.id;
+
+/**
+ * A task as it is now goes straight into what is on screen: the board does not read its
+ * thousands of tasks again for one change.
+ */
+function applyTask(client: QueryClient, task: Task): void {
+  client.setQueryData(queryKeys.task(task.id), task);
+  client.setQueryData<Task[]>(queryKeys.tasks(task.project_id), (old) => old && [...old.filter((other) => other.id !== task.id), task].sort(boardOrder));
+}
+
 /** What a change makes stale. */
 function staleKeys(change: Change): (readonly unknown[])[] {
-  if ('task' in change) return [queryKeys.tasks(change.task.project_id), queryKeys.task(change.task.id)];
   if (change.type === 'task.deleted' && 'project_id' in change) return [queryKeys.tasks(change.project_id), queryKeys.task(change.id)];
   if ('comment' in change) return [queryKeys.comments(change.comment.task_id)];
   if (change.type === 'comment.deleted' && 'task_id' in change) return [queryKeys.comments(change.task_id)];
@@ -48,6 +60,7 @@ export function useLiveChanges(): { live: boolean } {
           // Whatever changed while the socket was down is read again.
           void client.invalidateQueries();
         } else if (change.type === 'resync') void client.invalidateQueries();
+        else if ('task' in change) applyTask(client, change.task);
         else for (const queryKey of staleKeys(change)) void client.invalidateQueries({ queryKey, exact: true });
       };
       socket.onclose = () => {
