@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Run, RunEvent } from '../../../../src/runs/run.schema.js';
 import { api } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
@@ -15,7 +15,7 @@ type SocketMessage = { type: 'event'; event: RunEvent } | { type: 'end'; run: Ru
  */
 export function useRunTranscript(runId: number): { transcript: Transcript; version: number; ended: boolean; live: boolean } {
   const client = useQueryClient();
-  const transcript = useRef(new Transcript()).current;
+  const [transcript] = useState(() => new Transcript());
   const [version, setVersion] = useState(0);
   const [ended, setEnded] = useState(false);
   const [live, setLive] = useState(false);
