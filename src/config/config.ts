@@ -225,17 +225,20 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * The values of wfhub's secrets in a configuration (the token, the API key, the database URL and
- * its password), for the logs to hide wherever they turn up.
+ * The values of wfhub's secrets in a configuration (the token, the API key, the database's password
+ * and a database URL holding one), for the logs to hide wherever they turn up.
  */
 export function secretValues(config: Pick<Config, 'token' | 'openaiApiKey' | 'databaseUrl'>): string[] {
-  const values = [config.token, config.openaiApiKey, config.databaseUrl].filter((value): value is string => value !== undefined);
+  const values = [config.token, config.openaiApiKey].filter((value): value is string => value !== undefined);
   if (config.databaseUrl) {
+    // The database's address is no secret and logs name it; its password is.
     try {
-      const password = decodeURIComponent(new URL(config.databaseUrl).password);
-      if (password) values.push(password);
+      const password = new URL(config.databaseUrl).password;
+      // The whole URL too, so a password too short to hide alone is not shown within it.
+      if (password) values.push(config.databaseUrl, password, decodeURIComponent(password));
     } catch {
-      // Not a URL the password can be read from: the whole value is hidden still.
+      // Not a URL the password can be read from: the whole value is hidden.
+      values.push(config.databaseUrl);
     }
   }
   return values;

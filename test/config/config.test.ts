@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, isLoopbackHost, loadConfig } from '../../src/config/config.js';
+import { secretHider } from '../../src/core/hide-secrets.js';
+import { ConfigError, isLoopbackHost, loadConfig, secretValues } from '../../src/config/config.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('configuration', () => {
@@ -158,5 +159,22 @@ describe('configuration errors', () => {
 
   it('point at the command-line option when that is where the bad value came from', () => {
     expect(() => loadConfig({ env: {}, dotenv: false, overrides: { port: 'abc' } })).toThrow(/command-line option/);
+  });
+});
+
+describe('the secrets logs hide', () => {
+  const hide = (config: Parameters<typeof secretValues>[0], text: string) => secretHider(secretValues(config))(text);
+
+  it('hide the token, the API key and the database password, but not the address of a database without one', () => {
+    const config = { token: 'token-0123456789', openaiApiKey: 'sk-abcdefghijkl', databaseUrl: 'postgres://wfhub:p%40ssword-long@db:5432/wfhub' };
+    expect(hide(config, 'token-0123456789 sk-abcdefghijkl p@ssword-long p%40ssword-long')).toBe('[redacted] [redacted] [redacted] [redacted]');
+    expect(hide({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/wfhub' }, 'data in postgres://postgres@127.0.0.1:5432/wfhub')).toBe(
+      'data in postgres://postgres@127.0.0.1:5432/wfhub',
+    );
+  });
+
+  it('hide a whole database URL whose password is too short to hide alone, and one that is not a URL', () => {
+    expect(hide({ databaseUrl: 'postgres://u:pw@db/wfhub' }, 'at postgres://u:pw@db/wfhub')).toBe('at [redacted]');
+    expect(hide({ databaseUrl: 'host=db password=secret-word' }, 'at host=db password=secret-word')).toBe('at [redacted]');
   });
 });
