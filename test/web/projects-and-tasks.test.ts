@@ -246,4 +246,53 @@ describe('the web UI in Chromium: projects and tasks', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await expect.poll(background).toBe('#f7f7f8');
   });
+
+  it('draws a long column a page at a time, more as the user scrolls or asks, and always the card in hand', async () => {
+    const project = (await hub.call('POST', '/projects', { name: 'Big board', workspace_path: 'big-board' })).body;
+    const titles = Array.from({ length: 150 }, (_, index) => `Long task ${index + 1}`);
+    const ids: number[] = [];
+    for (const title of titles) ids.push((await hub.call('POST', '/tasks', { project_id: project.id, title, status: 'in_progress' })).body.id);
+    const mover = (await hub.call('POST', '/tasks', { project_id: project.id, title: 'Mover', status: 'todo' })).body;
+
+    await page.goto(`${base}/#/projects/${project.id}`);
+    const column = page.getByRole('region', { name: 'in progress (150)' });
+    await column.waitFor();
+    const drawn = () => column.locator('.card').count();
+    expect(await drawn()).toBe(60);
+    expect(await column.locator('.count').textContent()).toBe('150');
+    const more = column.getByRole('button', { name: /^Show \d+ more of \d+$/ });
+    expect(await more.textContent()).toBe('Show 60 more of 90');
+
+    // Nearing the end of the drawn cards draws the next page.
+    await column.locator('.card').last().scrollIntoViewIfNeeded();
+    await expect.poll(drawn).toBe(120);
+    expect(await column.locator('.card .title').nth(119).textContent()).toBe('Long task 120');
+
+    // Asked for from the keyboard, the rest are drawn and focus goes to the first of them.
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(drawn).toBe(150);
+    expect(await more.count()).toBe(0);
+    expect(await column.locator('.card .title').nth(120).evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+
+    // On a fresh load, the open task is drawn though it is far down its column.
+    await page.goto(`${base}/#/projects/${project.id}/tasks/${ids[139]}`);
+    await page.reload();
+    await page.getByRole('dialog', { name: 'Task: Long task 140' }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('button', { name: 'Long task 140', exact: true }).evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+
+    // A card moved by keyboard to the end of a long column is drawn there, focus on it.
+    await page.reload();
+    await column.waitFor();
+    expect(await drawn()).toBe(60);
+    await page.getByRole('button', { name: 'Mover', exact: true }).focus();
+    await page.keyboard.press('Alt+ArrowRight');
+    const longer = page.getByRole('region', { name: 'in progress (151)' });
+    await longer.getByRole('button', { name: 'Mover', exact: true }).waitFor();
+    expect(await longer.locator('.card .title').last().textContent()).toBe('Mover');
+    await expect.poll(() => longer.getByRole('button', { name: 'Mover', exact: true }).evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    await expect.poll(async () => (await hub.call('GET', `/tasks/${mover.id}`)).body.status).toBe('in_progress');
+    await hub.call('DELETE', `/projects/${project.id}`);
+  });
 });

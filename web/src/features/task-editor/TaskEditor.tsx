@@ -22,11 +22,15 @@ export function TaskEditor({ projectId, taskId, runId, tasks }: { projectId: num
   const close = useCallback(() => navigate({ projectId }), [projectId]);
   useEscape(runId === undefined ? close : () => navigate({ projectId, taskId }));
   const panel = useRef<HTMLElement>(null);
-  // Focus moves into the panel when it opens, and back to where it was when it closes.
+  // Focus moves into the panel when it opens, and back to where it was when it closes: to the
+  // task's card when the panel was opened from the address rather than from the board.
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     panel.current?.focus();
-    return () => before?.focus?.();
+    return () => {
+      if (before && before !== document.body && before.isConnected) before.focus();
+      else document.querySelector<HTMLElement>(`[data-task-id="${taskId}"] .title`)?.focus();
+    };
   }, [taskId]);
 
   const title = task.data?.title ?? `Task #${taskId}`;

@@ -1,13 +1,14 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Task } from '../../../../src/tasks/task.schema.js';
 import { taskStatuses, type TaskStatus } from '../../../../src/tasks/task-fields.js';
 import { navigate } from '../../app/route.js';
 import { api, ApiError } from '../../shared/api.js';
-import { statusLabel } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
+import { useStableCallback } from '../../shared/use-stable-callback.js';
 import { positionBetween } from './task-order.js';
-import { StatusMenu } from './StatusMenu.js';
+import { BoardColumn } from './BoardColumn.js';
+import type { CardActions } from './TaskCard.js';
 
 /** What a dragged card carries: its id, under a type no other drag uses. */
 const dragType = 'application/x-wfhub-task';
@@ -59,9 +60,14 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
     setRefocus(undefined);
   }, [refocus, tasks]);
 
-  const columnOf = (status: TaskStatus, except?: number) => tasks.filter((task) => task.status === status && task.id !== except);
+  const byStatus = useMemo(() => {
+    const columns = new Map<TaskStatus, Task[]>(taskStatuses.map((status) => [status, []]));
+    for (const task of tasks) columns.get(task.status)?.push(task);
+    return columns;
+  }, [tasks]);
+  const columnOf = (status: TaskStatus, except?: number) => (byStatus.get(status) ?? []).filter((task) => task.id !== except);
 
-  const drop = (status: TaskStatus, beforeId: number | undefined) => (event: DragEvent) => {
+  const drop = useStableCallback((status: TaskStatus, beforeId: number | undefined, event: DragEvent) => {
     event.preventDefault();
     event.stopPropagation();
     const id = dragged ?? Number(event.dataTransfer.getData(dragType));
@@ -71,15 +77,15 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
     const column = columnOf(status, id);
     const index = beforeId === undefined ? column.length : column.findIndex((task) => task.id === beforeId);
     move.mutate({ id, status, position: positionBetween(column[index - 1], column[index]) });
-  };
+  });
 
-  const onCardKey = (task: Task) => (event: KeyboardEvent) => {
+  const keyDown = useStableCallback((task: Task, event: KeyboardEvent) => {
     if (!event.altKey || !['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(event.key)) return;
     event.preventDefault();
     let to: Move;
     if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
       const column = columnOf(task.status, task.id);
-      const index = tasks.filter((other) => other.status === task.status).findIndex((other) => other.id === task.id);
+      const index = (byStatus.get(task.status) ?? []).findIndex((other) => other.id === task.id);
       const target = event.key === 'ArrowUp' ? index - 1 : index + 1;
       if (target < 0 || target > column.length) return;
       to = { id: task.id, status: task.status, position: positionBetween(column[target - 1], column[target]) };
@@ -90,62 +96,28 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
     }
     move.mutate(to);
     setRefocus({ id: task.id, control: 'title', to });
-  };
+  });
+
+  const pick = useStableCallback((task: Task, next: TaskStatus, how: 'picked' | 'left') => {
+    const to = { id: task.id, status: next };
+    move.mutate(to);
+    // Focus stays on the menu as the card moves, unless the user had moved on.
+    if (how === 'picked') setRefocus({ id: task.id, control: 'status', to });
+  });
+  const open = useStableCallback((id: number) => navigate({ projectId, taskId: id }));
+  const dragStart = useStableCallback((task: Task, event: DragEvent) => {
+    setDragged(task.id);
+    event.dataTransfer.setData(dragType, String(task.id));
+  });
+  const dragEnd = useStableCallback(() => setDragged(undefined));
+  const actions = useMemo<CardActions>(() => ({ open, keyDown, pick, dragStart, dragEnd, drop }), [open, keyDown, pick, dragStart, dragEnd, drop]);
 
   return (
     <div className="board" role="region" aria-label="Board">
       {move.error instanceof ApiError && <p role="alert">{move.error.message}</p>}
-      {taskStatuses.map((status) => {
-        const column = tasks.filter((task) => task.status === status);
-        return (
-          <section key={status} className="column" aria-label={`${statusLabel(status)} (${column.length})`} onDragOver={(event) => event.preventDefault()} onDrop={drop(status, undefined)}>
-            <h3>
-              {statusLabel(status)} <span className="count">{column.length}</span>
-            </h3>
-            <ul>
-              {column.map((task) => (
-                <li
-                  key={task.id}
-                  className="card"
-                  draggable
-                  data-task-id={task.id}
-                  onDragStart={(event) => {
-                    setDragged(task.id);
-                    event.dataTransfer.setData(dragType, String(task.id));
-                  }}
-                  onDragEnd={() => setDragged(undefined)}
-                  onDragOver={(event) => event.preventDefault()}
-                  onDrop={drop(status, task.id)}
-                >
-                  <button
-                    type="button"
-                    className="title"
-                    onClick={() => navigate({ projectId, taskId: task.id })}
-                    onKeyDown={onCardKey(task)}
-                    aria-current={task.id === openTaskId ? 'true' : undefined}
-                    aria-keyshortcuts="Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight"
-                    title="Open · Alt+arrows move the card"
-                  >
-                    {task.parent_id !== null && <span className="parent">#{task.parent_id} › </span>}
-                    {task.title}
-                  </button>
-                  <StatusMenu
-                    title={task.title}
-                    status={task.status}
-                    onPick={(next, how) => {
-                      const to = { id: task.id, status: next };
-                      move.mutate(to);
-                      // Focus stays on the menu as the card moves, unless the user had moved on.
-                      if (how === 'picked') setRefocus({ id: task.id, control: 'status', to });
-                    }}
-                  />
-                  {task.node_name && <span className="node">{task.node_name}</span>}
-                </li>
-              ))}
-            </ul>
-          </section>
-        );
-      })}
+      {taskStatuses.map((status) => (
+        <BoardColumn key={status} status={status} tasks={byStatus.get(status) ?? []} openTaskId={openTaskId} keepId={refocus?.id} actions={actions} />
+      ))}
     </div>
   );
 }

@@ -1,0 +1,77 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Task } from '../../../../src/tasks/task.schema.js';
+import type { TaskStatus } from '../../../../src/tasks/task-fields.js';
+import { statusLabel } from '../../shared/format.js';
+import { TaskCard, type CardActions } from './TaskCard.js';
+
+/** How many cards a column draws at first, and how many more each time the user nears its end. */
+export const cardsPerPage = 60;
+
+/**
+ * A status column. A long column draws its first cards and the rest a page at a time as the user
+ * scrolls towards its end (or presses "Show more"), so a board of thousands of tasks opens at once.
+ * A card that must be seen (the open one, or one just moved by keyboard) is always drawn.
+ */
+export function BoardColumn({ status, tasks, openTaskId, keepId, actions }: { status: TaskStatus; tasks: Task[]; openTaskId?: number; keepId?: number; actions: CardActions }) {
+  const [limit, setLimit] = useState(cardsPerPage);
+  const mustShow = Math.max(...[openTaskId, keepId].map((id) => (id === undefined ? -1 : tasks.findIndex((task) => task.id === id))));
+  const shown = Math.max(limit, mustShow + 1);
+  const hidden = tasks.length - shown;
+  const hasMore = hidden > 0;
+  // A card drawn because it had to be stays drawn (focus may be on it).
+  useEffect(() => {
+    if (shown > limit) setLimit(shown);
+  }, [shown, limit]);
+  const more = useRef<HTMLLIElement>(null);
+  const list = useRef<HTMLUListElement>(null);
+  // After "Show more" from the keyboard, focus goes to the first card it drew.
+  const [focusFrom, setFocusFrom] = useState<number | undefined>();
+  useEffect(() => {
+    if (focusFrom === undefined) return;
+    list.current?.querySelectorAll<HTMLElement>('.card .title')[focusFrom]?.focus();
+    setFocusFrom(undefined);
+  }, [focusFrom]);
+
+  useEffect(() => {
+    const sentinel = more.current;
+    if (!sentinel || typeof IntersectionObserver === 'undefined') return;
+    // A screen ahead of the end, so scrolling does not wait for cards.
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) setLimit((value) => Math.max(value, shown) + cardsPerPage);
+    }, { rootMargin: '0px 0px 100% 0px' });
+    observer.observe(sentinel);
+    return () => observer.disconnect();
+  }, [hasMore, shown]);
+
+  return (
+    <section
+      className="column"
+      aria-label={`${statusLabel(status)} (${tasks.length})`}
+      onDragOver={(event) => event.preventDefault()}
+      // Dropped below the drawn cards, a card goes after the last one the user can see.
+      onDrop={(event) => actions.drop(status, hasMore ? tasks[shown]?.id : undefined, event)}
+    >
+      <h3>
+        {statusLabel(status)} <span className="count">{tasks.length}</span>
+      </h3>
+      <ul ref={list}>
+        {tasks.slice(0, shown).map((task) => (
+          <TaskCard key={task.id} task={task} current={task.id === openTaskId} actions={actions} />
+        ))}
+        {hasMore && (
+          <li ref={more} className="more">
+            <button
+              type="button"
+              onClick={() => {
+                setLimit(shown + cardsPerPage);
+                setFocusFrom(shown);
+              }}
+            >
+              Show {Math.min(hidden, cardsPerPage)} more of {hidden}
+            </button>
+          </li>
+        )}
+      </ul>
+    </section>
+  );
+}
