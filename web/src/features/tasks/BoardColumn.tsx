@@ -2,10 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { Task } from '../../../../src/tasks/task.schema.js';
 import type { TaskStatus } from '../../../../src/tasks/task-fields.js';
 import { statusLabel } from '../../shared/format.js';
+import { cardsPerPage } from './board-page.js';
 import { TaskCard, type CardActions } from './TaskCard.js';
 
-/** How many cards a column draws at first, and how many more each time the user nears its end. */
-export const cardsPerPage = 60;
 
 /**
  * A status column. A long column draws its first cards and the rest a page at a time as the user
