@@ -1,19 +1,10 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import { FakeOpenAi } from '../fakes/fake-openai.js';
 import { backends } from '../helpers/database.js';
+import { LogOutput } from '../helpers/log-output.js';
 import { SocketRecorder } from '../helpers/socket-recorder.js';
 import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
-
-/** Where the server's log lines go, kept to be read (what `wfhub serve` prints). */
-class LogOutput extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.lines.push(String(chunk));
-    done();
-  }
-}
 
 async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeOllama } from '../fakes/fake-ollama.js';
-import { launchBrowser, screenshotPath } from '../helpers/browser.js';
-import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+import type { FakeOllama } from '../fakes/fake-ollama.js';
+import { screenshotPath } from '../helpers/browser.js';
+import { startBrowserHub, type BrowserHub } from '../helpers/browser-hub.js';
+import type { TestHub } from '../helpers/test-hub.js';
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(base64: string): { width: number; height: number } {
@@ -11,27 +12,28 @@ function pngSize(base64: string): { width: number; height: number } {
 }
 
 describe('the web UI in Chromium: chat with the agent', () => {
+  let setup: BrowserHub | undefined;
   let ollama: FakeOllama;
   let hub: TestHub;
-  let browser: Browser;
   let page: Page;
   let base: string;
   let projectId: number;
 
   beforeAll(async () => {
-    ollama = await new FakeOllama().start();
-    ollama.models.push({ name: 'qwen3:4b', capabilities: ['completion', 'tools'], contextLength: 32768 });
-    ollama.models.push({ name: 'gemma3:4b', capabilities: ['completion', 'vision'], contextLength: 8192 });
-    hub = await createTestHub('pglite', { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b' });
-    base = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await launchBrowser();
-    page = await browser.newPage();
+    setup = await startBrowserHub(
+      {},
+      {
+        prepare: (fake) => {
+          fake.models.push({ name: 'qwen3:4b', capabilities: ['completion', 'tools'], contextLength: 32768 });
+          fake.models.push({ name: 'gemma3:4b', capabilities: ['completion', 'vision'], contextLength: 8192 });
+        },
+      },
+    );
+    ({ ollama, hub, page, base } = setup);
     projectId = (await hub.call('POST', '/projects', { name: 'Shop', workspace_path: 'shop' })).body.id;
   });
   afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-    await ollama?.stop();
+    await setup?.close();
   });
 
   const panel = () => page.getByRole('dialog', { name: 'Chat with the agent' });

@@ -1,27 +1,22 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeOllama } from '../fakes/fake-ollama.js';
-import { dragOnto, launchBrowser, screenshotPath } from '../helpers/browser.js';
-import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+import { dragOnto, screenshotPath } from '../helpers/browser.js';
+import { startBrowserHub, type BrowserHub } from '../helpers/browser-hub.js';
+import type { TestHub } from '../helpers/test-hub.js';
 
 describe('the web UI in Chromium: projects and tasks', () => {
-  let ollama: FakeOllama;
+  let setup: BrowserHub | undefined;
   let hub: TestHub;
   let browser: Browser;
   let page: Page;
   let base: string;
 
   beforeAll(async () => {
-    ollama = await new FakeOllama().start();
-    hub = await createTestHub('pglite', { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b' });
-    base = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await launchBrowser();
-    page = await browser.newPage();
+    setup = await startBrowserHub();
+    ({ hub, browser, page, base } = setup);
   });
   afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-    await ollama?.stop();
+    await setup?.close();
   });
 
   it('shows that the model server is ready and which models it has', async () => {

@@ -1,37 +1,32 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeOllama } from '../fakes/fake-ollama.js';
-import { launchBrowser, screenshotPath } from '../helpers/browser.js';
-import { createTestHub, type TestHub } from '../helpers/test-hub.js';
+import type { FakeOllama } from '../fakes/fake-ollama.js';
+import { screenshotPath } from '../helpers/browser.js';
+import { startBrowserHub, type BrowserHub } from '../helpers/browser-hub.js';
+import type { TestHub } from '../helpers/test-hub.js';
 
 /** A 2×2 PNG, red. */
 const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
 
 describe('the web UI in Chromium: the task editor and runs', () => {
+  let setup: BrowserHub | undefined;
   let ollama: FakeOllama;
   let hub: TestHub;
-  let browser: Browser;
   let page: Page;
   let base: string;
   let projectId: number;
   let taskId: number;
 
   beforeAll(async () => {
-    ollama = await new FakeOllama().start();
-    hub = await createTestHub('pglite', { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b', gitUserName: 'Hub Bot', gitUserEmail: 'bot@example.com' });
-    await hub.services.scheduler.start();
-    base = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await launchBrowser();
-    page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    setup = await startBrowserHub({ gitUserName: 'Hub Bot', gitUserEmail: 'bot@example.com' }, { runs: true, context: { acceptDownloads: true } });
+    ({ ollama, hub, page, base } = setup);
     projectId = (await hub.call('POST', '/projects', { name: 'Shop', workspace_path: 'shop' })).body.id;
     taskId = (await hub.call('POST', '/tasks', { project_id: projectId, title: 'Greet the visitor', acceptance_criteria: ['hello.py prints hello'] })).body.id;
   });
   afterAll(async () => {
-    await browser?.close();
-    await hub?.close();
-    await ollama?.stop();
+    await setup?.close();
   });
 
   const editor = () => page.getByRole('dialog', { name: /^Task:/ });

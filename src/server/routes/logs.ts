@@ -5,6 +5,7 @@ import { RunLog } from '../../runs/run-log.js';
 import { errorResponses } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
 import { keepAlive, send, upgradeRequired } from '../socket-send.js';
+import { webSocketTokenNote } from '../websocket-upgrades.js';
 
 /** Sequence numbers start from the server's start time in microseconds: larger than a run event's. */
 const sequence = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -55,7 +56,7 @@ export function logRoutes(app: App, services: Services) {
         'entry as it is written. `channel` is server, model or runs, so one socket serves every tab. Reconnecting with ' +
         '`?after=<the last seq received>` continues with no gap and no duplicate, across restarts of the server too. ' +
         'Closes with 1001 when the server stops and 1013 when the client falls too far behind (reconnect with `after`). ' +
-        'Over plain HTTP this answers 426.',
+        'Over plain HTTP this answers 426.' + webSocketTokenNote,
       querystring: z.object({ after: sequence.optional().describe('Only entries after this sequence number') }),
       response: { 426: errorResponses[400], ...errorResponses },
     },

@@ -41,7 +41,8 @@ export function useRunTranscript(runId: number): { transcript: Transcript; versi
     // While the socket is down: what was recorded meanwhile, over HTTP.
     const catchUp = async () => {
       const events = await api<RunEvent[]>('GET', `/runs/${runId}/events?after=${transcript.lastSeq}&limit=1000`);
-      if (events.some((event) => transcript.apply(event))) redraw();
+      // Every event is applied (not only up to the first new one).
+      if (events.filter((event) => transcript.apply(event)).length > 0) redraw();
       const run = await api<Run>('GET', `/runs/${runId}`);
       if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(run.status) && events.length < 1000) finish(run);
     };
