@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { TokenDialog } from '../features/auth/TokenDialog.js';
 import { ModelServerStatus } from '../features/health/ModelServerStatus.js';
 import { LogsPanel } from '../features/logs/LogsPanel.js';
 import { ProjectSidebar } from '../features/projects/ProjectSidebar.js';
@@ -42,6 +43,7 @@ export function App() {
       <ProjectSidebar selected={projectId} onSelect={select} />
       <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} taskId={route.taskId} runId={route.runId} panel={route.panel} poll={!live} />}</main>
       {logsOpen && <LogsPanel onClose={() => showLogs(false)} />}
+      <TokenDialog />
     </div>
   );
 }

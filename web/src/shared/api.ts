@@ -23,6 +23,15 @@ function authHeaders(): Record<string, string> {
   return saved ? { authorization: `Bearer ${saved}` } : {};
 }
 
+/** What wants to hear that the server asked for a token (none saved) or refused the saved one. */
+const tokenListeners = new Set<(error: ApiError) => void>();
+
+/** Calls `listener` whenever an answer is 401 for want of a good token; returns the unsubscribe. */
+export function onTokenNeeded(listener: (error: ApiError) => void): () => void {
+  tokenListeners.add(listener);
+  return () => tokenListeners.delete(listener);
+}
+
 /** Sends a request; a network failure becomes an ApiError a person can act on. */
 async function send(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit; signal?: AbortSignal } = {}): Promise<Response> {
   try {
@@ -34,7 +43,7 @@ async function send(method: string, path: string, init: { headers?: Record<strin
 }
 
 /** The server's error, or (from a proxy, say) whatever the answer was, as an ApiError. */
-async function failure(response: Response): Promise<ApiError> {
+async function readFailure(response: Response): Promise<ApiError> {
   const text = await response.text();
   try {
     const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
@@ -43,6 +52,13 @@ async function failure(response: Response): Promise<ApiError> {
     // Not wfhub's JSON: a proxy or gateway answered.
   }
   return new ApiError(response.status, 'http_error', `HTTP ${response.status} ${response.statusText}${text && text.length < 200 ? `: ${text}` : ''}`.trim());
+}
+
+/** The server's error; one that asks for a token is told to whoever asks the user for one. */
+async function failure(response: Response): Promise<ApiError> {
+  const error = await readFailure(response);
+  if (error.status === 401 && (error.code === 'unauthorized' || error.code === 'invalid_token')) for (const listener of tokenListeners) listener(error);
+  return error;
 }
 
 /** Calls the API; a non-2xx answer becomes an ApiError carrying the server's message. */
