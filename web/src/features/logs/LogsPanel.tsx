@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { logChannels, logLevels, type LogChannel, type LogLevel } from '../../../../src/logs/log.schema.js';
+import { logChannels, logLevels, type LogChannel, type LogLevel } from '../../../../src/logs/log-fields.js';
 import type { ShownEntry } from './log-store.js';
 import { useLogFeed } from './use-log-feed.js';
 

@@ -1,4 +1,5 @@
-import { logChannels, type LogChannel, type LogEntry } from '../../../../src/logs/log.schema.js';
+import { logChannels, type LogChannel } from '../../../../src/logs/log-fields.js';
+import type { LogEntry } from '../../../../src/logs/log.schema.js';
 
 /** An entry with the line the panel shows for it. */
 export type ShownEntry = LogEntry & { text: string };
