@@ -35,6 +35,8 @@ const server = spawn(process.execPath, [bin, 'serve', '--port', String(port)], {
   env: { PATH: process.env.PATH, WFHUB_LOG_LEVEL: 'warn', OLLAMA_HOST: ollama.url, WFHUB_MODEL: model },
   stdio: 'ignore',
 });
+// However this ends, the server does not outlive the benchmark.
+process.once('exit', () => server.kill('SIGKILL'));
 try {
   for (;;) {
     if (await fetch(`${base}/health`).then((response) => response.ok).catch(() => false)) break;
