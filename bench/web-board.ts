@@ -35,8 +35,9 @@ const server = spawn(process.execPath, [bin, 'serve', '--port', String(port)], {
   env: { PATH: process.env.PATH, WFHUB_LOG_LEVEL: 'warn', OLLAMA_HOST: ollama.url, WFHUB_MODEL: model },
   stdio: 'ignore',
 });
-// However this ends, the server does not outlive the benchmark.
+// However this ends (an error, Ctrl-C), the server does not outlive the benchmark.
 process.once('exit', () => server.kill('SIGKILL'));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 try {
   for (;;) {
     if (await fetch(`${base}/health`).then((response) => response.ok).catch(() => false)) break;
@@ -93,7 +94,10 @@ try {
       if (!column.querySelector('li.more')) return null;
       const started = performance.now();
       column.querySelectorAll('.card')[before - 1].scrollIntoView({ block: 'end' });
-      await new Promise((resolve) => { const tick = () => (cards() > before ? requestAnimationFrame(resolve) : requestAnimationFrame(tick)); tick(); });
+      await new Promise((resolve, reject) => {
+        const tick = () => (cards() > before ? requestAnimationFrame(resolve) : performance.now() - started > 10000 ? reject(new Error('no more cards drawn within 10 s')) : requestAnimationFrame(tick));
+        tick();
+      });
       return performance.now() - started;
     })()`)) as number | null;
     if (ms === null) break;

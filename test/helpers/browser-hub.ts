@@ -25,22 +25,25 @@ export interface BrowserHubOptions extends TestHubOptions {
 
 export async function startBrowserHub(overrides: ConfigOverrides = {}, options: BrowserHubOptions = {}): Promise<BrowserHub> {
   const ollama = await new FakeOllama().start();
-  options.prepare?.(ollama);
-  const hub = await createTestHub('pglite', { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b', ...overrides }, options);
-  if (options.runs) await hub.services.scheduler.start();
-  const base = await hub.app.listen({ host: '127.0.0.1', port: 0 });
-  const browser = await launchBrowser();
-  const page = await (await browser.newContext(options.context)).newPage();
-  return {
-    ollama,
-    hub,
-    browser,
-    page,
-    base,
-    async close() {
-      await browser.close();
-      await hub.close();
-      await ollama.stop();
-    },
+  let hub: TestHub | undefined;
+  let browser: Browser | undefined;
+  // Everything started is stopped, each whatever the others do.
+  const close = async () => {
+    const results = await Promise.allSettled([browser?.close(), hub?.close()]);
+    await ollama.stop();
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   };
+  try {
+    options.prepare?.(ollama);
+    hub = await createTestHub('pglite', { ollamaHost: ollama.url, model: 'qwen2.5-coder:3b', ...overrides }, options);
+    if (options.runs) await hub.services.scheduler.start();
+    const base = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await launchBrowser();
+    const page = await (await browser.newContext(options.context)).newPage();
+    return { ollama, hub, browser, page, base, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
 }

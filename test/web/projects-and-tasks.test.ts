@@ -263,8 +263,9 @@ describe('the web UI in Chromium: projects and tasks', () => {
     await expect.poll(drawn).toBe(120);
     expect(await column.locator('.card .title').nth(119).textContent()).toBe('Long task 120');
 
-    // Asked for from the keyboard, the rest are drawn and focus goes to the first of them.
-    await more.focus();
+    // Asked for from the keyboard, the rest are drawn and focus goes to the first of them (focus
+    // put on the button without scrolling: scrolling would bring the end near, which draws them by itself).
+    await more.evaluate((element) => element.focus({ preventScroll: true }));
     await page.keyboard.press('Enter');
     await expect.poll(drawn).toBe(150);
     expect(await more.count()).toBe(0);
@@ -288,6 +289,19 @@ describe('the web UI in Chromium: projects and tasks', () => {
     expect(await longer.locator('.card .title').last().textContent()).toBe('Mover');
     await expect.poll(() => longer.getByRole('button', { name: 'Mover', exact: true }).evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
     await expect.poll(async () => (await hub.call('GET', `/tasks/${mover.id}`)).body.status).toBe('in_progress');
+
+    // Dragged onto a long column (not onto a card), a card goes after the last one drawn, and is drawn.
+    const dragged = (await hub.call('POST', '/tasks', { project_id: project.id, title: 'Dragged', status: 'review' })).body;
+    await page.reload();
+    const column151 = page.getByRole('region', { name: 'in progress (151)' });
+    await column151.waitFor();
+    await dragOnto(page, page.locator(`[data-task-id="${dragged.id}"]`), column151.locator('h3'));
+    const withDragged = page.getByRole('region', { name: 'in progress (152)' });
+    await withDragged.getByRole('button', { name: 'Dragged', exact: true }).waitFor();
+    expect(await withDragged.locator('.card .title').nth(60).textContent()).toBe('Dragged');
+    await expect.poll(async () => (await hub.call('GET', `/tasks/${dragged.id}`)).body.status).toBe('in_progress');
+    const saved = (await hub.call('GET', `/projects/${project.id}/tasks?status=in_progress&limit=500`)).body.map((task: { title: string }) => task.title);
+    expect(saved.slice(59, 62)).toEqual(['Long task 60', 'Dragged', 'Long task 61']);
     await hub.call('DELETE', `/projects/${project.id}`);
   });
 });

@@ -17,9 +17,11 @@ export function App() {
   const select = (id: number | undefined) => navigate({ projectId: id });
   // The Logs panel, open or not as it was on the last visit.
   const [logsOpen, setLogsOpen] = useState(() => localStorage.getItem(logsKey) === 'open');
+  const [logsOpened, setLogsOpened] = useState(false);
   const logsButton = useRef<HTMLButtonElement>(null);
   const showLogs = (open: boolean) => {
     setLogsOpen(open);
+    setLogsOpened(open);
     if (open) localStorage.setItem(logsKey, 'open');
     else {
       localStorage.removeItem(logsKey);
@@ -42,7 +44,7 @@ export function App() {
       </header>
       <ProjectSidebar selected={projectId} onSelect={select} />
       <main>{projectId === undefined ? <p className="empty">Pick a project, or add one.</p> : <TasksPage key={projectId} projectId={projectId} taskId={route.taskId} runId={route.runId} panel={route.panel} poll={!live} />}</main>
-      {logsOpen && <LogsPanel onClose={() => showLogs(false)} />}
+      {logsOpen && <LogsPanel onClose={() => showLogs(false)} takeFocus={logsOpened} />}
       <TokenDialog />
     </div>
   );

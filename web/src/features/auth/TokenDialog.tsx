@@ -23,16 +23,22 @@ export function TokenDialog() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    const candidate = value.trim();
+    // An HTTP header carries printable ASCII only: anything else cannot be the server's token.
+    if (!/^[\x20-\x7e]+$/.test(candidate)) {
+      setError('A token is made of plain ASCII letters, digits and symbols: check what was pasted.');
+      return;
+    }
     setChecking(true);
     setError(undefined);
     try {
       // A protected route says whether the token is the server's, before it is kept.
-      const answer = await fetch('/projects', { headers: { authorization: `Bearer ${value.trim()}` } });
-      if (answer.status === 401) setError('The server refused this token: it is not the WFHUB_TOKEN it was started with.');
-      else {
-        token.set(value.trim());
+      const answer = await fetch('/projects', { headers: { authorization: `Bearer ${candidate}` } });
+      if (answer.ok) {
+        token.set(candidate);
         location.reload();
-      }
+      } else if (answer.status === 401) setError('The server refused this token: it is not the WFHUB_TOKEN it was started with.');
+      else setError(`The server could not check the token (HTTP ${answer.status}). Try again in a moment.`);
     } catch {
       setError('The wfhub server does not answer. Is it still running?');
     } finally {
@@ -41,7 +47,20 @@ export function TokenDialog() {
   };
 
   return (
-    <dialog ref={dialog} className="token-dialog" aria-labelledby="token-title" aria-describedby="token-why" onCancel={(event) => event.preventDefault()}>
+    <dialog
+      ref={dialog}
+      className="token-dialog"
+      aria-labelledby="token-title"
+      aria-describedby="token-why"
+      // Nothing works without the token: Esc neither closes this nor anything behind it.
+      onCancel={(event) => event.preventDefault()}
+      onClose={() => dialog.current?.showModal()}
+      onKeyDown={(event) => {
+        if (event.key !== 'Escape') return;
+        event.preventDefault();
+        event.stopPropagation();
+      }}
+    >
       <form onSubmit={submit}>
         <h2 id="token-title">This wfhub server needs its token</h2>
         <p id="token-why">

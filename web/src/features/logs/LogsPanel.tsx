@@ -38,7 +38,7 @@ function LogLine({ entry }: { entry: ShownEntry }) {
  * socket. The list follows new entries while it is scrolled to its end, and stays put when the
  * user scrolls up to read.
  */
-export function LogsPanel({ onClose }: { onClose: () => void }) {
+export function LogsPanel({ onClose, takeFocus }: { onClose: () => void; takeFocus: boolean }) {
   const { store, version, connection, redraw } = useLogFeed();
   const [tab, setTab] = useState(savedTab);
   const [minimum, setMinimum] = useState<LogLevel>('debug');
@@ -46,8 +46,10 @@ export function LogsPanel({ onClose }: { onClose: () => void }) {
   const list = useRef<HTMLOListElement>(null);
   const following = useRef(true);
   const tabs = useRef<Partial<Record<LogChannel, HTMLButtonElement | null>>>({});
-  // Opened, the panel takes focus on its tab.
-  useEffect(() => tabs.current[savedTab()]?.focus(), []);
+  // Opened by the user, the panel takes focus on its tab (not when it is open from the last visit).
+  useEffect(() => {
+    if (takeFocus) tabs.current[savedTab()]?.focus();
+  }, [takeFocus]);
 
   const choose = (channel: LogChannel, focus = false) => {
     setTab(channel);

@@ -11,6 +11,9 @@ import { TaskCard, type CardActions } from './TaskCard.js';
  * scrolls towards its end (or presses "Show more"), so a board of thousands of tasks opens at once.
  * A card that must be seen (the open one, or one just moved by keyboard) is always drawn.
  */
+/** When the columns stack (styles.css says the same). */
+const stackedColumns = '(max-width: 640px)';
+
 export function BoardColumn({ status, tasks, openTaskId, keepId, actions }: { status: TaskStatus; tasks: Task[]; openTaskId?: number; keepId?: number; actions: CardActions }) {
   const [limit, setLimit] = useState(cardsPerPage);
   const mustShow = Math.max(...[openTaskId, keepId].map((id) => (id === undefined ? -1 : tasks.findIndex((task) => task.id === id))));
@@ -23,7 +26,7 @@ export function BoardColumn({ status, tasks, openTaskId, keepId, actions }: { st
   }, [shown, limit]);
   const more = useRef<HTMLLIElement>(null);
   const list = useRef<HTMLUListElement>(null);
-  // After "Show more" from the keyboard, focus goes to the first card it drew.
+  // After "Show more" (pressed, or reached while it had focus), focus goes to the first card it drew.
   const [focusFrom, setFocusFrom] = useState<number | undefined>();
   useEffect(() => {
     if (focusFrom === undefined) return;
@@ -31,12 +34,20 @@ export function BoardColumn({ status, tasks, openTaskId, keepId, actions }: { st
     setFocusFrom(undefined);
   }, [focusFrom]);
 
+  const showMore = () => {
+    // Idempotent: two calls before a redraw still draw one page.
+    setLimit((value) => Math.max(value, shown + cardsPerPage));
+    if (more.current?.contains(document.activeElement)) setFocusFrom(shown);
+  };
+
   useEffect(() => {
     const sentinel = more.current;
     if (!sentinel || typeof IntersectionObserver === 'undefined') return;
+    // Stacked columns (a phone) scroll past one column to reach the next: there, only the button draws more.
+    if (window.matchMedia(stackedColumns).matches) return;
     // A screen ahead of the end, so scrolling does not wait for cards.
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting)) setLimit((value) => Math.max(value, shown) + cardsPerPage);
+      if (entries.some((entry) => entry.isIntersecting)) showMore();
     }, { rootMargin: '0px 0px 100% 0px' });
     observer.observe(sentinel);
     return () => observer.disconnect();
@@ -61,10 +72,7 @@ export function BoardColumn({ status, tasks, openTaskId, keepId, actions }: { st
           <li ref={more} className="more">
             <button
               type="button"
-              onClick={() => {
-                setLimit(shown + cardsPerPage);
-                setFocusFrom(shown);
-              }}
+              onClick={showMore}
             >
               Show {Math.min(hidden, cardsPerPage)} more of {hidden}
             </button>

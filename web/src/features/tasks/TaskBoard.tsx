@@ -23,6 +23,8 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
   const client = useQueryClient();
   const key = queryKeys.tasks(projectId);
   const [dragged, setDragged] = useState<number | undefined>();
+  // The card last dropped stays drawn, though it lands past the cards its column shows.
+  const [dropped, setDropped] = useState<number | undefined>();
   // The control to focus again once a moved card is drawn in its new place.
   const [refocus, setRefocus] = useState<{ id: number; control: 'title' | 'status'; to: Move } | undefined>();
   const move = useMutation({
@@ -76,6 +78,7 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
     if (!id || id === beforeId || !tasks.some((task) => task.id === id)) return;
     const column = columnOf(status, id);
     const index = beforeId === undefined ? column.length : column.findIndex((task) => task.id === beforeId);
+    setDropped(id);
     move.mutate({ id, status, position: positionBetween(column[index - 1], column[index]) });
   });
 
@@ -116,7 +119,7 @@ export function TaskBoard({ projectId, tasks, openTaskId }: { projectId: number;
     <div className="board" role="region" aria-label="Board">
       {move.error instanceof ApiError && <p role="alert">{move.error.message}</p>}
       {taskStatuses.map((status) => (
-        <BoardColumn key={status} status={status} tasks={byStatus.get(status) ?? []} openTaskId={openTaskId} keepId={refocus?.id} actions={actions} />
+        <BoardColumn key={status} status={status} tasks={byStatus.get(status) ?? []} openTaskId={openTaskId} keepId={refocus?.id ?? dropped} actions={actions} />
       ))}
     </div>
   );
