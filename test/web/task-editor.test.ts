@@ -219,4 +219,34 @@ describe('the web UI in Chromium: the task editor and runs', () => {
     expect(await runs.getByRole('list', { name: 'Runs of the task' }).getByRole('listitem').count()).toBe(2);
     await expect.poll(async () => (await hub.call('GET', `/tasks/${taskId}`)).body.status).toBe('todo');
   });
+
+  it('works on a phone-sized screen: the board stacks, and a run can be checked', async () => {
+    const [first] = (await hub.call('GET', `/tasks/${taskId}/runs`)).body.sort((a: { id: number }, b: { id: number }) => a.id - b.id);
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${base}/#/projects/${projectId}`);
+      await page.reload();
+      const columns = page.locator('.board section.column');
+      await columns.first().waitFor();
+      // One column under the other, and nothing wider than the screen.
+      const [top, next] = await Promise.all([columns.nth(0).boundingBox(), columns.nth(1).boundingBox()]);
+      expect(next!.y).toBeGreaterThanOrEqual(top!.y + top!.height);
+      await page.screenshot({ path: screenshotPath('phone-board'), fullPage: true });
+      expect(top!.width).toBeLessThanOrEqual(390);
+      const fits = () => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+      expect(await fits()).toBe(true);
+
+      await page.goto(`${base}/#/projects/${projectId}/tasks/${taskId}/runs/${first.id}`);
+      const view = editor().getByRole('region', { name: `Run #${first.id}` });
+      await view.waitFor();
+      expect(await view.getByRole('status', { name: 'Run status' }).textContent()).toBe('succeeded');
+      const box = await view.boundingBox();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      expect(await fits()).toBe(true);
+      await page.screenshot({ path: screenshotPath('phone-run'), fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+    }
+  });
 });
