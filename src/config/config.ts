@@ -17,6 +17,7 @@ const variables = {
   ollamaHost: { name: 'OLLAMA_HOST', aliases: ['OLLAMA_API_BASE'] },
   model: { name: 'WFHUB_MODEL', aliases: [] },
   token: { name: 'WFHUB_TOKEN', aliases: [] },
+  secretKey: { name: 'WFHUB_SECRET_KEY', aliases: [] },
   attachmentMaxBytes: { name: 'ATTACHMENT_MAX_BYTES', aliases: [] },
   gitUserName: { name: 'GIT_USER_NAME', aliases: [] },
   gitUserEmail: { name: 'GIT_USER_EMAIL', aliases: [] },
@@ -44,7 +45,7 @@ const variables = {
 type Key = keyof typeof variables;
 
 /** Values never repeated in messages: they may hold passwords. */
-const secretKeys = new Set<Key>(['token', 'databaseUrl', 'openaiApiKey']);
+const secretKeys = new Set<Key>(['token', 'secretKey', 'databaseUrl', 'openaiApiKey']);
 
 /** Environment variables holding wfhub's secrets: never passed to commands an agent runs. */
 export const secretVariableNames: readonly string[] = [...secretKeys].flatMap((key) => [variables[key].name, ...variables[key].aliases]);
@@ -87,6 +88,8 @@ const shape = {
   ollamaHost: z.preprocess(ollamaAddress, httpUrl).default('http://127.0.0.1:11434'),
   model: z.string().min(1).default('qwen2.5-coder:3b'),
   token: z.string().min(8, 'must be at least 8 characters long').optional(),
+  /** Encrypts the trackers' credentials; without it, a key generated into the data dir. */
+  secretKey: z.string().min(16, 'must be at least 16 characters long (openssl rand -base64 32 makes one)').optional(),
   attachmentMaxBytes: z.coerce
     .number()
     .int('must be a whole number of bytes')
@@ -225,11 +228,11 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * The values of wfhub's secrets in a configuration (the token, the API key, the database's password
+ * The values of wfhub's secrets in a configuration (the token, the secret key, the API key, the database's password
  * and a database URL holding one), for the logs to hide wherever they turn up.
  */
-export function secretValues(config: Pick<Config, 'token' | 'openaiApiKey' | 'databaseUrl'>): string[] {
-  const values = [config.token, config.openaiApiKey].filter((value): value is string => value !== undefined);
+export function secretValues(config: Pick<Config, 'token' | 'openaiApiKey' | 'databaseUrl'> & Partial<Pick<Config, 'secretKey'>>): string[] {
+  const values = [config.token, config.secretKey, config.openaiApiKey].filter((value): value is string => value !== undefined);
   if (config.databaseUrl) {
     // The database's address is no secret and logs name it; its password is.
     try {
