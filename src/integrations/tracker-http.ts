@@ -1,4 +1,4 @@
-import { TrackerError } from './tracker-error.js';
+import { TrackerError, type TrackerErrorCode } from './tracker-error.js';
 
 export interface TrackerHttpOptions {
   /** asana, jira, linear or github: named in messages. */
@@ -14,6 +14,10 @@ export interface TrackerHttpOptions {
   /** Per request. */
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** A tracker that says "rate limited" in its body (Linear, even with HTTP 200 or 400). */
+  rateLimited?: (status: number, body: unknown) => boolean;
+  /** A tracker whose body says what kind of failure it was (Linear's error types). */
+  classify?: (status: number, body: unknown) => TrackerErrorCode | undefined;
 }
 
 export interface TrackerResponse<T> {
@@ -31,8 +35,8 @@ const safeMethods = new Set(['GET', 'HEAD']);
 
 /**
  * How long a tracker asks to wait: `Retry-After` in seconds or as a date (Asana, GitHub, Jira,
- * Linear), Jira's `X-RateLimit-Reset` (an ISO time), or GitHub's and Linear's reset time in epoch
- * seconds once none are left. Undefined when it says nothing.
+ * Linear), Jira's `X-RateLimit-Reset` (an ISO time), or GitHub's reset time (epoch seconds) and
+ * Linear's (`X-RateLimit-Requests-Reset`, epoch milliseconds) once none are left. Undefined when it says nothing.
  */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
   const retryAfter = headers.get('retry-after');
@@ -42,8 +46,9 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
-  const reset = headers.get('x-ratelimit-reset');
-  if (reset !== null && (headers.get('x-ratelimit-remaining') === '0' || !/^\d+$/.test(reset))) {
+  const reset = headers.get('x-ratelimit-reset') ?? headers.get('x-ratelimit-requests-reset');
+  const remaining = headers.get('x-ratelimit-remaining') ?? headers.get('x-ratelimit-requests-remaining');
+  if (reset !== null && (remaining === '0' || !/^\d+$/.test(reset))) {
     const at = /^\d+$/.test(reset) ? Number(reset) * (reset.length > 11 ? 1 : 1000) : Date.parse(reset);
     if (Number.isFinite(at)) return Math.max(0, at - now);
   }
@@ -117,10 +122,11 @@ export class TrackerHttp {
         throw new TrackerError('tracker_unavailable', `${provider} at ${url.origin} could not be reached (${reason}). Check the base URL and the network, then try again.`, { provider });
       }
       const body = await readBody(response);
-      if (response.ok) return { status: response.status, headers: response.headers, body: body as T };
+      const saysLimited = this.options.rateLimited?.(response.status, body) ?? false;
+      if (response.ok && !saysLimited) return { status: response.status, headers: response.headers, body: body as T };
 
       const wait = retryAfterMs(response.headers);
-      const limited = response.status === 429 || ((response.status === 403 || response.status === 503) && (wait !== undefined || response.headers.get('x-ratelimit-remaining') === '0'));
+      const limited = saysLimited || response.status === 429 || ((response.status === 403 || response.status === 503) && (wait !== undefined || response.headers.get('x-ratelimit-remaining') === '0'));
       const words = trackerMessage(body);
       if (limited) {
         const ms = wait ?? this.backoff(attempt);
@@ -134,6 +140,8 @@ export class TrackerHttp {
         await this.sleep(this.backoff(attempt));
         continue;
       }
+      const kind = this.options.classify?.(response.status, body);
+      if (kind) throw new TrackerError(kind, `${provider}: ${words ?? `HTTP ${response.status}`}`, { provider, status: response.status });
       throw this.failure(response.status, words);
     }
   }
