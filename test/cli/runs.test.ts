@@ -61,6 +61,8 @@ describe("the seed's headline flow against wfhub serve", () => {
 
     // Wait until the first tool call is recorded, then kill the server without warning.
     await recorded(server.url, run.id, 'tool.result');
+    // Killed while the model is answering the second step (the hanging reply taken), not before.
+    await expect.poll(() => ollama.pendingReplies, { timeout: 10_000 }).toBe(0);
     await server.stop('SIGKILL');
     server = await startServe({ cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });
 
@@ -90,6 +92,8 @@ describe("the seed's headline flow against wfhub serve", () => {
     ollama.script({ toolCalls: [{ name: 'glob', arguments: { pattern: '**/*' } }] }, { kind: 'hang', when: 'before-headers' });
     const run = (await (await fetch(`${server.url}/tasks/${taskId}/trigger`, { method: 'POST' })).json()) as { id: number };
     await recorded(server.url, run.id, 'tool.result');
+    // Killed while the model is answering the second step (the hanging reply taken), not before.
+    await expect.poll(() => ollama.pendingReplies, { timeout: 10_000 }).toBe(0);
     await server.stop('SIGKILL');
     ollama.script({ toolCalls: [{ name: 'write', arguments: { path: 'retried.txt', content: 'second time\n' } }] }, { text: 'Done on the second try.' });
     server = await startServe({ cwd: folder.dir, env: { OLLAMA_HOST: ollama.url } });
