@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AsanaProvider, asanaStatus } from '../../src/integrations/asana/asana-provider.js';
-import type { ExternalTaskSummary } from '../../src/integrations/tracker-provider.js';
 import { FakeAsana } from '../fakes/fake-asana.js';
+import { allPages } from './all-pages.js';
 
 describe('Asana, against a fake Asana', () => {
   const token = '2/1200000000000001/1200000000000002:abcdef0123456789';
@@ -38,15 +38,7 @@ describe('Asana, against a fake Asana', () => {
   });
 
   it('lists 250 tasks across pages, each with its state from its completed flag or its section', async () => {
-    const all: ExternalTaskSummary[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await provider.listTasks(project, cursor);
-      all.push(...page.items);
-      cursor = page.next;
-      pages++;
-    } while (cursor);
+    const { tasks: all, pages } = await allPages(provider, project);
     expect(pages).toBe(3);
     expect(all).toHaveLength(250);
     expect(all.find((task) => task.title === 'Task 10')!.status).toBe('in_progress');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GithubProvider, githubStatus, nextLink } from '../../src/integrations/github/github-provider.js';
 import { TrackerError } from '../../src/integrations/tracker-error.js';
-import type { ExternalTaskSummary } from '../../src/integrations/tracker-provider.js';
 import { FakeGithub } from '../fakes/fake-github.js';
+import { allPages } from './all-pages.js';
 
 describe('GitHub Issues, against a fake GitHub', () => {
   const token = 'ghp_0123456789abcdefghijklmnopqrstuvwxyz';
@@ -35,15 +35,7 @@ describe('GitHub Issues, against a fake GitHub', () => {
   });
 
   it('lists 250 issues across pages, leaving out the pull requests mixed into them', async () => {
-    const all: ExternalTaskSummary[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await provider.listTasks('acme/shop', cursor);
-      all.push(...page.items);
-      cursor = page.next;
-      pages++;
-    } while (cursor);
+    const { tasks: all, pages } = await allPages(provider, 'acme/shop');
     expect(pages).toBe(3);
     expect(all).toHaveLength(250);
     expect(new Set(all.map((task) => task.external_id)).size).toBe(250);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adfToMarkdown } from '../../src/integrations/jira/adf-to-markdown.js';
 import { JiraProvider, jiraStatus } from '../../src/integrations/jira/jira-provider.js';
-import type { ExternalTaskSummary } from '../../src/integrations/tracker-provider.js';
 import { FakeJira, type FakeJiraIssue } from '../fakes/fake-jira.js';
+import { allPages } from './all-pages.js';
 
 const rich = {
   type: 'doc',
@@ -64,15 +64,7 @@ describe('Jira Cloud, against a fake Jira', () => {
   });
 
   it('searches 251 issues by page token, asking for the fields it reads', async () => {
-    const all: ExternalTaskSummary[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await provider.listTasks('ENG', cursor);
-      all.push(...page.items);
-      cursor = page.next;
-      pages++;
-    } while (cursor);
+    const { tasks: all, pages } = await allPages(provider, 'ENG');
     expect(pages).toBe(6);
     expect(all).toHaveLength(251);
     expect(all.find((issue) => issue.external_id === 'ENG-10')).toMatchObject({ title: 'ENG-10 Issue 10', status: 'review', url: `${jira.url}/browse/ENG-10` });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinearProvider, linearStatus } from '../../src/integrations/linear/linear-provider.js';
-import type { ExternalTaskSummary } from '../../src/integrations/tracker-provider.js';
 import { FakeLinear, type FakeLinearIssue } from '../fakes/fake-linear.js';
+import { allPages } from './all-pages.js';
 
 describe('Linear, against a fake Linear running its GraphQL schema', () => {
   const key = 'lin_api_0123456789abcdefghijklmnopqrstuvwxyz';
@@ -37,15 +37,7 @@ describe('Linear, against a fake Linear running its GraphQL schema', () => {
   });
 
   it('lists 251 issues page by page, each state read by its type', async () => {
-    const all: ExternalTaskSummary[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await provider.listTasks(team, cursor);
-      all.push(...page.items);
-      cursor = page.next;
-      pages++;
-    } while (cursor);
+    const { tasks: all, pages } = await allPages(provider, team);
     expect(pages).toBe(6);
     expect(all).toHaveLength(251);
     expect(new Set(all.map((issue) => issue.external_id)).size).toBe(251);
