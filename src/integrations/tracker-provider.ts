@@ -69,5 +69,6 @@ export interface TrackerProvider {
   getTask(projectId: string, externalId: string): Promise<ExternalTask>;
   /** Moves the tracker's task to the state that stands for `status`. */
   updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<void>;
-  addComment(projectId: string, externalId: string, markdown: string): Promise<void>;
+  /** Comments on the tracker's task; answers the new comment's id, so an import knows it as ours. */
+  addComment(projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }>;
 }

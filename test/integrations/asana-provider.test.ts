@@ -71,8 +71,8 @@ describe('Asana, against a fake Asana', () => {
     expect(asanaStatus(record() as never, project)).toBe('in_progress');
 
     asana.rateLimitNext(30);
-    await provider.addComment(project, gid, 'Done by wfhub.');
+    const added = await provider.addComment(project, gid, 'Done by wfhub.');
     expect(slept.at(-1)).toBe(30_000);
-    expect(asana.stories.at(-1)).toMatchObject({ text: 'Done by wfhub.', target: { gid } });
+    expect(asana.stories.at(-1)).toMatchObject({ gid: added.external_id, text: 'Done by wfhub.', target: { gid } });
   });
 });

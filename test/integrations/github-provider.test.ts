@@ -74,9 +74,9 @@ describe('GitHub Issues, against a fake GitHub', () => {
 
   it('adds a comment, waiting out a rate limit first', async () => {
     github.rateLimitNext(3);
-    await provider.addComment('acme/shop', '9', 'Done by wfhub: wrote **hello.py**.');
+    const added = await provider.addComment('acme/shop', '9', 'Done by wfhub: wrote **hello.py**.');
     expect(slept.at(-1)).toBe(3000);
-    expect(github.repos.get('acme/shop')!.comments.get(9)!.at(-1)).toMatchObject({ body: 'Done by wfhub: wrote **hello.py**.' });
+    expect(github.repos.get('acme/shop')!.comments.get(9)!.at(-1)).toMatchObject({ id: Number(added.external_id), body: 'Done by wfhub: wrote **hello.py**.' });
   });
 
   it('works against GitHub Enterprise under /api/v3', async () => {

@@ -109,9 +109,10 @@ describe('Jira Cloud, against a fake Jira', () => {
 
   it('comments in ADF (Jira refuses plain text), waiting out a rate limit', async () => {
     jira.rateLimitNext(5);
-    await provider.addComment('ENG', 'ENG-2', 'Done by wfhub: **tests pass**.');
+    const added = await provider.addComment('ENG', 'ENG-2', 'Done by wfhub: **tests pass**.');
     expect(slept.at(-1)).toBe(5000);
     const comment = jira.issues.find((item) => item.key === 'ENG-2')!.comments.at(-1)!;
+    expect(comment.id).toBe(added.external_id);
     expect(comment.body).toMatchObject({ type: 'doc', version: 1 });
     expect(adfToMarkdown(comment.body as never)).toBe('Done by wfhub: **tests pass**.');
   });

@@ -75,8 +75,8 @@ describe('Linear, against a fake Linear running its GraphQL schema', () => {
 
   it('comments, waiting out a rate limit Linear reports in its body', async () => {
     linear.rateLimitNext(4);
-    await provider.addComment(team, parent.id, 'Done by wfhub.');
+    const added = await provider.addComment(team, parent.id, 'Done by wfhub.');
     expect(slept.at(-1)).toBe(4000);
-    expect(parent.comments.at(-1)).toMatchObject({ body: 'Done by wfhub.' });
+    expect(parent.comments.at(-1)).toMatchObject({ id: added.external_id, body: 'Done by wfhub.' });
   });
 });

@@ -116,8 +116,9 @@ export class AsanaProvider implements TrackerProvider {
     if (wanted && wanted.gid !== current) await this.http.request('POST', `/sections/${wanted.gid}/addTask`, { body: { data: { task: gid } } });
   }
 
-  async addComment(_projectId: string, externalId: string, markdown: string): Promise<void> {
-    await this.http.request('POST', `/tasks/${this.gid(externalId)}/stories`, { body: { data: { text: markdown } } });
+  async addComment(_projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {
+    const { body } = await this.http.request<{ data: { gid: string } }>('POST', `/tasks/${this.gid(externalId)}/stories`, { body: { data: { text: markdown } } });
+    return { external_id: body.data.gid };
   }
 
   /** Every page of a list. */

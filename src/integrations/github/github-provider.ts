@@ -117,8 +117,9 @@ export class GithubProvider implements TrackerProvider {
     await this.http.request('PATCH', path, { body: wanted });
   }
 
-  async addComment(projectId: string, externalId: string, markdown: string): Promise<void> {
-    await this.http.request('POST', `${this.repoPath(projectId)}/issues/${this.issueNumber(externalId)}/comments`, { body: { body: markdown } });
+  async addComment(projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {
+    const { body } = await this.http.request<{ id: number }>('POST', `${this.repoPath(projectId)}/issues/${this.issueNumber(externalId)}/comments`, { body: { body: markdown } });
+    return { external_id: String(body.id) };
   }
 
   private repoPath(projectId: string): string {

@@ -112,8 +112,9 @@ export class JiraProvider implements TrackerProvider {
     await this.http.request('POST', `/rest/api/3/issue/${key}/transitions`, { body: { transition: { id: transition.id } } });
   }
 
-  async addComment(_projectId: string, externalId: string, markdown: string): Promise<void> {
-    await this.http.request('POST', `/rest/api/3/issue/${this.issueKey(externalId)}/comment`, { body: { body: markdownToAdf(markdown) } });
+  async addComment(_projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {
+    const { body } = await this.http.request<{ id: string }>('POST', `/rest/api/3/issue/${this.issueKey(externalId)}/comment`, { body: { body: markdownToAdf(markdown) } });
+    return { external_id: String(body.id) };
   }
 
   private summary(issue: Pick<JiraIssue, 'key'> & { fields: Pick<JiraIssue['fields'], 'summary' | 'status' | 'updated'> }): ExternalTaskSummary {

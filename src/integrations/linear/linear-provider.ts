@@ -168,9 +168,10 @@ export class LinearProvider implements TrackerProvider {
     if (!result.issueUpdate.success) throw new TrackerError('tracker_rejected', `Linear did not move ${data.issue.identifier} to ${target.name}.`, { provider: 'linear' });
   }
 
-  async addComment(_projectId: string, externalId: string, markdown: string): Promise<void> {
-    const result = await this.query<{ commentCreate: { success: boolean } }>('mutation Comment($id: String!, $body: String!) { commentCreate(input: { issueId: $id, body: $body }) { success comment { id } } }', { id: externalId, body: markdown });
-    if (!result.commentCreate.success) throw new TrackerError('tracker_rejected', 'Linear did not add the comment.', { provider: 'linear' });
+  async addComment(_projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {
+    const result = await this.query<{ commentCreate: { success: boolean; comment?: { id: string } | null } }>('mutation Comment($id: String!, $body: String!) { commentCreate(input: { issueId: $id, body: $body }) { success comment { id } } }', { id: externalId, body: markdown });
+    if (!result.commentCreate.success || !result.commentCreate.comment) throw new TrackerError('tracker_rejected', 'Linear did not add the comment.', { provider: 'linear' });
+    return { external_id: result.commentCreate.comment.id };
   }
 
   /** One GraphQL call; errors in the body (with any HTTP status) become TrackerErrors. */
