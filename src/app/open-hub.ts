@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { LogFeed } from '../logs/log-feed.js';
 import { openDatabase, type OpenedDatabase } from '../db/open-database.js';
-import { createServices, type Services } from './services.js';
+import { createServices, type ServiceOptions, type Services } from './services.js';
 
 export interface Hub {
   services: Services;
@@ -17,15 +17,20 @@ export interface OpenHubOptions {
   logs?: LogFeed;
 }
 
+/** What the services tell the operator, as lines of `logger`. */
+export function loggedTo(logger: Logger | undefined): Omit<ServiceOptions, 'logs'> {
+  return {
+    onWarning: (message) => logger?.warn(message),
+    onError: (error, context) => logger?.error({ err: error }, `${context} failed`),
+    onTrackerSyncFailure: (link, message) => logger?.warn({ task_id: link.task_id, provider: link.provider }, `pushing task ${link.task_id} to ${link.provider} failed, will retry: ${message}`),
+    onRun: (run, message) => logger?.info({ run_id: run.id, task_id: run.task_id, status: run.status }, message),
+  };
+}
+
 /** Opens the database (migrating it) and wires the services: what every face starts from. */
 export async function openHub(config: Config, options: OpenHubOptions): Promise<Hub> {
   const database = await openDatabase(config, { purpose: options.purpose, logger: options.logger });
-  const services = createServices(database.db, database.connection, config, {
-    onWarning: (message) => options.logger?.warn(message),
-    onError: (error, context) => options.logger?.error({ err: error }, `${context} failed`),
-    onRun: (run, message) => options.logger?.info({ run_id: run.id, task_id: run.task_id, status: run.status }, message),
-    logs: options.logs,
-  });
+  const services = createServices(database.db, database.connection, config, { ...loggedTo(options.logger), logs: options.logs });
   return {
     services,
     database,

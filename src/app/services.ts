@@ -30,6 +30,10 @@ import { RemoteClones } from '../workspace/remote-clones.js';
 import { TaskWorktrees } from '../workspace/task-worktrees.js';
 import { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { maxRunMinutes } from '../core/schema-helpers.js';
+import { CredentialService } from '../integrations/credential.service.js';
+import { MappingService } from '../integrations/mapping.service.js';
+import { TrackerImport } from '../integrations/tracker-import.js';
+import { TrackerSync } from '../integrations/tracker-sync.js';
 import { agentLog } from './agent-log.js';
 import { version } from './version.js';
 
@@ -63,6 +67,13 @@ export interface Services {
   projectChat: ProjectChat;
   /** The latest log entries (server, model traffic, runs) for the web UI's Logs panel. */
   logs: LogFeed;
+  /** Tracker accounts (Asana, Jira, Linear, GitHub), their tokens sealed. */
+  credentials: CredentialService;
+  /** Which tracker project goes into which wfhub project. */
+  mappings: MappingService;
+  trackerImport: TrackerImport;
+  /** Imported tasks' status and comments pushed back to their trackers (started by the server). */
+  trackerSync: TrackerSync;
 }
 
 export interface ServiceOptions {
@@ -70,6 +81,8 @@ export interface ServiceOptions {
   onWarning?: (message: string) => void;
   /** Where failures nobody awaits go (a run's worker, the queue). */
   onError?: (error: unknown, context: string) => void;
+  /** Where a push to a tracker that failed (and will be retried) is told, for the operator's log. */
+  onTrackerSyncFailure?: (link: { task_id: number; provider: string }, message: string) => void;
   /** Where runs starting and ending in this process are told, for the operator's log. */
   onRun?: (run: { id: number; task_id: number; status: string }, message: string) => void;
   /**
@@ -147,6 +160,8 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     registry: workers,
     adoptProjects: () => projects.adoptUnplaced(),
   });
+  const credentials = new CredentialService(db, { secretKey: config.secretKey, dataDir: config.dataDir });
+  const mappings = new MappingService(db, credentials);
   return {
     config,
     db,
@@ -170,5 +185,9 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     projectChat: new ProjectChat({ projects, chats, agent, workspaces, embedded: connection.kind === 'pglite' }),
     merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, clones, checkouts, gitIdentity }),
     logs,
+    credentials,
+    mappings,
+    trackerImport: new TrackerImport(db, feed, credentials, mappings),
+    trackerSync: new TrackerSync(db, feed, credentials, { onError: (error) => options.onError?.(error, 'tracker sync'), onFailure: options.onTrackerSyncFailure }),
   };
 }

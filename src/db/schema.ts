@@ -8,3 +8,4 @@ export { projectTable } from '../projects/project.sql.js';
 export { runEventTable, runTable } from '../runs/run.sql.js';
 export { taskTable } from '../tasks/task.sql.js';
 export { workerTable } from '../runs/worker.sql.js';
+export { trackerCommentLinkTable, trackerCredentialTable, trackerLinkTable, trackerMappingTable } from '../integrations/integration.sql.js';

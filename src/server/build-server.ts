@@ -26,6 +26,7 @@ import { commentRoutes } from './routes/comments.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { logRoutes } from './routes/logs.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
@@ -115,6 +116,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   workerRoutes(app, services);
   projectGitRoutes(app, services);
   mcpRoutes(app, services);
+  integrationRoutes(app, services);
   await webApp(app);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());

@@ -16,6 +16,7 @@ import { fromConstraintViolation } from '../db/database-errors.js';
 import { LlmError } from '../agent/llm/llm-error.js';
 import { ToolError } from '../agent/tools/tool.js';
 import { GitError } from '../workspace/git.js';
+import { TrackerError, type TrackerErrorCode } from '../integrations/tracker-error.js';
 import { errorBody } from './http-schemas.js';
 import { closeAfterAnswer } from './websocket-upgrades.js';
 
@@ -57,6 +58,18 @@ function llmErrorStatus(error: LlmError): number {
   if (error.code.endsWith('_timeout')) return 504;
   return 502;
 }
+
+/**
+ * A tracker's answer. A token it refuses is the request's fault (422), never 401, which is
+ * wfhub's own token; a tracker that is down is a bad gateway.
+ */
+const trackerErrorStatus: Record<TrackerErrorCode, number> = {
+  tracker_unauthorized: 422,
+  tracker_not_found: 404,
+  tracker_rate_limited: 429,
+  tracker_rejected: 422,
+  tracker_unavailable: 502,
+};
 
 /** Fastify's and its plugins' own errors, by code: status and a message that says what to do. */
 const frameworkErrors: Record<string, [number, string, string]> = {
@@ -128,6 +141,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (thrown instanceof GitError) {
       // The workspace's repository is in a state git refuses (a lock left behind, a broken ref).
       return reply.status(409).send(errorBody('git_failed', `${thrown.message}. Fix the repository in the workspace (git status there says more), then try again.`));
+    }
+    if (thrown instanceof TrackerError) {
+      const { retryAfterMs, provider, status } = thrown.details;
+      if (retryAfterMs !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+      return reply.status(trackerErrorStatus[thrown.code]).send(errorBody(thrown.code, thrown.message, { provider, ...(status !== undefined && { tracker_status: status }) }));
     }
     if (thrown instanceof LlmError) {
       return reply.status(llmErrorStatus(thrown)).send(errorBody(thrown.code, thrown.message));

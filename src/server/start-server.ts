@@ -61,6 +61,8 @@ export async function startServer(config: Config, logger: Logger, options: { log
     await hub.close();
     throw new Error(`Cannot start taking runs: ${(error as Error).message}`, { cause: error });
   }
+  // Imported tasks' changes go back to their trackers from here on (and what waited, now).
+  hub.services.trackerSync.start();
   // Advertised last: a CLI that finds the address may use everything at once.
   hub.database.lock?.advertise(url);
 
@@ -77,6 +79,7 @@ export async function startServer(config: Config, logger: Logger, options: { log
             logger.info({ running }, `waiting up to ${config.shutdownGrace} s for ${running} running run(s) to finish; the rest will be marked interrupted`);
           }
           await hub.services.scheduler.stop({ graceMs: config.shutdownGrace * 1000 });
+          await hub.services.trackerSync.stop();
           await app.close();
         } finally {
           await hub.close();

@@ -462,6 +462,12 @@ describe.each(backends())('bad input on %s', (kind) => {
       probe: (id) => ({ method: 'PATCH', url: `/acceptance-criteria/${id}`, payload: '{"done":true}', contentType: JSON_TYPE }),
     },
     { name: 'DELETE /acceptance-criteria/:id', probe: (id) => ({ method: 'DELETE', url: `/acceptance-criteria/${id}` }) },
+    { name: 'DELETE /integrations/credentials/:id', probe: (id) => ({ method: 'DELETE', url: `/integrations/credentials/${id}` }) },
+    { name: 'GET /integrations/credentials/:id/projects', probe: (id) => ({ method: 'GET', url: `/integrations/credentials/${id}/projects` }) },
+    { name: 'GET /integrations/:id/tasks', probe: (id) => ({ method: 'GET', url: `/integrations/${id}/tasks` }) },
+    { name: 'DELETE /integrations/project-mapping/:id', probe: (id) => ({ method: 'DELETE', url: `/integrations/project-mapping/${id}` }) },
+    { name: 'GET /tasks/:id/tracker', probe: (id) => ({ method: 'GET', url: `/tasks/${id}/tracker` }) },
+    { name: 'POST /tasks/:id/tracker/sync', probe: (id) => ({ method: 'POST', url: `/tasks/${id}/tracker/sync` }) },
   ];
 
   const pagedListUrls = () => [

@@ -158,7 +158,9 @@ export class FakeGithub {
     if (!match[2]) {
       if (request.method !== 'GET') return notFound();
       const state = url.searchParams.get('state') ?? 'open';
-      const sorted = [...repo.issues].filter((issue) => state === 'all' || issue.state === state).sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+      const sorted = [...repo.issues].filter((issue) => state === 'all' || issue.state === state).sort((a, b) => (url.searchParams.get('sort') === 'updated' ? a.updated_at.localeCompare(b.updated_at) : a.number - b.number));
+      // GitHub's default: newest first.
+      if (url.searchParams.get('direction') !== 'asc') sorted.reverse();
       return page(sorted);
     }
     const issue = repo.issues.find((item) => item.number === Number(match[2]));

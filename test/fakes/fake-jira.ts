@@ -143,7 +143,11 @@ export class FakeJira {
       const fields = new Set((url.searchParams.get('fields') ?? '').split(',').filter(Boolean));
       const maxResults = Math.min(Number(url.searchParams.get('maxResults') ?? 50), 5000);
       const start = url.searchParams.get('nextPageToken') ? Number(Buffer.from(url.searchParams.get('nextPageToken')!, 'base64url').toString()) : 0;
-      const list = this.issues.filter((issue) => issue.project === match[1]).sort((a, b) => b.updated.localeCompare(a.updated));
+      const order = /ORDER BY (created|updated) (ASC|DESC)/i.exec(jql);
+      // Issues are kept in the order they were created.
+      const list = this.issues.filter((issue) => issue.project === match[1]);
+      if (order?.[1]?.toLowerCase() === 'updated') list.sort((a, b) => a.updated.localeCompare(b.updated));
+      if (order?.[2]?.toUpperCase() === 'DESC') list.reverse();
       const page = list.slice(start, start + maxResults);
       const more = start + maxResults < list.length;
       return send(200, { issues: page.map((issue) => this.view(issue, fields)), ...(more && { nextPageToken: Buffer.from(String(start + maxResults)).toString('base64url') }), isLast: !more });

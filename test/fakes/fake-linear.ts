@@ -206,7 +206,11 @@ export class FakeLinear {
           states: (args: { first?: number }) => this.connection(team.states, args),
           issues: (args: { first?: number; after?: string; orderBy?: string }) =>
             this.connection(
-              this.issues.filter((issue) => issue.teamId === id).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).map((issue) => this.issueView(issue)),
+              this.issues
+                .filter((issue) => issue.teamId === id)
+                // By creation (the order they were added) unless asked by update, newest first.
+                .sort((a, b) => (args.orderBy === 'updatedAt' ? b.updatedAt.localeCompare(a.updatedAt) : 0))
+                .map((issue) => this.issueView(issue)),
               args,
             ),
         };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createLogger } from '../../src/app/logger.js';
+import { loggedTo } from '../../src/app/open-hub.js';
 import { createServices, type Services } from '../../src/app/services.js';
 import { loadConfig, secretValues, type ConfigOverrides } from '../../src/config/config.js';
 import { LogFeed, type LogFeedOptions } from '../../src/logs/log-feed.js';
@@ -53,8 +54,9 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
   const database = kind === 'postgres' && overrides.databaseUrl ? await openPostgresAt(String(overrides.databaseUrl)) : await openTestDatabase(kind);
   const secrets = secretValues(config);
   const logs = new LogFeed({ secrets, ...options.logs });
-  const services = createServices(database.db, database.connection, config, { logs });
   const logger = options.serverLog && createLogger(config.logLevel, options.serverLog, { feed: logs, secrets });
+  // What the server's own process logs besides requests (open-hub's wiring).
+  const services = createServices(database.db, database.connection, config, { ...(logger && loggedTo(logger)), logs });
   const app = await buildServer(services, { logger });
   return {
     kind,
@@ -81,6 +83,7 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
     },
     async close() {
       await services.scheduler.stop();
+      await services.trackerSync.stop();
       await app.close();
       await services.feed.close();
       await database.close();

@@ -79,7 +79,7 @@ export class GithubProvider implements TrackerProvider {
   }
 
   async listTasks(projectId: string, cursor?: string): Promise<ExternalPage<ExternalTaskSummary>> {
-    const target = cursor ?? this.http.url(`${this.repoPath(projectId)}/issues`, { state: 'all', sort: 'updated', direction: 'desc', per_page: 100 }).toString();
+    const target = cursor ?? this.http.url(`${this.repoPath(projectId)}/issues`, { state: 'all', sort: 'created', direction: 'asc', per_page: 100 }).toString();
     const { body, headers } = await this.http.request<GithubIssue[]>('GET', target);
     const next = nextLink(headers.get('link'));
     return { items: body.filter((issue) => issue.pull_request === undefined).map(summary), ...(next && { next }) };

@@ -71,7 +71,7 @@ export class JiraProvider implements TrackerProvider {
 
   async listTasks(projectId: string, cursor?: string): Promise<ExternalPage<ExternalTaskSummary>> {
     const { body } = await this.http.request<{ issues: JiraIssue[]; nextPageToken?: string; isLast?: boolean }>('GET', '/rest/api/3/search/jql', {
-      query: { jql: `project = "${this.projectKey(projectId)}" ORDER BY updated DESC`, fields: listFields, maxResults: 50, nextPageToken: cursor },
+      query: { jql: `project = "${this.projectKey(projectId)}" ORDER BY created ASC`, fields: listFields, maxResults: 50, nextPageToken: cursor },
     });
     return { items: body.issues.map((issue) => this.summary(issue)), ...(body.nextPageToken && !body.isLast && { next: body.nextPageToken }) };
   }

@@ -102,7 +102,7 @@ export class LinearProvider implements TrackerProvider {
 
   async listTasks(projectId: string, cursor?: string): Promise<ExternalPage<ExternalTaskSummary>> {
     const data = await this.query<{ team: { issues: Connection<LinearIssue> } | null }>(
-      `query Issues($team: String!, $after: String) { team(id: $team) { issues(first: 50, after: $after, orderBy: updatedAt) { nodes { ${issueFields} } pageInfo { hasNextPage endCursor } } } }`,
+      `query Issues($team: String!, $after: String) { team(id: $team) { issues(first: 50, after: $after, orderBy: createdAt) { nodes { ${issueFields} } pageInfo { hasNextPage endCursor } } } }`,
       { team: projectId, after: cursor ?? null },
     );
     if (!data.team) throw new TrackerError('tracker_not_found', `Linear has no team ${projectId}, or the key cannot see it.`, { provider: 'linear' });

@@ -1,0 +1,112 @@
+import { asc, eq } from 'drizzle-orm';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { secretHider } from '../core/hide-secrets.js';
+import type { Database } from '../db/database.js';
+import { CredentialCipher, SealedValueError } from './credential-cipher.js';
+import type { Credential, CredentialCreate } from './integration.schema.js';
+import { trackerCredentialTable, type TrackerCredentialRow } from './integration.sql.js';
+import { TrackerError } from './tracker-error.js';
+import type { ExternalProject, TrackerProvider } from './tracker-provider.js';
+import { connectTracker, trackerInfo, type TrackerAccess } from './trackers.js';
+
+const publicColumns = {
+  id: trackerCredentialTable.id,
+  provider: trackerCredentialTable.provider,
+  name: trackerCredentialTable.name,
+  account: trackerCredentialTable.account,
+  base_url: trackerCredentialTable.base_url,
+  email: trackerCredentialTable.email,
+  created_at: trackerCredentialTable.created_at,
+  updated_at: trackerCredentialTable.updated_at,
+};
+
+/**
+ * The tracker accounts wfhub may use. A token is checked with the tracker before it is kept,
+ * sealed for the database, opened only to talk to the tracker, and never returned: every answer
+ * here leaves it out, and a tracker's error that quotes it has it hidden.
+ */
+export class CredentialService {
+  private cipherValue: CredentialCipher | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: { secretKey?: string; dataDir: string; connect?: (access: TrackerAccess) => TrackerProvider },
+  ) {}
+
+  /** Loaded on first use: a hub that never meets a tracker writes no key file. */
+  private get cipher(): CredentialCipher {
+    this.cipherValue ??= CredentialCipher.load(this.options);
+    return this.cipherValue;
+  }
+
+  async list(): Promise<Credential[]> {
+    return this.db.select(publicColumns).from(trackerCredentialTable).orderBy(asc(trackerCredentialTable.id));
+  }
+
+  async get(id: number): Promise<Credential> {
+    const [row] = await this.db.select(publicColumns).from(trackerCredentialTable).where(eq(trackerCredentialTable.id, id));
+    if (!row) throw new NotFoundError('credential', id, 'Check the id: GET /integrations/credentials lists them.');
+    return row;
+  }
+
+  /** Asks the tracker who the token is; only a token it accepts is kept. */
+  async create(input: CredentialCreate): Promise<Credential> {
+    const access: TrackerAccess = { provider: input.provider, token: input.token, email: input.email ?? null, baseUrl: input.base_url?.replace(/\/+$/, '') ?? null };
+    const { account } = await this.call(access, (tracker) => tracker.validate());
+    const label = trackerInfo.find((info) => info.id === input.provider)!.name;
+    const [row] = await this.db
+      .insert(trackerCredentialTable)
+      .values({
+        provider: input.provider,
+        name: input.name ?? `${label}: ${account}`,
+        account,
+        base_url: access.baseUrl ?? null,
+        email: input.email ?? null,
+        sealed_token: this.cipher.seal(input.token),
+      })
+      .returning(publicColumns);
+    return row!;
+  }
+
+  /** Forgets the credential with its project mappings; the tasks imported through it stay, unlinked. */
+  async delete(id: number): Promise<void> {
+    const [deleted] = await this.db.delete(trackerCredentialTable).where(eq(trackerCredentialTable.id, id)).returning({ id: trackerCredentialTable.id });
+    if (!deleted) throw new NotFoundError('credential', id, 'Check the id: GET /integrations/credentials lists them.');
+  }
+
+  async projects(id: number): Promise<ExternalProject[]> {
+    return this.use(id, (tracker) => tracker.listProjects());
+  }
+
+  /** Talks to the tracker as the stored credential. */
+  async use<T>(id: number, work: (tracker: TrackerProvider) => Promise<T>): Promise<T> {
+    return this.call(await this.access(id), work);
+  }
+
+  private async access(id: number): Promise<TrackerAccess> {
+    const [row] = await this.db.select().from(trackerCredentialTable).where(eq(trackerCredentialTable.id, id));
+    if (!row) throw new NotFoundError('credential', id, 'Check the id: GET /integrations/credentials lists them.');
+    return { provider: row.provider, token: this.open(row), email: row.email, baseUrl: row.base_url };
+  }
+
+  private open(row: TrackerCredentialRow): string {
+    try {
+      return this.cipher.open(row.sealed_token);
+    } catch (error) {
+      if (error instanceof SealedValueError) throw new ConflictError('credential_unreadable', `Credential ${row.id} (${row.name}): ${error.message}`, { credential_id: row.id });
+      throw error;
+    }
+  }
+
+  private async call<T>(access: TrackerAccess, work: (tracker: TrackerProvider) => Promise<T>): Promise<T> {
+    try {
+      return await work((this.options.connect ?? connectTracker)(access));
+    } catch (error) {
+      if (error instanceof TrackerError) {
+        const hide = secretHider([access.token]);
+        throw new TrackerError(error.code, hide(error.message), error.details);
+      }
+      throw error;
+    }
+  }
+}
