@@ -19,6 +19,8 @@ type Outcome = 'created' | 'updated' | 'unchanged';
 
 /** The names wfhub's own columns allow. */
 const cut = (value: string, max: number) => (value.length > max ? `${value.slice(0, max - 1)}…` : value);
+/** Only web links are kept: a tracker's answer is not trusted to be one (a `javascript:` link, say). */
+const webLink = (value: string) => (/^https?:\/\//i.test(value) ? cut(value, 2000) : '');
 /** PostgreSQL text holds no NUL. */
 const storable = (value: string) => value.replaceAll('\0', '');
 
@@ -124,7 +126,8 @@ export class TrackerImport {
       const taskOf = new Map(links.map((link) => [link.external_id, link.task_id]));
       const parentId = parentExternalId ? taskOf.get(parentExternalId) : undefined;
       const [link] = await db.select().from(trackerLinkTable).where(and(eq(trackerLinkTable.mapping_id, mapping.id), eq(trackerLinkTable.external_id, task.external_id)));
-      const attachments = task.attachments.map((file) => ({ ...file, name: cut(storable(file.name), 500) }));
+      const attachments = task.attachments.flatMap((file) => (webLink(file.url) ? [{ ...file, name: cut(storable(file.name), 500), url: webLink(file.url) }] : []));
+      const url = webLink(task.url);
       let changed = false;
       let taskId: number;
 
@@ -137,7 +140,7 @@ export class TrackerImport {
         taskId = row!.id;
         const [created] = await db
           .insert(trackerLinkTable)
-          .values({ mapping_id: mapping.id, task_id: taskId, external_id: task.external_id, url: task.url, imported: remote, attachments, remote_status: remote.status })
+          .values({ mapping_id: mapping.id, task_id: taskId, external_id: task.external_id, url, imported: remote, attachments, remote_status: remote.status })
           .returning({ id: trackerLinkTable.id });
         changes.push({ kind: 'task', op: 'created', id: taskId, project_id: mapping.project_id });
         await this.writeComments(db, created!.id, taskId, provider, task, changes);
@@ -158,12 +161,12 @@ export class TrackerImport {
         }
         // jsonb keeps its own key order: compared as values, not as text.
         const sameAttachments = isDeepStrictEqual(link.attachments, attachments);
-        if (!sameAttachments || link.url !== task.url) changed = true;
+        if (!sameAttachments || link.url !== url) changed = true;
         await db
           .update(trackerLinkTable)
           .set({
             imported: remote,
-            url: task.url,
+            url,
             attachments,
             // The tracker's own move since the last import is its state now; otherwise wfhub's
             // last push stands (a tracker with fewer states reads back coarser than it was told).

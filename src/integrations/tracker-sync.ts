@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { commentTable } from '../comments/comment.sql.js';
 import { runCommentAuthor } from '../context/task-prompt.js';
 import { NotFoundError } from '../core/errors.js';
@@ -9,8 +9,6 @@ import type { CredentialService } from './credential.service.js';
 import type { TaskLink } from './integration.schema.js';
 import { trackerCommentLinkTable, trackerCredentialTable, trackerLinkTable, trackerMappingTable, type TrackerLinkRow } from './integration.sql.js';
 import { TrackerError } from './tracker-error.js';
-import type { TrackerKind } from './tracker-provider.js';
-import { trackerInfo } from './trackers.js';
 
 export interface TrackerSyncOptions {
   /** How often every linked task is checked, for changes heard by no one (made while stopped). */
@@ -145,6 +143,8 @@ export class TrackerSync {
           or(isNull(trackerLinkTable.sync_after), lte(trackerLinkTable.sync_after, now)),
           or(isNull(trackerLinkTable.sync_lease_until), lte(trackerLinkTable.sync_lease_until, now)),
           or(
+            // A failure stands until a push succeeds, or finds nothing left to push.
+            isNotNull(trackerLinkTable.sync_error),
             ne(taskTable.status, trackerLinkTable.remote_status),
             sql`exists (select 1 from ${commentTable} where ${commentTable.task_id} = ${trackerLinkTable.task_id} and ${commentTable.created_at} >= ${trackerLinkTable.created_at} and not exists (select 1 from ${trackerCommentLinkTable} where ${trackerCommentLinkTable.comment_id} = ${commentTable.id}))`,
           ),
@@ -224,7 +224,7 @@ export class TrackerSync {
         const message = error instanceof Error ? error.message : String(error);
         const attempts = link.sync_attempts + 1;
         const wait = Math.max(Math.min(this.backoffMs * 2 ** (attempts - 1), this.maxBackoffMs), error instanceof TrackerError ? (error.details.retryAfterMs ?? 0) : 0);
-        await this.release(link, { sync_error: `${trackerName(mapping.provider)}: ${message}`.slice(0, 2000), sync_attempts: attempts, sync_after: new Date(Date.now() + wait) });
+        await this.release(link, { sync_error: message.slice(0, 2000), sync_attempts: attempts, sync_after: new Date(Date.now() + wait) });
         this.options.onFailure?.({ task_id: taskId, provider: mapping.provider }, message);
         this.feed.publish({ kind: 'task', op: 'updated', id: taskId, project_id: await this.projectOf(taskId) });
         if (!(error instanceof TrackerError)) this.options.onError?.(error);
@@ -273,7 +273,6 @@ export class TrackerSync {
   }
 }
 
-const trackerName = (kind: TrackerKind) => trackerInfo.find((info) => info.id === kind)!.name;
 
 /** wfhub's own comments go as they are; a person's say who wrote them, the tracker showing the token's owner. */
 function pushedBody(comment: { author: string; body: string }): string {

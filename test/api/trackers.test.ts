@@ -21,6 +21,8 @@ interface Tracker {
   /** The external id of the task with subtasks (none on GitHub) and two comments. */
   parent: string;
   subtasks: number;
+  /** The names of the parent's attachments that have web links (others are left out). */
+  attachments: string[];
   /** The tracker's comments on a task, as text. */
   comments(externalId: string): string[];
   retitle(externalId: string, title: string): void;
@@ -41,6 +43,7 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
       projectName: 'acme/shop',
       parent: '1',
       subtasks: 0,
+      attachments: [],
       comments: (id) => (issues.comments.get(Number(id)) ?? []).map((comment) => comment.body),
       retitle: (id, title) => void (issues.issues.find((issue) => issue.number === Number(id))!.title = title),
       rateLimitNext: (seconds) => fake.rateLimitNext(seconds),
@@ -56,6 +59,8 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
     fake.addComment(ids[0]!, 'First comment');
     fake.addComment(ids[0]!, 'Second comment');
     fake.addAttachment(ids[0]!, 'spec.pdf');
+    fake.addAttachment(ids[0]!, 'trap.html');
+    fake.attachments.at(-1)!.permanent_url = 'javascript:alert(document.cookie)';
     await fake.start();
     const task = (id: string) => fake.tasks.find((item) => item.gid === id)!;
     return {
@@ -65,6 +70,7 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
       projectName: 'Shop',
       parent: ids[0]!,
       subtasks: 3,
+      attachments: ['spec.pdf'],
       comments: (id) => fake.stories.filter((story) => (story.target as { gid: string }).gid === id && story.resource_subtype === 'comment_added').map((story) => String(story.text)),
       retitle: (id, title) => void (task(id).name = title),
       rateLimitNext: (seconds) => fake.rateLimitNext(seconds),
@@ -78,6 +84,7 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
     const issues = Array.from({ length: 250 }, (_, index) => fake.addIssue('SHOP', `Issue ${index + 1}`));
     for (let index = 1; index <= 3; index++) fake.addIssue('SHOP', `Step ${index}`, { parent: issues[0]!.key });
     const paragraph = (text: string) => ({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
+    issues[0]!.attachments.push({ id: '7001', filename: 'trace.log', size: 42, mimeType: 'text/plain' });
     issues[0]!.comments.push({ id: '90001', body: paragraph('First comment'), created: '2026-11-30T10:00:00.000+0000' }, { id: '90002', body: paragraph('Second comment'), created: '2026-11-30T11:00:00.000+0000' });
     await fake.start();
     const texts = (node: unknown): string => {
@@ -91,6 +98,7 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
       projectName: 'Shop',
       parent: issues[0]!.key,
       subtasks: 3,
+      attachments: ['trace.log'],
       comments: (id) => fake.issues.find((issue) => issue.key === id)!.comments.map((comment) => texts(comment.body)),
       retitle: (id, title) => void (fake.issues.find((issue) => issue.key === id)!.summary = title),
       rateLimitNext: (seconds) => fake.rateLimitNext(seconds),
@@ -103,6 +111,7 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
     const team = fake.addTeam('SHOP', 'Shop');
     const issues = Array.from({ length: 250 }, (_, index) => fake.addIssue(team, `Issue ${index + 1}`));
     for (let index = 1; index <= 3; index++) fake.addIssue(team, `Step ${index}`, { parentId: issues[0]!.id });
+    issues[0]!.attachments.push({ id: 'a-1', title: 'Sentry issue', url: 'https://sentry.example.com/issues/1' }, { id: 'a-2', title: 'Trap', url: 'javascript:alert(1)' });
     issues[0]!.comments.push({ id: 'c-1', body: 'First comment', createdAt: '2026-11-30T10:00:00.000Z' }, { id: 'c-2', body: 'Second comment', createdAt: '2026-11-30T11:00:00.000Z' });
     await fake.start();
     const issue = (id: string) => fake.issues.find((item) => item.id === id || item.identifier === id)!;
@@ -113,6 +122,7 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
       projectName: 'Shop',
       parent: issues[0]!.id,
       subtasks: 3,
+      attachments: ['Sentry issue'],
       comments: (id) => issue(id).comments.map((comment) => comment.body),
       retitle: (id, title) => void (issue(id).title = title),
       rateLimitNext: (seconds) => fake.rateLimitNext(seconds),
@@ -234,6 +244,8 @@ describe.each(cases)('importing from and syncing back to %s, on %s', (provider, 
 
     const link = await call('GET', `/tasks/${parentId}/tracker`);
     expect(link.body).toMatchObject({ provider, mapping_id: mappingId, external_id: tracker.parent, url: expect.stringMatching(/^https?:\/\//), sync: { state: 'synced' } });
+    expect(link.body.attachments.map((file: { name: string }) => file.name)).toEqual(tracker.attachments);
+    for (const file of link.body.attachments) expect(file.url).toMatch(/^https?:\/\//);
     expect((await call('GET', `/integrations/mappings?project_id=${projectId}`)).body[0].linked_tasks).toBe(total);
   });
 
