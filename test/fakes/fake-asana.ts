@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 /**
  * Asana's REST API 1.0 as far as wfhub uses it, in Asana's shapes: every body as `{"data": ...}`,
@@ -22,7 +22,7 @@ export class FakeAsana {
   readonly stories: Record_[] = [];
   readonly attachments: Record_[] = [];
   private interrupt: { status: number; headers: Record<string, string>; body: unknown } | undefined;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer();
   private next = 1_200_000_000_000_000;
 
   constructor(readonly token: string) {}
@@ -82,14 +82,12 @@ export class FakeAsana {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => void this.handle(request, response).catch(() => response.destroy()));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/1.0`;
+    this.url = `${await this.http.start((request, response) => this.handle(request, response))}/api/1.0`;
     return this;
   }
 
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 /**
  * GitHub's REST API for issues, as far as wfhub uses it, in the shapes GitHub answers with
@@ -43,7 +43,7 @@ export class FakeGithub {
   readonly repos = new Map<string, { issues: FakeIssue[]; comments: Map<number, FakeComment[]> }>();
   /** The next request answers this (a rate limit, say) instead. */
   private interrupt: { status: number; headers: Record<string, string>; body: unknown } | undefined;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer();
   private nextId = 1000;
 
   constructor(readonly token: string) {}
@@ -76,14 +76,12 @@ export class FakeGithub {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => void this.handle(request, response).catch(() => response.destroy()));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${await this.http.start((request, response) => this.handle(request, response))}`;
     return this;
   }
 
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private issue(fullName: string, number: number, title: string, pull: boolean): FakeIssue {

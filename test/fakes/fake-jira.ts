@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 
 /**
  * Jira Cloud's REST v3 as far as wfhub uses it, in Jira's shapes: basic auth with an email and
@@ -37,7 +37,7 @@ export class FakeJira {
   readonly projects: { id: string; key: string; name: string }[] = [];
   readonly issues: FakeJiraIssue[] = [];
   private interrupt: number | undefined;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer();
   private counter = 10000;
 
   constructor(
@@ -73,14 +73,12 @@ export class FakeJira {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => void this.handle(request, response).catch(() => response.destroy()));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${await this.http.start((request, response) => this.handle(request, response))}`;
     return this;
   }
 
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private status(name: string) {

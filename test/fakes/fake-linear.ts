@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 import { buildSchema, graphql, GraphQLError } from 'graphql';
 
 /**
@@ -85,7 +85,7 @@ export class FakeLinear {
   readonly teams: { id: string; key: string; name: string; states: { id: string; name: string; type: string; position: number }[] }[] = [];
   readonly issues: FakeLinearIssue[] = [];
   private rateLimitOnce: number | undefined;
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer();
   private counter = 0;
 
   constructor(readonly key: string) {}
@@ -141,14 +141,12 @@ export class FakeLinear {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => void this.handle(request, response).catch(() => response.destroy()));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${await this.http.start((request, response) => this.handle(request, response))}`;
     return this;
   }
 
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 
   private connection<T>(items: T[], args: { first?: number | null; after?: string | null }) {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 import { pieces, readJson, sendJson, sleep, type ScriptedReply } from './scripted-reply.js';
 
 export interface FakeOllamaModel {
@@ -27,7 +27,7 @@ export class FakeOllama {
   /** When set, /api/tags and /api/show never answer (a stuck server). */
   hangInfo = false;
   private readonly replies: ScriptedReply[] = [];
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer();
   url = '';
 
   /** Queues replies for the next /api/chat calls. */
@@ -41,11 +41,7 @@ export class FakeOllama {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => {
-      this.handle(request, response).catch(() => response.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${await this.http.start((request, response) => this.handle(request, response))}`;
     return this;
   }
 
@@ -142,9 +138,8 @@ export class FakeOllama {
     response.end();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 }
 

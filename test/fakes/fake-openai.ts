@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server.js';
 import { pieces, readJson, sendJson, sleep, type ScriptedReply } from './scripted-reply.js';
 
 /** Server quirks seen in the field (research: vLLM, llama.cpp, LM Studio). */
@@ -28,7 +28,7 @@ export class FakeOpenAi {
   /** When set, /v1/models never answers (a busy one-request-at-a-time server). */
   hangModels = false;
   private readonly replies: ScriptedReply[] = [];
-  private server: Server | undefined;
+  private readonly http = new LoopbackServer();
   url = '';
 
   script(...replies: ScriptedReply[]): this {
@@ -42,11 +42,7 @@ export class FakeOpenAi {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => {
-      this.handle(request, response).catch(() => response.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${await this.http.start((request, response) => this.handle(request, response))}`;
     return this;
   }
 
@@ -136,8 +132,7 @@ export class FakeOpenAi {
     response.end();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  stop(): Promise<void> {
+    return this.http.stop();
   }
 }
