@@ -13,7 +13,7 @@ import { TrackerError } from './tracker-error.js';
 export interface TrackerSyncOptions {
   /** How often every linked task is checked, for changes heard by no one (made while stopped). */
   sweepMs?: number;
-  /** How long one process holds a task while pushing it. */
+  /** How long one process holds a task while pushing it: longer than a push takes (a rate limit is waited out up to a minute). */
   leaseMs?: number;
   /** The first retry's wait; each failure doubles it, up to maxBackoffMs. */
   backoffMs?: number;
@@ -56,7 +56,7 @@ export class TrackerSync {
     private readonly options: TrackerSyncOptions = {},
   ) {
     this.sweepMs = options.sweepMs ?? 30_000;
-    this.leaseMs = options.leaseMs ?? 120_000;
+    this.leaseMs = options.leaseMs ?? 300_000;
     this.backoffMs = options.backoffMs ?? 5_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 3_600_000;
   }
