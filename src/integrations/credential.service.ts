@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { secretHider } from '../core/hide-secrets.js';
 import type { Database } from '../db/database.js';
@@ -49,23 +49,44 @@ export class CredentialService {
     return row;
   }
 
-  /** Asks the tracker who the token is; only a token it accepts is kept. */
-  async create(input: CredentialCreate): Promise<Credential> {
-    const access: TrackerAccess = { provider: input.provider, token: input.token, email: input.email ?? null, baseUrl: input.base_url?.replace(/\/+$/, '') ?? null };
+  /**
+   * Asks the tracker who the token is; only a token it accepts is kept. A token for an account
+   * already kept at the same place renews that credential (`created` false), so its mappings
+   * and links go on.
+   */
+  async create(input: CredentialCreate): Promise<{ credential: Credential; created: boolean }> {
+    const info = trackerInfo.find((item) => item.id === input.provider)!;
+    const given = input.base_url?.replace(/\/+$/, '') ?? null;
+    const baseUrl = given === info.base_url.default ? null : given;
+    const access: TrackerAccess = { provider: input.provider, token: input.token, email: input.email ?? null, baseUrl };
     const { account } = await this.call(access, (tracker) => tracker.validate());
-    const label = trackerInfo.find((info) => info.id === input.provider)!.name;
+    const email = input.email ?? null;
+    const [kept] = await this.db
+      .update(trackerCredentialTable)
+      .set({ sealed_token: this.cipher.seal(input.token), ...(input.name !== undefined && { name: input.name }), updated_at: new Date() })
+      .where(
+        and(
+          eq(trackerCredentialTable.provider, input.provider),
+          eq(trackerCredentialTable.account, account),
+          baseUrl === null ? isNull(trackerCredentialTable.base_url) : eq(trackerCredentialTable.base_url, baseUrl),
+          email === null ? isNull(trackerCredentialTable.email) : sql`lower(${trackerCredentialTable.email}) = lower(${email})`,
+        ),
+      )
+      .returning(publicColumns);
+    if (kept) return { credential: kept, created: false };
+    const label = info.name;
     const [row] = await this.db
       .insert(trackerCredentialTable)
       .values({
         provider: input.provider,
         name: input.name ?? `${label}: ${account}`,
         account,
-        base_url: access.baseUrl ?? null,
-        email: input.email ?? null,
+        base_url: baseUrl,
+        email,
         sealed_token: this.cipher.seal(input.token),
       })
       .returning(publicColumns);
-    return row!;
+    return { credential: row!, created: true };
   }
 
   /** Forgets the credential with its project mappings; the tasks imported through it stay, unlinked. */

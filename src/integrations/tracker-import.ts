@@ -44,7 +44,8 @@ export class TrackerImport {
     private readonly mappings: MappingService,
   ) {}
 
-  async run(body: ImportBody, onEvent?: (event: ImportEvent) => void): Promise<ImportResult> {
+  /** `signal` stops it between tasks (the client went away): what was written stays. */
+  async run(body: ImportBody, onEvent?: (event: ImportEvent) => void, signal?: AbortSignal): Promise<ImportResult> {
     const mapping = await this.mappings.row(body.mapping_id);
     const selected = body.external_ids ?? (await this.mappings.listAll(mapping)).map((task) => task.external_id);
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [] };
@@ -54,6 +55,7 @@ export class TrackerImport {
       let done = 0;
       const reader = async () => {
         for (let item = queue.shift(); item; item = queue.shift()) {
+          signal?.throwIfAborted();
           const task = await this.read(tracker, mapping, item.id, result);
           if (task) {
             const outcome = await this.write(mapping, mapping.provider, task, task.parent_external_id ?? item.parent);
@@ -70,24 +72,30 @@ export class TrackerImport {
       };
       // Subtasks join the queue as their parents are read: a reader that finds it empty may be
       // early, so the readers go round until none is left with work that could add more.
+      // A failure stops the others after their task, and is told once they have finished: when
+      // the import answers, nothing is still writing.
       let active = 0;
+      let failure: { error: unknown } | undefined;
       await new Promise<void>((resolve, reject) => {
+        const settle = () => (failure ? reject(failure.error) : resolve());
         const start = () => {
-          while (active < readers && queue.length > 0) {
+          while (active < readers && queue.length > 0 && !failure) {
             active++;
             reader().then(
               () => {
                 active--;
-                if (queue.length > 0) start();
-                else if (active === 0) resolve();
+                if (queue.length > 0 && !failure) start();
+                else if (active === 0) settle();
               },
               (error: unknown) => {
+                failure ??= { error };
                 queue.length = 0;
-                reject(error);
+                active--;
+                if (active === 0) settle();
               },
             );
           }
-          if (active === 0) resolve();
+          if (active === 0) settle();
         };
         start();
       });

@@ -88,8 +88,8 @@ export class TrackerSync {
     await Promise.allSettled([...this.pushing.values()]);
   }
 
-  /** The task's tracker link and how its sync stands. */
-  async link(taskId: number): Promise<TaskLink> {
+  /** The task's tracker link and how its sync stands; null when the task was not imported. */
+  async linkOf(taskId: number): Promise<TaskLink | null> {
     const [row] = await this.db
       .select({ link: trackerLinkTable, provider: trackerCredentialTable.provider, external_project_id: trackerMappingTable.external_project_id, status: taskTable.status })
       .from(trackerLinkTable)
@@ -100,7 +100,7 @@ export class TrackerSync {
     if (!row) {
       const [task] = await this.db.select({ id: taskTable.id }).from(taskTable).where(eq(taskTable.id, taskId));
       if (!task) throw new NotFoundError('task', taskId);
-      throw new NotFoundError('tracker link', taskId, `Task ${taskId} was not imported from a tracker: POST /integrations/import links tasks.`);
+      return null;
     }
     const { link } = row;
     const pending = row.status !== link.remote_status || (await this.unpushedComments(link)).length > 0;
@@ -122,6 +122,13 @@ export class TrackerSync {
         next_attempt_at: link.sync_error !== null ? link.sync_after : null,
       },
     };
+  }
+
+  /** The task's tracker link; a task that was not imported is not found. */
+  async link(taskId: number): Promise<TaskLink> {
+    const link = await this.linkOf(taskId);
+    if (!link) throw new NotFoundError('tracker link', taskId, `Task ${taskId} was not imported from a tracker: POST /integrations/import links tasks.`);
+    return link;
   }
 
   /** Pushes the task now, whatever wait a failure set; answers how the sync stands after it. */

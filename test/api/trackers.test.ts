@@ -196,7 +196,11 @@ describe.each(cases)('importing from and syncing back to %s, on %s', (provider, 
     expect(created.body).toMatchObject({ provider, account: expect.any(String) });
     expect(created.body).not.toHaveProperty('token');
     credentialId = created.body.id;
-    expect((await call('GET', '/integrations/credentials')).body).toEqual([created.body]);
+    // The same account again renews that credential (200) rather than adding another.
+    const renewed = await call('POST', '/integrations/credentials', tracker.credential(tracker.token));
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.id).toBe(credentialId);
+    expect((await call('GET', '/integrations/credentials')).body).toEqual([renewed.body]);
   });
 
   it("lists the tracker's projects and maps one into a wfhub project", async () => {
@@ -303,11 +307,15 @@ describe.each(cases)('importing from and syncing back to %s, on %s', (provider, 
     expect(retried.body).toMatchObject({ remote_status: 'in_progress', sync: { state: 'synced', error: null, attempts: 0, next_attempt_at: null } });
   });
 
-  it('answers a clear 404 for a task that was not imported, and for unknown ids', async () => {
+  it('answers null for a task that was not imported, and a clear 404 for unknown ids', async () => {
     const local = (await call('POST', '/tasks', { project_id: projectId, title: 'made here' })).body.id;
     const notLinked = await call('GET', `/tasks/${local}/tracker`);
-    expect(notLinked.status).toBe(404);
-    expect(notLinked.body.error.message).toContain('was not imported');
+    expect(notLinked.status).toBe(200);
+    expect(notLinked.body).toBeNull();
+    const noSync = await call('POST', `/tasks/${local}/tracker/sync`);
+    expect(noSync.status).toBe(404);
+    expect(noSync.body.error.message).toContain('was not imported');
+    expect((await call('GET', '/tasks/999999/tracker')).status).toBe(404);
     expect((await call('GET', '/integrations/999999/tasks')).status).toBe(404);
     expect((await call('POST', '/integrations/import', { mapping_id: 999999 })).status).toBe(404);
     expect((await call('GET', '/integrations/credentials/999999/projects')).status).toBe(404);

@@ -29,7 +29,7 @@ describe.each(backends())('pushing changes back to a tracker, on %s', (kind) => 
     github = await new FakeGithub(token).addRepo('acme/sync', { issues: 6 }).start();
     hub = await createTestHub(kind);
     const project = await hub.services.projects.create({ name: 'Sync', workspace_path: 'sync' });
-    const credential = await hub.services.credentials.create({ provider: 'github', token, base_url: github.url });
+    const { credential } = await hub.services.credentials.create({ provider: 'github', token, base_url: github.url });
     const mapping = await hub.services.mappings.create({ credential_id: credential.id, external_project_id: 'acme/sync', project_id: project.id });
     await hub.services.trackerImport.run({ mapping_id: mapping.id });
     for (const task of await hub.services.mappings.externalTasks(mapping.id)) taskOf.set(Number(task.external_id), task.task_id!);

@@ -19,7 +19,7 @@ import {
 import { TrackerError } from '../../integrations/tracker-error.js';
 import { trackerInfo } from '../../integrations/trackers.js';
 import { AppError } from '../../core/errors.js';
-import { errorResponses, errorSchema, idParams } from '../http-schemas.js';
+import { errorBody, errorResponses, errorSchema, idParams } from '../http-schemas.js';
 import { typed, type App } from '../route-helpers.js';
 
 /** What a tracker's failure may answer besides the usual errors. */
@@ -44,11 +44,16 @@ export function integrationRoutes(app: App, services: Services) {
     schema: {
       tags,
       summary: 'Keep a tracker credential, once the tracker accepts it',
-      description: 'The token is checked with the tracker first (a refused one answers 422 tracker_unauthorized), then kept encrypted; no answer ever contains it.',
+      description:
+        'The token is checked with the tracker first (a refused one answers 422 tracker_unauthorized), then kept encrypted; no answer ever contains it. ' +
+        'A token for an account already kept at the same base URL renews that credential (200) instead of adding another (201).',
       body: credentialCreateSchema,
-      response: { 201: credentialSchema, ...trackerResponses },
+      response: { 200: credentialSchema, 201: credentialSchema, ...trackerResponses },
     },
-    handler: async (request, reply) => reply.status(201).send(await credentials.create(request.body)),
+    handler: async (request, reply) => {
+      const { credential, created } = await credentials.create(request.body);
+      return reply.status(created ? 201 : 200).send(credential);
+    },
   });
 
   route.delete('/integrations/credentials/:id', {
@@ -124,15 +129,29 @@ export function integrationRoutes(app: App, services: Services) {
       response: { 200: importResultSchema, ...trackerResponses },
     },
     handler: async (request, reply) => {
+      // A client that goes away (Ctrl-C on `wfhub import`) stops the import after the tasks under way.
+      const controller = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
+      });
       const streaming = request.query.stream === 'true' || request.query.stream === '1';
-      if (!streaming) return trackerImport.run(request.body);
+      if (!streaming) {
+        try {
+          return await trackerImport.run(request.body, undefined, controller.signal);
+        } catch (error) {
+          // No one is there to read an answer.
+          if (controller.signal.aborted) return reply.status(400).send(errorBody('client_disconnected', 'The client disconnected; the tasks imported so far stay.'));
+          throw error;
+        }
+      }
       // Checked first, so an unknown mapping is a 404 even when streaming.
       await mappings.get(request.body.mapping_id);
       const stream = new PassThrough();
       const send = (event: ImportEvent) => stream.write(`${JSON.stringify(event)}\n`);
       void trackerImport
-        .run(request.body, send)
+        .run(request.body, send, controller.signal)
         .catch((error: unknown) => {
+          if (controller.signal.aborted) return;
           if (error instanceof TrackerError || error instanceof AppError) return send({ type: 'error', error: { code: error.code, message: error.message } });
           request.log.error({ err: error }, 'import failed');
           send({ type: 'error', error: { code: 'internal_error', message: 'The import failed unexpectedly; what was imported stays. The server log has the details.' } });
@@ -144,8 +163,14 @@ export function integrationRoutes(app: App, services: Services) {
 
   route.get('/tasks/:id/tracker', {
     config: { entity: 'task' },
-    schema: { tags, summary: 'Where the task was imported from, and whether its changes reached the tracker', params: idParams, response: { 200: taskLinkSchema, ...errorResponses } },
-    handler: async (request) => trackerSync.link(Number(request.params.id)),
+    schema: {
+      tags,
+      summary: 'Where the task was imported from, and whether its changes reached the tracker',
+      description: 'null when the task was not imported from a tracker.',
+      params: idParams,
+      response: { 200: taskLinkSchema.nullable(), ...errorResponses },
+    },
+    handler: async (request) => trackerSync.linkOf(Number(request.params.id)),
   });
 
   route.post('/tasks/:id/tracker/sync', {
