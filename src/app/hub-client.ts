@@ -6,6 +6,18 @@ import type { ChatEvent } from '../chat/project-chat.js';
 import type { Comment, CommentCreate } from '../comments/comment.schema.js';
 import type { PromptPreviewAnswer, TaskContext } from '../context/task-context.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
+import type {
+  Credential,
+  CredentialCreate,
+  ExternalTaskListed,
+  ImportBody,
+  ImportEvent,
+  ImportResult,
+  Mapping,
+  MappingCreate,
+  TrackerInfo,
+} from '../integrations/integration.schema.js';
+import type { ExternalProject } from '../integrations/tracker-provider.js';
 import type { Project, ProjectCreate } from '../projects/project.schema.js';
 import type { Run, RunEvent, RunTrigger } from '../runs/run.schema.js';
 import type { Task, TaskCreate, TaskUpdate } from '../tasks/task.schema.js';
@@ -22,6 +34,9 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** What a streamed import tells as it goes (an error ends it as a thrown error instead). */
+export type ImportProgressEvent = Exclude<ImportEvent, { type: 'error' }>;
 
 export interface TaskFilter {
   status?: TaskStatus[];
@@ -66,6 +81,24 @@ export interface HubClient {
   chat(projectId: number, request: ChatRequest, options: { signal?: AbortSignal; onEvent?: (event: ChatEvent) => void | Promise<void> }): Promise<ChatMessage>;
   /** Runs the agent, passing each event on as it happens; resolves with the result. */
   runAgent(request: AgentRunRequest, options: AgentRunOptions): Promise<AgentResult>;
+  /** The trackers wfhub imports from, and what each needs. */
+  listTrackers(): Promise<TrackerInfo[]>;
+  /** The tracker credentials kept (never their tokens). */
+  listCredentials(): Promise<Credential[]>;
+  /**
+   * Keeps a tracker credential once the tracker accepts its token; a refused one is not kept. A
+   * token for an account kept at the same place renews that credential instead.
+   */
+  createCredential(input: CredentialCreate): Promise<Credential>;
+  /** The tracker's projects a credential sees (Jira projects, Linear teams, GitHub repositories, Asana projects). */
+  listExternalProjects(credentialId: number): Promise<ExternalProject[]>;
+  /** Maps a tracker project into a wfhub project; mapping the same pair again answers the mapping there is. */
+  createMapping(input: MappingCreate): Promise<Mapping>;
+  listMappings(filter: { project_id?: number }): Promise<Mapping[]>;
+  /** The tracker project's tasks, each saying whether (and as which task) it is imported. */
+  listExternalTasks(mappingId: number): Promise<ExternalTaskListed[]>;
+  /** Imports a mapping's tasks (all, or those named), passing progress on; resolves with the counts. */
+  importTasks(body: ImportBody, options: { onEvent?: (event: ImportProgressEvent) => void }): Promise<ImportResult>;
   /**
    * Releases what the client holds. Runs this process executes itself (no server) are waited
    * for, unless `interruptRuns`: then they are stopped and end interrupted.

@@ -1,3 +1,7 @@
+import type { z } from 'zod';
+import { InvalidInputError } from '../core/errors.js';
+import { credentialCreateSchema, importBodySchema, mappingCreateSchema } from '../integrations/integration.schema.js';
+import { trackerInfo } from '../integrations/trackers.js';
 import type { HubClient, TaskFilter } from './hub-client.js';
 import type { Services } from './services.js';
 
@@ -13,9 +17,17 @@ export interface ServicesClientOptions {
   executeRuns: boolean;
 }
 
+/** Input checked as the API checks it (the services take it as parsed), in the API's words. */
+function checked<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const summary = parsed.error.issues.map((issue) => `${['body', ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ');
+  throw new InvalidInputError('invalid_request', `Invalid body: ${summary}.`);
+}
+
 /** The services in this process as a HubClient: the CLI's local client, and /mcp in the server. */
 export function servicesClient(services: Services, options: ServicesClientOptions): HubClient {
-  const { projects, tasks, criteria, comments, agent, runs, scheduler, taskContext } = services;
+  const { projects, tasks, criteria, comments, agent, runs, scheduler, taskContext, credentials, mappings, trackerImport } = services;
   const executing: Promise<void>[] = [];
   let interrupt = () => {};
   const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
@@ -62,6 +74,17 @@ export function servicesClient(services: Services, options: ServicesClientOption
       return { items: tail.items.slice(Math.max(0, tail.items.length - count)), total: tail.total };
     },
     cancelRun: (runId) => scheduler.cancel(runId),
+    listTrackers: async () => [...trackerInfo],
+    listCredentials: () => credentials.list(),
+    createCredential: async (input) => (await credentials.create(checked(credentialCreateSchema, input))).credential,
+    listExternalProjects: (credentialId) => credentials.projects(credentialId),
+    createMapping: (input) => mappings.create(checked(mappingCreateSchema, input)),
+    listMappings: (filter) => mappings.list(filter),
+    listExternalTasks: (mappingId) => mappings.externalTasks(mappingId),
+    importTasks(body, importOptions) {
+      const { onEvent } = importOptions;
+      return trackerImport.run(checked(importBodySchema, body), onEvent && ((event) => event.type !== 'error' && onEvent(event)));
+    },
     close(closeOptions = {}) {
       if (closeOptions.interruptRuns) interrupt();
       return (closing ??= (async () => {

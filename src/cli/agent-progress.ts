@@ -1,5 +1,6 @@
 import type { AgentEvent } from '../agent/loop/agent-events.js';
 import type { AgentResult } from '../agent/loop/agent-result.js';
+import { plain } from './format.js';
 
 /** Where progress goes: a terminal gets dim model text and colours; a pipe gets plain lines. */
 export interface ProgressOutput {
@@ -14,13 +15,8 @@ const style = (tty: boolean | undefined) => ({
   green: (text: string) => (tty ? `\x1b[32m${text}\x1b[39m` : text),
 });
 
-/**
- * Model text and command output are shown as they are, except control characters: an escape
- * sequence from a model or a command must not move the cursor, retitle or clear the terminal.
- */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
-}
+/** Model text and command output are shown as they are, except control characters (see plain). */
+const printable = plain;
 
 function count(value: number, noun: string): string {
   return `${value} ${noun}${value === 1 ? '' : 's'}`;

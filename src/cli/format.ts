@@ -11,3 +11,11 @@ function cut(text: string, max: number): string {
   const single = text.replace(/\s+/g, ' ');
   return [...single].length > max ? `${[...single].slice(0, max - 1).join('')}…` : single;
 }
+
+/**
+ * Text from elsewhere (a tracker's titles, a model's output) without control characters: an
+ * escape sequence in it must not move the cursor, retitle or clear the terminal.
+ */
+export function plain(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}

@@ -7,15 +7,20 @@ import type { Criterion } from '../acceptance-criteria/criterion.schema.js';
 import type { Comment } from '../comments/comment.schema.js';
 import type { PromptPreviewAnswer, TaskContext } from '../context/task-context.schema.js';
 import type { PageOf } from '../core/schema-helpers.js';
+import type { Credential, ExternalTaskListed, ImportResult, Mapping, TrackerInfo } from '../integrations/integration.schema.js';
+import type { ExternalProject } from '../integrations/tracker-provider.js';
 import type { Project } from '../projects/project.schema.js';
 import type { Run, RunEvent } from '../runs/run.schema.js';
 import type { Task } from '../tasks/task.schema.js';
-import { ApiError, type HubClient } from '../app/hub-client.js';
+import { ApiError, type HubClient, type ImportProgressEvent } from '../app/hub-client.js';
 
 const untimedAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 
 /** How long a prompt preview may take through a server (the first describes the task's images). */
 const previewTimeoutMs = 15 * 60_000;
+
+/** How long a call that reads a tracker may take (every page of a large project, rate limits waited out). */
+const trackerTimeoutMs = 10 * 60_000;
 
 /** The CLI talking to a running wfhub server (which holds the embedded database). */
 export function httpClient(baseUrl: string, token: string | undefined): HubClient {
@@ -185,6 +190,24 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
       });
       if (!reply) throw new Error(`The wfhub server at ${baseUrl} ended the chat's stream without an answer.`);
       return reply;
+    },
+    listTrackers: async () => (await call<TrackerInfo[]>('GET', '/integrations/providers')).data,
+    listCredentials: async () => (await call<Credential[]>('GET', '/integrations/credentials')).data,
+    createCredential: async (input) => (await call<Credential>('POST', '/integrations/credentials', input, trackerTimeoutMs)).data,
+    listExternalProjects: async (credentialId) => (await call<ExternalProject[]>('GET', `/integrations/credentials/${credentialId}/projects`, undefined, trackerTimeoutMs)).data,
+    createMapping: async (input) => (await call<Mapping>('POST', '/integrations/project-mapping', input, trackerTimeoutMs)).data,
+    listMappings: async (filter) =>
+      (await call<Mapping[]>('GET', `/integrations/mappings${filter.project_id === undefined ? '' : `?project_id=${filter.project_id}`}`)).data,
+    listExternalTasks: async (mappingId) => (await call<ExternalTaskListed[]>('GET', `/integrations/${mappingId}/tasks`, undefined, trackerTimeoutMs)).data,
+    async importTasks(body, options) {
+      let result: ImportResult | undefined;
+      await stream('/integrations/import?stream=true', body, undefined, 'The import was stopped.', async (event) => {
+        const importEvent = event as ImportProgressEvent;
+        if (importEvent.type === 'import.finished') result = importEvent.result;
+        options.onEvent?.(importEvent);
+      });
+      if (!result) throw new Error(`The wfhub server at ${baseUrl} ended the import's stream without its counts; what was imported stays, and running it again picks up the rest.`);
+      return result;
     },
     close: async () => {},
   };
