@@ -9,17 +9,20 @@ export interface Route {
   taskId?: number;
   runId?: number;
   /** The side panel open over the tasks, if any. */
-  panel?: 'chat' | 'settings';
+  panel?: Panel;
 }
 
+/** The side panels a project opens over its tasks. */
+export type Panel = 'chat' | 'settings' | 'import';
+
 export function parseRoute(hash: string): Route {
-  const match = /^#\/projects\/(\d+)(?:\/tasks\/(\d+)(?:\/runs\/(\d+))?|\/(chat|settings))?\/?$/.exec(hash);
+  const match = /^#\/projects\/(\d+)(?:\/tasks\/(\d+)(?:\/runs\/(\d+))?|\/(chat|settings|import))?\/?$/.exec(hash);
   if (!match) return {};
   return {
     projectId: Number(match[1]),
     ...(match[2] && { taskId: Number(match[2]) }),
     ...(match[3] && { runId: Number(match[3]) }),
-    ...(match[4] && { panel: match[4] as 'chat' | 'settings' }),
+    ...(match[4] && { panel: match[4] as Panel }),
   };
 }
 

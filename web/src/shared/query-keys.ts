@@ -13,6 +13,12 @@ export const queryKeys = {
   diff: (runId: number) => ['runs', runId, 'diff'] as const,
   chats: (projectId: number) => ['projects', projectId, 'chats'] as const,
   chat: (id: number) => ['chats', id] as const,
+  tracker: (taskId: number) => ['tasks', taskId, 'tracker'] as const,
+  trackers: ['integrations', 'providers'] as const,
+  credentials: ['integrations', 'credentials'] as const,
+  externalProjects: (credentialId: number) => ['integrations', 'credentials', credentialId, 'projects'] as const,
+  mappings: (projectId: number) => ['integrations', 'mappings', projectId] as const,
+  externalTasks: (mappingId: number) => ['integrations', 'tasks', mappingId] as const,
   nodes: ['nodes'] as const,
   models: ['models'] as const,
 };

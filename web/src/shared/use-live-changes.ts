@@ -24,6 +24,8 @@ const boardOrder = (a: Task, b: Task) => a.position - b.position || a.id - b.id;
 function applyTask(client: QueryClient, task: Task): void {
   client.setQueryData(queryKeys.task(task.id), task);
   client.setQueryData<Task[]>(queryKeys.tasks(task.project_id), (old) => old && [...old.filter((other) => other.id !== task.id), task].sort(boardOrder));
+  // How its tracker sync stands may have changed with it (a push publishes the task too).
+  void client.invalidateQueries({ queryKey: queryKeys.tracker(task.id), exact: true });
 }
 
 /** What a change makes stale. */

@@ -7,6 +7,7 @@ import { formatTime } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useEscape } from '../../shared/use-escape.js';
 import { useModels } from '../../shared/use-models.js';
+import { ProjectTrackers } from '../integrations/ProjectTrackers.js';
 
 type Settings = {
   model: string;
@@ -55,7 +56,7 @@ function settingsBody(settings: Settings): Record<string, unknown> {
   };
 }
 
-/** A project's name, folder, environment and run settings. */
+/** A project's name, folder, environment and run settings, and the trackers it imports from. */
 export function ProjectSettings({ projectId }: { projectId: number }) {
   const client = useQueryClient();
   const project = useQuery({ queryKey: queryKeys.project(projectId), queryFn: () => api<Project>('GET', `/projects/${projectId}`) });
@@ -74,6 +75,7 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
             client.setQueryData(queryKeys.project(saved.id), saved);
             void client.invalidateQueries({ queryKey: queryKeys.projects, exact: true });
           }} />}
+      {project.data && <ProjectTrackers projectId={project.data.id} />}
     </aside>
   );
 }

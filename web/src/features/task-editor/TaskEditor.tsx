@@ -5,6 +5,7 @@ import { navigate } from '../../app/route.js';
 import { api } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useEscape } from '../../shared/use-escape.js';
+import { TrackerSection } from '../integrations/TrackerSection.js';
 import { RunView } from '../runs/RunView.js';
 import { AttachmentsSection } from './AttachmentsSection.js';
 import { CommentsSection } from './CommentsSection.js';
@@ -14,8 +15,9 @@ import { SubtasksSection } from './SubtasksSection.js';
 import { TaskFields } from './TaskFields.js';
 
 /**
- * Everything about one task, in a panel beside the board: its fields, criteria, subtasks,
- * comments, files and runs, with the Run button; one of its runs, live, when one is picked.
+ * Everything about one task, in a panel beside the board: its fields, the tracker it came from,
+ * its criteria, subtasks, comments, files and runs, with the Run button; one of its runs, live,
+ * when one is picked.
  */
 export function TaskEditor({ projectId, taskId, runId, tasks }: { projectId: number; taskId: number; runId?: number; tasks: Task[] }) {
   const task = useQuery({ queryKey: queryKeys.task(taskId), queryFn: () => api<Task>('GET', `/tasks/${taskId}`) });
@@ -54,6 +56,7 @@ export function TaskEditor({ projectId, taskId, runId, tasks }: { projectId: num
       {task.data && (
         <>
           <TaskFields key={task.data.id} task={task.data} />
+          <TrackerSection taskId={taskId} />
           <RunsSection task={task.data} runId={runId} />
           {runId !== undefined && <RunView key={runId} runId={runId} projectId={projectId} />}
           <CriteriaSection taskId={taskId} />

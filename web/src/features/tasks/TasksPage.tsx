@@ -2,10 +2,12 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { Task } from '../../../../src/tasks/task.schema.js';
 import { taskStatuses } from '../../../../src/tasks/task-fields.js';
+import type { Panel } from '../../app/route.js';
 import { api } from '../../shared/api.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useShortcut } from '../../shared/use-shortcut.js';
 import { ChatPanel } from '../chat/ChatPanel.js';
+import { ImportWizard } from '../integrations/ImportWizard.js';
 import { ProjectSettings } from '../projects/ProjectSettings.js';
 import { TaskEditor } from '../task-editor/TaskEditor.js';
 import { NewTaskForm } from './NewTaskForm.js';
@@ -15,7 +17,7 @@ import { TaskList } from './TaskList.js';
 const viewKey = 'wfhub.view';
 
 /** A project's tasks: board or list, filtered by status, role and text. */
-export function TasksPage({ projectId, taskId, runId, panel, poll }: { projectId: number; taskId?: number; runId?: number; panel?: 'chat' | 'settings'; poll: boolean }) {
+export function TasksPage({ projectId, taskId, runId, panel, poll }: { projectId: number; taskId?: number; runId?: number; panel?: Panel; poll: boolean }) {
   const chat = panel === 'chat';
   // Live changes refresh the tasks; without them (the socket down), they are polled.
   const tasks = useQuery({
@@ -77,6 +79,9 @@ export function TasksPage({ projectId, taskId, runId, panel, poll }: { projectId
           <a className="chat-link" href={chat ? `#/projects/${projectId}` : `#/projects/${projectId}/chat`} aria-pressed={chat ? 'true' : 'false'} role="button">
             Chat
           </a>
+          <a className="panel-link" href={panel === 'import' ? `#/projects/${projectId}` : `#/projects/${projectId}/import`} aria-current={panel === 'import' ? 'page' : undefined}>
+            Import
+          </a>
           <div role="group" aria-label="View" className="view-toggle">
             <button type="button" aria-pressed={view === 'board'} onClick={() => setView('board')}>
               Board
@@ -94,6 +99,7 @@ export function TasksPage({ projectId, taskId, runId, panel, poll }: { projectId
       {taskId !== undefined && <TaskEditor projectId={projectId} taskId={taskId} runId={runId} tasks={all} />}
       {chat && taskId === undefined && <ChatPanel projectId={projectId} />}
       {panel === 'settings' && taskId === undefined && <ProjectSettings projectId={projectId} />}
+      {panel === 'import' && taskId === undefined && <ImportWizard projectId={projectId} />}
     </div>
   );
 }
