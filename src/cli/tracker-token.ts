@@ -51,13 +51,14 @@ export async function readToken(sources: TokenSources, io: TokenIo, label: strin
   return undefined;
 }
 
+/** The first line of stdin (`pass show` prints the secret first, then other fields). */
 async function readAll(input: NodeJS.ReadStream): Promise<string> {
   let text = '';
   for await (const chunk of input) {
     text += String(chunk);
     if (text.length > maxTokenBytes) throw new Error(`stdin holds more than ${maxTokenBytes} bytes: that is not a token.`);
   }
-  return text.trim();
+  return (text.split(/\r?\n/).find((line) => line.trim() !== '') ?? '').trim();
 }
 
 /** Reads a line from the terminal without echoing it; Ctrl-C quits. */

@@ -59,7 +59,11 @@ export class CredentialService {
     const given = input.base_url?.replace(/\/+$/, '') ?? null;
     const baseUrl = given === info.base_url.default ? null : given;
     const access: TrackerAccess = { provider: input.provider, token: input.token, email: input.email ?? null, baseUrl };
-    const { account } = await this.call(access, (tracker) => tracker.validate());
+    const { account } = await this.call(access, async (tracker) => {
+      const answer = await tracker.validate();
+      if (typeof answer.account !== 'string' || answer.account === '') throw new TypeError('no account in its answer');
+      return answer;
+    });
     const email = input.email ?? null;
     const [kept] = await this.db
       .update(trackerCredentialTable)
@@ -123,9 +127,11 @@ export class CredentialService {
     try {
       return await work((this.options.connect ?? connectTracker)(access));
     } catch (error) {
-      if (error instanceof TrackerError) {
-        const hide = secretHider([access.token]);
-        throw new TrackerError(error.code, hide(error.message), error.details);
+      const hide = secretHider([access.token]);
+      if (error instanceof TrackerError) throw new TrackerError(error.code, hide(error.message), error.details);
+      // An answer in a shape no tracker gives (a base URL that is some other web site, say).
+      if (error instanceof TypeError) {
+        throw new TrackerError('tracker_rejected', `${access.provider} answered in a shape wfhub does not know (${hide(error.message)}). Check the base URL: it must be the tracker's API.`, { provider: access.provider });
       }
       throw error;
     }

@@ -140,7 +140,7 @@ export const taskLinkSchema = z
       state: z.enum(['synced', 'pending', 'failed']).describe('pending: a status or comment waits to be pushed; failed: the last push failed and will be tried again'),
       error: z.string().nullable(),
       attempts: z.number().int(),
-      next_attempt_at: timestampSchema.nullable(),
+      next_attempt_at: timestampSchema.nullable().describe('When a failed push is tried again; null after a refusal for good (tried again when the task changes, or by POST /tasks/{id}/tracker/sync)'),
     }),
   })
   .meta({ id: 'TaskTrackerLink' });

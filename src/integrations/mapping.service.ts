@@ -77,7 +77,8 @@ export class MappingService {
     const links = await this.linksOf(id, listed.map((task) => task.external_id));
     return listed.map((task) => {
       const taskId = links.get(task.external_id);
-      return { ...task, imported: taskId !== undefined, task_id: taskId ?? null };
+      // Only web links: the list's links are shown as they are.
+      return { ...task, url: /^https?:\/\//i.test(task.url) ? task.url : '', imported: taskId !== undefined, task_id: taskId ?? null };
     });
   }
 

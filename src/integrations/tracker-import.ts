@@ -8,6 +8,7 @@ import type { CredentialService } from './credential.service.js';
 import type { ImportBody, ImportEvent, ImportResult } from './integration.schema.js';
 import { trackerCommentLinkTable, trackerLinkTable, trackerMappingTable, type ImportedFields, type TrackerMappingRow } from './integration.sql.js';
 import type { MappingService } from './mapping.service.js';
+import { markedComment } from './tracker-comment.js';
 import { TrackerError } from './tracker-error.js';
 import type { ExternalTask, TrackerKind, TrackerProvider } from './tracker-provider.js';
 import { trackerInfo } from './trackers.js';
@@ -47,57 +48,65 @@ export class TrackerImport {
   /** `signal` stops it between tasks (the client went away): what was written stays. */
   async run(body: ImportBody, onEvent?: (event: ImportEvent) => void, signal?: AbortSignal): Promise<ImportResult> {
     const mapping = await this.mappings.row(body.mapping_id);
-    const selected = body.external_ids ?? (await this.mappings.listAll(mapping)).map((task) => task.external_id);
+    const listed = (await this.mappings.listAll(mapping)).map((task) => task.external_id);
     const result: ImportResult = { created: 0, updated: 0, unchanged: 0, failed: [] };
+    // Only the mapped project's tasks (their subtasks come with them): not whatever else the token sees.
+    const inProject = new Set(listed);
+    const selected = (body.external_ids ?? listed).filter((id) => {
+      if (inProject.has(id)) return true;
+      result.failed.push({ external_id: id, message: `${id} is not a task of ${mapping.external_project_name} (a subtask comes with its parent: import that).` });
+      return false;
+    });
     await this.credentials.use(mapping.credential_id, async (tracker) => {
       const queue = [...new Set(selected)].map((id) => ({ id, parent: undefined as string | undefined }));
       const queued = new Set(queue.map((item) => item.id));
       let done = 0;
+      // Subtasks join the queue as their parents are read, and idle readers are started for
+      // them. A failure stops the others after their task, and is told once they have finished:
+      // when the import answers, nothing is still writing.
+      let active = 0;
+      let failure: { error: unknown } | undefined;
+      let settle: () => void = () => {};
       const reader = async () => {
-        for (let item = queue.shift(); item; item = queue.shift()) {
+        for (let item = queue.shift(); item && !failure; item = queue.shift()) {
           signal?.throwIfAborted();
+          const readAt = new Date();
           const task = await this.read(tracker, mapping, item.id, result);
           if (task) {
-            const outcome = await this.write(mapping, mapping.provider, task, task.parent_external_id ?? item.parent);
+            const outcome = await this.write(mapping, mapping.provider, task, task.parent_external_id ?? item.parent, readAt);
             result[outcome]++;
             for (const subtask of task.subtasks) {
               if (queued.has(subtask.external_id)) continue;
               queued.add(subtask.external_id);
               queue.push({ id: subtask.external_id, parent: task.external_id });
             }
+            start();
           }
           done++;
           onEvent?.({ type: 'import.progress', done, total: queued.size, external_id: item.id });
         }
       };
-      // Subtasks join the queue as their parents are read: a reader that finds it empty may be
-      // early, so the readers go round until none is left with work that could add more.
-      // A failure stops the others after their task, and is told once they have finished: when
-      // the import answers, nothing is still writing.
-      let active = 0;
-      let failure: { error: unknown } | undefined;
+      const start = () => {
+        while (active < readers && queue.length > 0 && !failure) {
+          active++;
+          reader().then(
+            () => {
+              active--;
+              if (active === 0) settle();
+            },
+            (error: unknown) => {
+              failure ??= { error };
+              queue.length = 0;
+              active--;
+              if (active === 0) settle();
+            },
+          );
+        }
+      };
       await new Promise<void>((resolve, reject) => {
-        const settle = () => (failure ? reject(failure.error) : resolve());
-        const start = () => {
-          while (active < readers && queue.length > 0 && !failure) {
-            active++;
-            reader().then(
-              () => {
-                active--;
-                if (queue.length > 0 && !failure) start();
-                else if (active === 0) settle();
-              },
-              (error: unknown) => {
-                failure ??= { error };
-                queue.length = 0;
-                active--;
-                if (active === 0) settle();
-              },
-            );
-          }
-          if (active === 0) settle();
-        };
+        settle = () => (failure ? reject(failure.error) : resolve());
         start();
+        if (active === 0) settle();
       });
     });
     onEvent?.({ type: 'import.finished', result });
@@ -119,7 +128,7 @@ export class TrackerImport {
     }
   }
 
-  private async write(mapping: TrackerMappingRow, provider: TrackerKind, task: ExternalTask, parentExternalId: string | undefined): Promise<Outcome> {
+  private async write(mapping: TrackerMappingRow, provider: TrackerKind, task: ExternalTask, parentExternalId: string | undefined, readAt: Date): Promise<Outcome> {
     const changes: Change[] = [];
     const outcome = await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
@@ -157,10 +166,18 @@ export class TrackerImport {
         const [current] = await db.select().from(taskTable).where(eq(taskTable.id, taskId));
         if (!current) return 'unchanged' as const;
         const update: Partial<ImportedFields> & { parent_id?: number } = {};
-        for (const field of ['title', 'description', 'status', 'priority'] as const) {
-          // Changed on the tracker since the last import, and not already so here.
-          if (remote[field] !== link.imported[field] && current[field] !== remote[field]) (update as Record<string, unknown>)[field] = remote[field];
+        for (const field of ['title', 'description', 'priority'] as const) {
+          // Changed on the tracker since the last import, and left alone here: what was edited in
+          // wfhub meanwhile stays.
+          if (remote[field] !== link.imported[field] && current[field] === link.imported[field] && current[field] !== remote[field]) update[field] = remote[field] as never;
         }
+        // The status is also pushed: a push under way, or one made after this task was read,
+        // says more than this reading; a status changed here and not pushed yet wins over the
+        // tracker's (it is pushed next).
+        const pushing = (link.sync_lease_until !== null && link.sync_lease_until > new Date()) || (link.synced_at !== null && link.synced_at >= readAt);
+        const trackerMoved = !pushing && remote.status !== link.imported.status;
+        if (trackerMoved && current.status === link.remote_status && current.status !== remote.status) update.status = remote.status;
+        const snapshot = pushing ? { ...remote, status: link.imported.status } : remote;
         if (parentId !== undefined && current.parent_id === null && parentId !== taskId) update.parent_id = parentId;
         if (Object.keys(update).length > 0) {
           await db.update(taskTable).set({ ...update, updated_at: new Date() }).where(eq(taskTable.id, taskId));
@@ -173,12 +190,12 @@ export class TrackerImport {
         await db
           .update(trackerLinkTable)
           .set({
-            imported: remote,
+            imported: snapshot,
             url,
             attachments,
             // The tracker's own move since the last import is its state now; otherwise wfhub's
             // last push stands (a tracker with fewer states reads back coarser than it was told).
-            ...(remote.status !== link.imported.status && { remote_status: remote.status }),
+            ...(trackerMoved && { remote_status: remote.status }),
             imported_at: new Date(),
             updated_at: new Date(),
           })
@@ -220,6 +237,16 @@ export class TrackerImport {
     for (const comment of task.comments) {
       const body = cut(storable(comment.body), 200_000) || '(empty comment)';
       const seen = byExternalId.get(comment.external_id);
+      const original = seen ? undefined : markedComment(comment.body);
+      if (original !== undefined) {
+        // One of wfhub's own, pushed before (its link lost, or posted twice): linked to the
+        // original, never copied in.
+        const [mine] = await db.select({ id: commentTable.id }).from(commentTable).where(and(eq(commentTable.id, original), eq(commentTable.task_id, taskId)));
+        if (mine) {
+          await db.insert(trackerCommentLinkTable).values({ link_id: linkId, external_id: comment.external_id, comment_id: mine.id, pushed: true }).onConflictDoNothing();
+          continue;
+        }
+      }
       if (seen) {
         // wfhub's own comments come back as the tracker renders them: they are not taken back.
         if (!seen.pushed && seen.body !== body) {

@@ -67,8 +67,11 @@ export interface TrackerProvider {
   listProjects(): Promise<ExternalProject[]>;
   listTasks(projectId: string, cursor?: string): Promise<ExternalPage<ExternalTaskSummary>>;
   getTask(projectId: string, externalId: string): Promise<ExternalTask>;
-  /** Moves the tracker's task to the state that stands for `status`. */
-  updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<void>;
+  /**
+   * Moves the tracker's task to the state that stands for `status`, and answers that state in
+   * wfhub's terms: what an import will read back (a tracker with fewer states reads coarser).
+   */
+  updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<{ status: TaskStatus }>;
   /** Comments on the tracker's task; answers the new comment's id, so an import knows it as ours. */
   addComment(projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }>;
 }

@@ -1,6 +1,5 @@
 import { and, asc, eq, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { commentTable } from '../comments/comment.sql.js';
-import { runCommentAuthor } from '../context/task-prompt.js';
 import { NotFoundError } from '../core/errors.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Database } from '../db/database.js';
@@ -9,6 +8,7 @@ import type { CredentialService } from './credential.service.js';
 import type { TaskLink } from './integration.schema.js';
 import { trackerCommentLinkTable, trackerCredentialTable, trackerLinkTable, trackerMappingTable, type TrackerLinkRow } from './integration.sql.js';
 import { TrackerError } from './tracker-error.js';
+import { pushedBody, trackerCommentLimit } from './tracker-comment.js';
 
 export interface TrackerSyncOptions {
   /** How often every linked task is checked, for changes heard by no one (made while stopped). */
@@ -134,7 +134,7 @@ export class TrackerSync {
   /** Pushes the task now, whatever wait a failure set; answers how the sync stands after it. */
   async syncNow(taskId: number): Promise<TaskLink> {
     await this.link(taskId);
-    await this.push(taskId, { now: true });
+    await this.push(taskId, 'now');
     return this.link(taskId);
   }
 
@@ -147,7 +147,8 @@ export class TrackerSync {
       .innerJoin(taskTable, eq(taskTable.id, trackerLinkTable.task_id))
       .where(
         and(
-          or(isNull(trackerLinkTable.sync_after), lte(trackerLinkTable.sync_after, now)),
+          // Due: no wait set and no failure refused for good, or the wait is over.
+          or(and(isNull(trackerLinkTable.sync_after), isNull(trackerLinkTable.sync_error)), lte(trackerLinkTable.sync_after, now)),
           or(isNull(trackerLinkTable.sync_lease_until), lte(trackerLinkTable.sync_lease_until, now)),
           or(
             // A failure stands until a push succeeds, or finds nothing left to push.
@@ -161,7 +162,7 @@ export class TrackerSync {
       .limit(sweepBatch);
     for (const { task_id } of due) {
       if (this.stopped) return;
-      await this.push(task_id, { now: false });
+      await this.push(task_id, 'sweep');
     }
   }
 
@@ -177,15 +178,15 @@ export class TrackerSync {
       taskId,
       setTimeout(() => {
         this.waiting.delete(taskId);
-        this.push(taskId, { now: false }).catch((error: unknown) => this.options.onError?.(error));
+        this.push(taskId, 'changed').catch((error: unknown) => this.options.onError?.(error));
       }, 100),
     );
   }
 
   /** One push of a task at a time in this process; the lease keeps other processes off it. */
-  private push(taskId: number, options: { now: boolean }): Promise<void> {
+  private push(taskId: number, mode: PushMode): Promise<void> {
     const previous = this.pushing.get(taskId) ?? Promise.resolve();
-    const next = previous.then(() => this.pushOnce(taskId, options));
+    const next = previous.then(() => this.pushOnce(taskId, mode));
     const settled = next.catch(() => {});
     this.pushing.set(taskId, settled);
     void settled.then(() => {
@@ -194,16 +195,20 @@ export class TrackerSync {
     return next;
   }
 
-  private async pushOnce(taskId: number, options: { now: boolean }): Promise<void> {
+  private async pushOnce(taskId: number, mode: PushMode): Promise<void> {
     for (let round = 0; round < maxRounds; round++) {
-      const link = await this.claim(taskId, options.now && round === 0);
-      if (!link) return;
-      const [task] = await this.db.select({ status: taskTable.status }).from(taskTable).where(eq(taskTable.id, taskId));
+      const lease = await this.claim(taskId, round === 0 ? mode : 'changed');
+      if (!lease) return;
+      const { link } = lease;
+      const [task] = await this.db.select({ status: taskTable.status, updated_at: taskTable.updated_at }).from(taskTable).where(eq(taskTable.id, taskId));
       const comments = await this.unpushedComments(link);
+      // A push the tracker refused for good is not tried again until the task changes (or Retry now).
+      const stopped = link.sync_error !== null && link.sync_after === null;
+      if (stopped && mode !== 'now' && task && task.updated_at <= link.updated_at && !comments.some((comment) => comment.created_at > link.updated_at)) return this.release(lease, {});
       if (!task || (task.status === link.remote_status && comments.length === 0)) {
-        if (link.sync_error === null) return this.release(link, {});
+        if (link.sync_error === null) return this.release(lease, {});
         // Nothing left to push (the change was undone, or another process pushed it): no failure stands.
-        await this.release(link, { sync_error: null, sync_attempts: 0, sync_after: null });
+        await this.release(lease, { sync_error: null, sync_attempts: 0, sync_after: null });
         this.feed.publish({ kind: 'task', op: 'updated', id: taskId, project_id: await this.projectOf(taskId) });
         return;
       }
@@ -213,61 +218,100 @@ export class TrackerSync {
         .innerJoin(trackerCredentialTable, eq(trackerCredentialTable.id, trackerMappingTable.credential_id))
         .where(eq(trackerMappingTable.id, link.mapping_id));
       if (!mapping) return;
-      try {
-        await this.credentials.use(mapping.credential_id, async (tracker) => {
+      // The status and each comment go on their own: one the tracker refuses does not hold up the others.
+      const failures: unknown[] = [];
+      await this.credentials
+        .use(mapping.credential_id, async (tracker) => {
           if (task.status !== link.remote_status) {
-            await tracker.updateStatus(mapping.external_project_id, link.external_id, task.status);
-            await this.db.update(trackerLinkTable).set({ remote_status: task.status }).where(eq(trackerLinkTable.id, link.id));
+            try {
+              const { status: readBack } = await tracker.updateStatus(mapping.external_project_id, link.external_id, task.status);
+              // What the tracker has now, and what an import will read back from it: the next
+              // import does not take wfhub's own push for the tracker's change.
+              await this.db
+                .update(trackerLinkTable)
+                .set({ remote_status: task.status, imported: { ...link.imported, status: readBack } })
+                .where(and(eq(trackerLinkTable.id, link.id), eq(trackerLinkTable.sync_lease_until, lease.until)));
+            } catch (error) {
+              failures.push(error);
+            }
           }
           for (const comment of comments) {
-            const { external_id } = await tracker.addComment(mapping.external_project_id, link.external_id, pushedBody(comment));
-            // Recorded at once: a push cut short after this comment does not post it twice.
-            await this.db.insert(trackerCommentLinkTable).values({ link_id: link.id, external_id, comment_id: comment.id, pushed: true }).onConflictDoNothing();
+            if (!(await this.renew(lease))) return;
+            try {
+              const { external_id } = await tracker.addComment(mapping.external_project_id, link.external_id, pushedBody(comment, trackerCommentLimit));
+              // Recorded at once: a push cut short after this comment does not post it twice.
+              await this.db.insert(trackerCommentLinkTable).values({ link_id: link.id, external_id, comment_id: comment.id, pushed: true }).onConflictDoNothing();
+            } catch (error) {
+              failures.push(error);
+              // A tracker that is down or limiting refuses the next ones too.
+              if (!(error instanceof TrackerError) || !permanent(error)) return;
+            }
           }
-        });
-        await this.release(link, { sync_error: null, sync_attempts: 0, sync_after: null, synced_at: new Date() });
+        })
+        .catch((error: unknown) => failures.push(error));
+      if (failures.length === 0) {
+        await this.release(lease, { sync_error: null, sync_attempts: 0, sync_after: null, synced_at: new Date() });
         this.feed.publish({ kind: 'task', op: 'updated', id: taskId, project_id: await this.projectOf(taskId) });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const attempts = link.sync_attempts + 1;
-        const wait = Math.max(Math.min(this.backoffMs * 2 ** (attempts - 1), this.maxBackoffMs), error instanceof TrackerError ? (error.details.retryAfterMs ?? 0) : 0);
-        await this.release(link, { sync_error: message.slice(0, 2000), sync_attempts: attempts, sync_after: new Date(Date.now() + wait) });
-        this.options.onFailure?.({ task_id: taskId, provider: mapping.provider }, message);
-        this.feed.publish({ kind: 'task', op: 'updated', id: taskId, project_id: await this.projectOf(taskId) });
-        if (!(error instanceof TrackerError)) this.options.onError?.(error);
-        return;
+        continue;
       }
+      const error = failures.find((item) => !(item instanceof TrackerError) || !permanent(item)) ?? failures[0];
+      const message = error instanceof Error ? error.message : String(error);
+      const attempts = link.sync_attempts + 1;
+      const wait = Math.max(Math.min(this.backoffMs * 2 ** (attempts - 1), this.maxBackoffMs), error instanceof TrackerError ? (error.details.retryAfterMs ?? 0) : 0);
+      const giveUp = error instanceof TrackerError && permanent(error);
+      await this.release(lease, { sync_error: message.slice(0, 2000), sync_attempts: attempts, sync_after: giveUp ? null : new Date(Date.now() + wait), updated_at: new Date() });
+      this.options.onFailure?.({ task_id: taskId, provider: mapping.provider }, message);
+      this.feed.publish({ kind: 'task', op: 'updated', id: taskId, project_id: await this.projectOf(taskId) });
+      if (!(error instanceof TrackerError)) this.options.onError?.(error);
+      return;
     }
   }
 
-  /** The link, held by this process for a while; undefined when not due or another holds it. */
-  private async claim(taskId: number, now: boolean): Promise<TrackerLinkRow | undefined> {
+  /**
+   * The link, held by this process until `until`; undefined when another holds it or it is not
+   * due. `sweep` skips a push refused for good; `changed` (a change heard) may try it again;
+   * `now` (Retry now) ignores any wait.
+   */
+  private async claim(taskId: number, mode: PushMode): Promise<Lease | undefined> {
     const at = new Date();
+    const until = new Date(at.getTime() + this.leaseMs);
+    const due =
+      mode === 'now' ? undefined
+      : mode === 'changed' ? or(isNull(trackerLinkTable.sync_after), lte(trackerLinkTable.sync_after, at))
+      : or(and(isNull(trackerLinkTable.sync_after), isNull(trackerLinkTable.sync_error)), lte(trackerLinkTable.sync_after, at));
     const [link] = await this.db
       .update(trackerLinkTable)
-      .set({ sync_lease_until: new Date(at.getTime() + this.leaseMs) })
-      .where(
-        and(
-          eq(trackerLinkTable.task_id, taskId),
-          or(isNull(trackerLinkTable.sync_lease_until), lte(trackerLinkTable.sync_lease_until, at)),
-          now ? undefined : or(isNull(trackerLinkTable.sync_after), lte(trackerLinkTable.sync_after, at)),
-        ),
-      )
+      .set({ sync_lease_until: until })
+      .where(and(eq(trackerLinkTable.task_id, taskId), or(isNull(trackerLinkTable.sync_lease_until), lte(trackerLinkTable.sync_lease_until, at)), due))
       .returning();
-    return link;
+    return link && { link, until };
   }
 
-  private async release(link: TrackerLinkRow, set: Partial<Pick<TrackerLinkRow, 'sync_error' | 'sync_attempts' | 'sync_after' | 'synced_at'>>): Promise<void> {
+  /** Holds the lease longer before another write to the tracker; false when it was lost. */
+  private async renew(lease: Lease): Promise<boolean> {
+    const until = new Date(Date.now() + this.leaseMs);
+    const renewed = await this.db
+      .update(trackerLinkTable)
+      .set({ sync_lease_until: until })
+      .where(and(eq(trackerLinkTable.id, lease.link.id), eq(trackerLinkTable.sync_lease_until, lease.until)))
+      .returning({ id: trackerLinkTable.id });
+    if (renewed.length === 0) return false;
+    lease.until = until;
+    return true;
+  }
+
+  /** Lets go of the lease, if it is still this process's. */
+  private async release(lease: Lease, set: Partial<Pick<TrackerLinkRow, 'sync_error' | 'sync_attempts' | 'sync_after' | 'synced_at' | 'updated_at'>>): Promise<void> {
     await this.db
       .update(trackerLinkTable)
       .set({ ...set, sync_lease_until: null })
-      .where(eq(trackerLinkTable.id, link.id));
+      .where(and(eq(trackerLinkTable.id, lease.link.id), eq(trackerLinkTable.sync_lease_until, lease.until)));
   }
 
   /** The task's comments written in wfhub since it was imported and not yet on the tracker, oldest first. */
   private async unpushedComments(link: TrackerLinkRow) {
     return this.db
-      .select({ id: commentTable.id, author: commentTable.author, body: commentTable.body })
+      .select({ id: commentTable.id, author: commentTable.author, body: commentTable.body, created_at: commentTable.created_at })
       .from(commentTable)
       .leftJoin(trackerCommentLinkTable, eq(trackerCommentLinkTable.comment_id, commentTable.id))
       .where(and(eq(commentTable.task_id, link.task_id), isNull(trackerCommentLinkTable.comment_id), sql`${commentTable.created_at} >= ${link.created_at}`))
@@ -281,7 +325,11 @@ export class TrackerSync {
 }
 
 
-/** wfhub's own comments go as they are; a person's say who wrote them, the tracker showing the token's owner. */
-function pushedBody(comment: { author: string; body: string }): string {
-  return comment.author === runCommentAuthor ? comment.body : `**${comment.author}** (in wfhub):\n\n${comment.body}`;
+type PushMode = 'sweep' | 'changed' | 'now';
+interface Lease {
+  link: TrackerLinkRow;
+  until: Date;
 }
+
+/** The tracker refused this for good (a task gone, a transition the workflow lacks): waiting will not help. */
+const permanent = (error: TrackerError) => error.code === 'tracker_not_found' || error.code === 'tracker_rejected';

@@ -265,6 +265,12 @@ describe.each(cases)('importing from and syncing back to %s, on %s', (provider, 
     const one = await call('POST', '/integrations/import', { mapping_id: mappingId, external_ids: [tracker.parent] });
     expect(one.body).toMatchObject({ created: 0, updated: 1 });
     expect((await call('GET', `/tasks/${parentId}`)).body.title).toMatch(/Renamed on the tracker$/);
+
+    // Both sides renamed it: what was edited in wfhub stays.
+    expect((await call('PATCH', `/tasks/${parentId}`, { title: 'Renamed in wfhub' })).status).toBe(200);
+    tracker.retitle(tracker.parent, 'Renamed on the tracker again');
+    await call('POST', '/integrations/import', { mapping_id: mappingId, external_ids: [tracker.parent] });
+    expect((await call('GET', `/tasks/${parentId}`)).body.title).toBe('Renamed in wfhub');
   });
 
   it('pushes a status change and a run summary comment back to the tracker', async () => {
@@ -280,12 +286,18 @@ describe.each(cases)('importing from and syncing back to %s, on %s', (provider, 
     await hub.services.comments.create(parentId, { author: runCommentAuthor, body: summary });
     expect((await call('POST', `/tasks/${parentId}/comments`, { author: 'ada', body: 'Shipped on Friday.' })).status).toBe(201);
     const pushed = await until(async () => tracker.comments(tracker.parent), (bodies) => bodies.some((body) => body.includes('Shipped on Friday.')), 'the comments reached the tracker');
-    expect(pushed.slice(2)).toEqual([summary, expect.stringMatching(/ada.*\(in wfhub\):?\s*Shipped on Friday\.$/s)]);
+    expect(pushed.slice(2)).toEqual([expect.stringMatching(/^Run 7 finished: wrote hello\.py and its test\.\s*\(wfhub comment \d+\)$/), expect.stringMatching(/ada.*\(in wfhub\):?\s*Shipped on Friday\.\s*\(wfhub comment \d+\)$/s)]);
     await until(async () => (await call('GET', `/tasks/${parentId}/tracker`)).body.sync.state, (state) => state === 'synced', 'the comment is recorded as pushed');
     // Once, and an import does not bring it back as another comment.
     expect(tracker.comments(tracker.parent).filter((body) => body.includes(summary))).toHaveLength(1);
     await call('POST', '/integrations/import', { mapping_id: mappingId, external_ids: [tracker.parent] });
     expect((await call('GET', `/tasks/${parentId}/comments`)).body).toHaveLength(4);
+    // Even with what wfhub knew of the pushed comments lost, their mark links them back instead of copying them in.
+    await hub.services.db.execute(sql`delete from tracker_comment_links where pushed`);
+    await call('POST', '/integrations/import', { mapping_id: mappingId, external_ids: [tracker.parent] });
+    expect((await call('GET', `/tasks/${parentId}/comments`)).body).toHaveLength(4);
+    const links: unknown = await hub.services.db.execute(sql`select count(*)::int as n from tracker_comment_links where pushed`);
+    expect(JSON.stringify(links)).toContain('"n":2');
   });
 
   it('keeps the local change when the tracker rate limits, shows the failure, and honours Retry-After', async () => {
@@ -305,6 +317,11 @@ describe.each(cases)('importing from and syncing back to %s, on %s', (provider, 
     const retried = await call('POST', `/tasks/${childId}/tracker/sync`);
     expect(retried.status).toBe(200);
     expect(retried.body).toMatchObject({ remote_status: 'in_progress', sync: { state: 'synced', error: null, attempts: 0, next_attempt_at: null } });
+
+    // What the tracker reads back (GitHub: an open issue) is wfhub's own push, not a change there.
+    const reimported = await call('POST', '/integrations/import', { mapping_id: mappingId, external_ids: [retried.body.external_id] });
+    expect(reimported.body).toMatchObject({ updated: 0, unchanged: 1 });
+    expect((await call('GET', `/tasks/${childId}`)).body.status).toBe('in_progress');
   });
 
   it('answers null for a task that was not imported, and a clear 404 for unknown ids', async () => {

@@ -40,6 +40,12 @@ describe.each(backends())('an import cut short, on %s', (kind) => {
     expect(await taskCount()).toBe(40);
   });
 
+  it("imports only the mapped project's tasks, whatever ids it is given", async () => {
+    const answer = await hub.services.trackerImport.run({ mapping_id: mappingId, external_ids: ['9999', '1'] });
+    expect(answer.failed).toEqual([{ external_id: '9999', message: expect.stringContaining('is not a task of acme/big') }]);
+    expect(answer.created + answer.unchanged + answer.updated).toBe(1);
+  });
+
   it('renews the credential kept for the same account instead of adding another', async () => {
     const again = await hub.services.credentials.create({ provider: 'github', token, base_url: `${github.url}/`, name: 'Renamed' });
     expect(again.created).toBe(false);

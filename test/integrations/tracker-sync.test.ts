@@ -111,4 +111,43 @@ describe.each(backends())('pushing changes back to a tracker, on %s', (kind) => 
       await sync.stop();
     }
   });
+
+  it('stops retrying what the tracker refused for good, still pushes the comments, and tries again once the task changes', async () => {
+    let refusals = 0;
+    const credentials = new CredentialService(hub.services.db, {
+      dataDir: hub.services.config.dataDir,
+      connect: (access) => {
+        const tracker = connectTracker(access);
+        return Object.assign(Object.create(tracker) as typeof tracker, {
+          updateStatus: async (...args: Parameters<typeof tracker.updateStatus>) => {
+            if (args[2] === 'review') {
+              refusals++;
+              throw new TrackerError('tracker_rejected', 'the workflow has no transition to a review status', { provider: 'github' });
+            }
+            return tracker.updateStatus(...args);
+          },
+        });
+      },
+    });
+    const sync = new TrackerSync(hub.services.db, hub.services.feed, credentials, { backoffMs: 50, sweepMs: 50 });
+    const taskId = taskOf.get(5)!;
+    sync.start();
+    try {
+      await hub.services.tasks.update(taskId, { status: 'review' });
+      await hub.services.comments.create(taskId, { author: 'ada', body: 'Ready for a look.' });
+      await until(() => (github.repos.get('acme/sync')!.comments.get(5) ?? []).some((comment) => comment.body.includes('Ready for a look.')), 'the comment pushed');
+      await until(async () => (await sync.link(taskId)).sync.state === 'failed', 'the link failed');
+      await sleep(500);
+      const link = await sync.link(taskId);
+      expect(link.sync).toMatchObject({ state: 'failed', error: 'the workflow has no transition to a review status', next_attempt_at: null });
+      // Not tried again by the sweeps meanwhile.
+      expect(refusals).toBe(1);
+
+      await hub.services.tasks.update(taskId, { status: 'done' });
+      await until(() => issue(5).state === 'closed', 'the issue closed');
+      await until(async () => (await sync.link(taskId)).sync.state === 'synced', 'the link synced');
+    } finally {
+      await sync.stop();
+    }
+  });
 });

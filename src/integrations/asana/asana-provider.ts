@@ -103,17 +103,21 @@ export class AsanaProvider implements TrackerProvider {
     };
   }
 
-  async updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<void> {
+  async updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<{ status: TaskStatus }> {
     const gid = this.gid(externalId);
     const { body } = await this.http.request<{ data: AsanaTask }>('GET', `/tasks/${gid}`, { query: { opt_fields: summaryFields } });
     const completed = status === 'done';
     if (body.data.completed !== completed) await this.http.request('PUT', `/tasks/${gid}`, { body: { data: { completed } } });
-    if (completed) return;
-    // Not done: the section named for the state, when the project has one.
+    if (completed) return { status: 'done' };
+    // Not done: the section named for the state, when the task is in the project (a subtask
+    // usually is not, and adding it there would change the project) and the project has one.
+    const membership = body.data.memberships?.find((item) => item.project?.gid === projectId);
+    if (!membership) return { status: asanaStatus({ ...body.data, completed }, projectId) };
     const sections = await this.all<{ gid: string; name: string }>(`/projects/${this.gid(projectId)}/sections`, {});
     const wanted = status === 'todo' ? sections.find((section) => /\b(to ?do|backlog|new)\b/i.test(section.name)) : sections.find((section) => sectionStates.some(([pattern, state]) => state === status && pattern.test(section.name)));
-    const current = body.data.memberships?.find((item) => item.project?.gid === projectId)?.section?.gid;
-    if (wanted && wanted.gid !== current) await this.http.request('POST', `/sections/${wanted.gid}/addTask`, { body: { data: { task: gid } } });
+    if (wanted && wanted.gid !== membership.section?.gid) await this.http.request('POST', `/sections/${wanted.gid}/addTask`, { body: { data: { task: gid } } });
+    const section = wanted ?? membership.section;
+    return { status: asanaStatus({ completed, memberships: [{ ...membership, section: section ? { gid: section.gid, name: section.name } : null }] }, projectId) };
   }
 
   async addComment(_projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {

@@ -107,14 +107,15 @@ export class GithubProvider implements TrackerProvider {
     };
   }
 
-  async updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<void> {
+  async updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<{ status: TaskStatus }> {
     const path = `${this.repoPath(projectId)}/issues/${this.issueNumber(externalId)}`;
     const { body: issue } = await this.http.request<GithubIssue>('GET', path);
     const wanted: Pick<GithubIssue, 'state' | 'state_reason'> =
       status === 'done' ? { state: 'closed', state_reason: 'completed' } : status === 'cancelled' ? { state: 'closed', state_reason: 'not_planned' } : { state: 'open', state_reason: 'reopened' };
     // GitHub ignores state_reason unless the state changes; an issue already right is left alone.
-    if (githubStatus(issue) === githubStatus(wanted)) return;
+    if (githubStatus(issue) === githubStatus(wanted)) return { status: githubStatus(issue) };
     await this.http.request('PATCH', path, { body: wanted });
+    return { status: githubStatus(wanted) };
   }
 
   async addComment(projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {

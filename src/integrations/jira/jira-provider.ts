@@ -100,16 +100,21 @@ export class JiraProvider implements TrackerProvider {
     };
   }
 
-  async updateStatus(_projectId: string, externalId: string, status: TaskStatus): Promise<void> {
+  async updateStatus(_projectId: string, externalId: string, status: TaskStatus): Promise<{ status: TaskStatus }> {
     const key = this.issueKey(externalId);
     const { body: issue } = await this.http.request<JiraIssue>('GET', `/rest/api/3/issue/${key}`, { query: { fields: 'status' } });
-    if (jiraStatus(issue.fields.status) === status) return;
+    const now = issue.fields.status;
+    if (jiraStatus(now) === status) return { status };
     const { body } = await this.http.request<{ transitions: { id: string; name: string; to: JiraStatus }[] }>('GET', `/rest/api/3/issue/${key}/transitions`);
-    // The transition to a status of the same meaning; else one to the same category.
+    // The transition to a status of the same meaning; else, when the issue is not in the same
+    // category already (In Progress stands for review too), one to that category.
     const category = status === 'done' || status === 'cancelled' ? 'done' : status === 'todo' ? 'new' : 'indeterminate';
-    const transition = body.transitions.find((item) => jiraStatus(item.to) === status) ?? body.transitions.find((item) => item.to.statusCategory.key === category);
+    const exact = body.transitions.find((item) => jiraStatus(item.to) === status);
+    if (!exact && now.statusCategory.key === category) return { status: jiraStatus(now) };
+    const transition = exact ?? body.transitions.find((item) => item.to.statusCategory.key === category);
     if (!transition) throw new TrackerError('tracker_rejected', `Jira offers no transition of ${key} to a "${status}" status (its workflow allows: ${body.transitions.map((item) => item.to.name).join(', ') || 'none'}).`, { provider: 'jira' });
     await this.http.request('POST', `/rest/api/3/issue/${key}/transitions`, { body: { transition: { id: transition.id } } });
+    return { status: jiraStatus(transition.to) };
   }
 
   async addComment(_projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {

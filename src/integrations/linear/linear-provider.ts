@@ -148,12 +148,13 @@ export class LinearProvider implements TrackerProvider {
     };
   }
 
-  async updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<void> {
+  async updateStatus(projectId: string, externalId: string, status: TaskStatus): Promise<{ status: TaskStatus }> {
     const data = await this.query<{ team: { states: { nodes: (LinearState & { position: number })[] } } | null; issue: LinearIssue }>(
       `query States($team: String!, $id: String!) { team(id: $team) { states { nodes { id name type position } } } issue(id: $id) { ${issueFields} } }`,
       { team: projectId, id: externalId },
     );
-    if (linearStatus(data.issue.state) === status) return;
+    const now = linearStatus(data.issue.state);
+    if (now === status) return { status };
     const states = [...(data.team?.states.nodes ?? [])].sort((a, b) => a.position - b.position);
     const pick = (type: string, name?: RegExp, notName?: RegExp) => states.find((state) => state.type === type && (!name || name.test(state.name)) && (!notName || !notName.test(state.name)));
     const target =
@@ -163,9 +164,10 @@ export class LinearProvider implements TrackerProvider {
       : status === 'in_progress' ? (pick('started', undefined, /review/i) ?? pick('started'))
       : status === 'todo' ? (pick('unstarted') ?? pick('backlog'))
       : undefined; // blocked and failed have no workflow state of their own: left as they are.
-    if (!target) return;
+    if (!target) return { status: now };
     const result = await this.query<{ issueUpdate: { success: boolean } }>('mutation Move($id: String!, $state: String!) { issueUpdate(id: $id, input: { stateId: $state }) { success issue { id state { id name type } } } }', { id: externalId, state: target.id });
     if (!result.issueUpdate.success) throw new TrackerError('tracker_rejected', `Linear did not move ${data.issue.identifier} to ${target.name}.`, { provider: 'linear' });
+    return { status: linearStatus(target) };
   }
 
   async addComment(_projectId: string, externalId: string, markdown: string): Promise<{ external_id: string }> {

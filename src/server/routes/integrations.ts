@@ -19,7 +19,7 @@ import {
 import { TrackerError } from '../../integrations/tracker-error.js';
 import { trackerInfo } from '../../integrations/trackers.js';
 import { AppError } from '../../core/errors.js';
-import { errorBody, errorResponses, errorSchema, idParams } from '../http-schemas.js';
+import { errorResponses, errorSchema, idParams } from '../http-schemas.js';
 import { typed, type App } from '../route-helpers.js';
 
 /** What a tracker's failure may answer besides the usual errors. */
@@ -129,29 +129,17 @@ export function integrationRoutes(app: App, services: Services) {
       response: { 200: importResultSchema, ...trackerResponses },
     },
     handler: async (request, reply) => {
-      // A client that goes away (Ctrl-C on `wfhub import`) stops the import after the tasks under way.
-      const controller = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
-      });
+      // A client that goes away (a wizard closed, Ctrl-C on `wfhub import`) stops following
+      // the import, not the import: it goes on to the end here.
       const streaming = request.query.stream === 'true' || request.query.stream === '1';
-      if (!streaming) {
-        try {
-          return await trackerImport.run(request.body, undefined, controller.signal);
-        } catch (error) {
-          // No one is there to read an answer.
-          if (controller.signal.aborted) return reply.status(400).send(errorBody('client_disconnected', 'The client disconnected; the tasks imported so far stay.'));
-          throw error;
-        }
-      }
+      if (!streaming) return trackerImport.run(request.body);
       // Checked first, so an unknown mapping is a 404 even when streaming.
       await mappings.get(request.body.mapping_id);
       const stream = new PassThrough();
       const send = (event: ImportEvent) => stream.write(`${JSON.stringify(event)}\n`);
       void trackerImport
-        .run(request.body, send, controller.signal)
+        .run(request.body, send)
         .catch((error: unknown) => {
-          if (controller.signal.aborted) return;
           if (error instanceof TrackerError || error instanceof AppError) return send({ type: 'error', error: { code: error.code, message: error.message } });
           request.log.error({ err: error }, 'import failed');
           send({ type: 'error', error: { code: 'internal_error', message: 'The import failed unexpectedly; what was imported stays. The server log has the details.' } });
