@@ -2,7 +2,7 @@ import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { Task } from '../../../src/tasks/task.schema.js';
 import { useEffect, useState } from 'react';
 import { queryKeys } from './query-keys.js';
-import { openSocket } from './socket.js';
+import { keepSocketOpen } from './socket.js';
 
 type Change =
   | { type: 'ready' | 'resync' }
@@ -48,36 +48,20 @@ export function useLiveChanges(): { live: boolean } {
   const client = useQueryClient();
   const [live, setLive] = useState(false);
   useEffect(() => {
-    let socket: WebSocket | undefined;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    let pause = 500;
-    let stopped = false;
-    const open = () => {
-      socket = openSocket('/ws/events');
-      socket.onmessage = (event) => {
-        const change = JSON.parse(String(event.data)) as Change;
+    const socket = keepSocketOpen(() => '/ws/events', {
+      message(data) {
+        const change = data as unknown as Change;
         if (change.type === 'ready') {
-          pause = 500;
           setLive(true);
           // Whatever changed while the socket was down is read again.
           void client.invalidateQueries();
         } else if (change.type === 'resync') void client.invalidateQueries();
         else if ('task' in change) applyTask(client, change.task);
         else for (const queryKey of staleKeys(change)) void client.invalidateQueries({ queryKey, exact: true });
-      };
-      socket.onclose = () => {
-        setLive(false);
-        if (stopped) return;
-        retry = setTimeout(open, pause);
-        pause = Math.min(pause * 2, 15_000);
-      };
-    };
-    open();
-    return () => {
-      stopped = true;
-      clearTimeout(retry);
-      socket?.close();
-    };
+      },
+      down: () => setLive(false),
+    });
+    return () => socket.close();
   }, [client]);
   return { live };
 }

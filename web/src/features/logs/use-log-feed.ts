@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { LogEntry, LogSocketMessage } from '../../../../src/logs/log.schema.js';
 import { api } from '../../shared/api.js';
-import { openSocket } from '../../shared/socket.js';
+import { keepSocketOpen } from '../../shared/socket.js';
 import { LogStore } from './log-store.js';
 
 /** How the panel hears of new entries: the socket, or polling while the socket is down. */
@@ -22,11 +22,8 @@ export function useLogFeed(): { store: LogStore; version: number; connection: Lo
   const [redraw] = useState(() => () => setVersion((value) => value + 1));
   useEffect(() => {
     let stopped = false;
-    let socket: WebSocket | undefined;
-    let retry: ReturnType<typeof setTimeout> | undefined;
     let poll: ReturnType<typeof setTimeout> | undefined;
     let frame: number | undefined;
-    let pause = 500;
     const changed = () => {
       frame ??= requestAnimationFrame(() => {
         frame = undefined;
@@ -46,35 +43,28 @@ export function useLogFeed(): { store: LogStore; version: number; connection: Lo
       poll = setTimeout(() => {
         void catchUp()
           .catch(() => undefined)
-          .finally(() => !stopped && socket?.readyState !== WebSocket.OPEN && polling());
+          .finally(() => !stopped && !socket.isOpen() && polling());
       }, pollMs);
     };
-    const open = () => {
-      socket = openSocket(`/ws/logs?after=${store.lastSeq}`);
-      socket.onmessage = (message) => {
-        const item = JSON.parse(String(message.data)) as LogSocketMessage;
+    const socket = keepSocketOpen(() => `/ws/logs?after=${store.lastSeq}`, {
+      message(data) {
+        const item = data as unknown as LogSocketMessage;
         if (item.type === 'ready') {
-          pause = 500;
           clearTimeout(poll);
           setConnection('live');
         } else if (store.add(item.entry)) changed();
-      };
-      socket.onclose = () => {
-        if (stopped) return;
+      },
+      down() {
         setConnection('polling');
         void catchUp().catch(() => undefined);
         polling();
-        retry = setTimeout(open, pause);
-        pause = Math.min(pause * 2, 15_000);
-      };
-    };
-    open();
+      },
+    });
     return () => {
       stopped = true;
-      clearTimeout(retry);
       clearTimeout(poll);
       if (frame !== undefined) cancelAnimationFrame(frame);
-      socket?.close();
+      socket.close();
     };
   }, [store, redraw]);
   return { store, version, connection, redraw };
