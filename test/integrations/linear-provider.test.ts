@@ -79,4 +79,12 @@ describe('Linear, against a fake Linear running its GraphQL schema', () => {
     expect(slept.at(-1)).toBe(4000);
     expect(parent.comments.at(-1)).toMatchObject({ id: added.external_id, body: 'Done by wfhub.' });
   });
+
+  it('reads every page of an issue\'s sub-issues', async () => {
+    const big = linear.issues.find((issue) => issue.teamId === team && issue.identifier === 'ENG-2')!;
+    for (let index = 1; index <= 120; index++) linear.addIssue(team, `Part ${index}`, { parentId: big.id });
+    const issue = await provider.getTask(team, big.id);
+    expect(issue.subtasks).toHaveLength(120);
+    expect(new Set(issue.subtasks.map((subtask) => subtask.external_id)).size).toBe(120);
+  });
 });

@@ -117,14 +117,21 @@ export class LinearProvider implements TrackerProvider {
       dueDate: string | null;
       labels: { nodes: { name: string }[] };
       parent: { id: string } | null;
-      children: { nodes: LinearIssue[] };
+      children: Connection<LinearIssue>;
       attachments: { nodes: { title: string; url: string }[] };
     };
     const data = await this.query<{ issue: Full }>(
-      `query Issue($id: String!) { issue(id: $id) { ${issueFields} description priority dueDate labels { nodes { name } } parent { id } children(first: 50) { nodes { ${issueFields} } } attachments(first: 50) { nodes { title url } } } }`,
+      `query Issue($id: String!) { issue(id: $id) { ${issueFields} description priority dueDate labels { nodes { name } } parent { id } children(first: 100) { nodes { ${issueFields} } pageInfo { hasNextPage endCursor } } attachments(first: 50) { nodes { title url } } } }`,
       { id: externalId },
     );
     const issue = data.issue;
+    // Sub-issues past the first page.
+    const children = [...issue.children.nodes];
+    for (let next = issue.children.pageInfo; next.hasNextPage && next.endCursor; ) {
+      const page: { issue: { children: Connection<LinearIssue> } } = await this.query(`query Children($id: String!, $after: String) { issue(id: $id) { children(first: 100, after: $after) { nodes { ${issueFields} } pageInfo { hasNextPage endCursor } } } }`, { id: externalId, after: next.endCursor });
+      children.push(...page.issue.children.nodes);
+      next = page.issue.children.pageInfo;
+    }
     const comments: ExternalComment[] = [];
     let after: string | null = null;
     do {
@@ -142,7 +149,7 @@ export class LinearProvider implements TrackerProvider {
       ...(issue.dueDate && { due_date: issue.dueDate }),
       labels: issue.labels.nodes.map((label) => label.name),
       ...(issue.parent && { parent_external_id: issue.parent.id }),
-      subtasks: issue.children.nodes.map(summary),
+      subtasks: children.map(summary),
       comments,
       attachments: issue.attachments.nodes.map((attachment) => ({ name: attachment.title, url: attachment.url })),
     };
