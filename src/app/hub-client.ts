@@ -98,7 +98,11 @@ export interface HubClient {
   /** The tracker project's tasks, each saying whether (and as which task) it is imported. */
   listExternalTasks(mappingId: number): Promise<ExternalTaskListed[]>;
   /** Imports a mapping's tasks (all, or those named), passing progress on; resolves with the counts. */
-  importTasks(body: ImportBody, options: { onEvent?: (event: ImportProgressEvent) => void }): Promise<ImportResult>;
+  /**
+   * Imports, passing progress on. `signal` stops following it: here, the import stops after the
+   * tasks under way (what was written stays); through a server, it goes on there.
+   */
+  importTasks(body: ImportBody, options: { onEvent?: (event: ImportProgressEvent) => void; signal?: AbortSignal }): Promise<ImportResult>;
   /**
    * Releases what the client holds. Runs this process executes itself (no server) are waited
    * for, unless `interruptRuns`: then they are stopped and end interrupted.

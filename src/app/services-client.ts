@@ -82,8 +82,11 @@ export function servicesClient(services: Services, options: ServicesClientOption
     listMappings: (filter) => mappings.list(filter),
     listExternalTasks: (mappingId) => mappings.externalTasks(mappingId),
     importTasks(body, importOptions) {
-      const { onEvent } = importOptions;
-      return trackerImport.run(checked(importBodySchema, body), onEvent && ((event) => event.type !== 'error' && onEvent(event)));
+      const { onEvent, signal } = importOptions;
+      return trackerImport.run(checked(importBodySchema, body), onEvent && ((event) => event.type !== 'error' && onEvent(event)), signal).catch((error: unknown) => {
+        if (signal?.aborted) throw new Error('The import was stopped; what it wrote stays, and importing again picks up the rest.', { cause: error });
+        throw error;
+      });
     },
     close(closeOptions = {}) {
       if (closeOptions.interruptRuns) interrupt();

@@ -201,7 +201,7 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     listExternalTasks: async (mappingId) => (await call<ExternalTaskListed[]>('GET', `/integrations/${mappingId}/tasks`, undefined, trackerTimeoutMs)).data,
     async importTasks(body, options) {
       let result: ImportResult | undefined;
-      await stream('/integrations/import?stream=true', body, undefined, 'The import was stopped.', async (event) => {
+      await stream('/integrations/import?stream=true', body, options.signal, 'Stopped following the import; it goes on in the server (import again later to see the counts).', async (event) => {
         const importEvent = event as ImportProgressEvent;
         if (importEvent.type === 'import.finished') result = importEvent.result;
         options.onEvent?.(importEvent);

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importProgress } from '../../src/cli/import-progress.js';
 import { FakeGithub } from '../fakes/fake-github.js';
 import { FakeJira } from '../fakes/fake-jira.js';
-import { runCli, startServe, type CliResult, type ServerProcess } from '../helpers/cli.js';
+import { binPath, cliEnvironment, runCli, startServe, type CliResult, type ServerProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** A fake tracker with a project of `tasks` tasks (and another project), and the flags naming it. */
@@ -261,5 +263,56 @@ describe('import progress', () => {
     expect(writes[0]).toBe('Importing SHOP: reading the tasks\n');
     expect(writes.length).toBeLessThanOrEqual(14);
     expect(writes.at(-1)).toBe('Importing SHOP: 103 of 103 tasks (100%)\n');
+  });
+});
+
+describe('wfhub import stopped with Ctrl-C, locally', () => {
+  const folder = tempDir('wfhub-cli-import-stopped-');
+  const token = 'ghp_stopped0123456789abcdefghijklmnopq';
+  let fake: FakeGithub;
+  /** While set, the fake holds its answers for issues past the 8th until it settles. */
+  let hold: Promise<void> | undefined;
+  let release = () => {};
+
+  beforeAll(async () => {
+    fake = new FakeGithub(token).addRepo('acme/slow', { issues: 40 });
+    const faked = fake as unknown as { handle(request: IncomingMessage, response: ServerResponse): Promise<void> };
+    const handle = faked.handle.bind(fake);
+    faked.handle = async (request, response) => {
+      const number = /\/issues\/(\d+)$/.exec(new URL(request.url ?? '/', 'http://fake').pathname)?.[1];
+      if (hold && number && Number(number) > 8) await hold;
+      return handle(request, response);
+    };
+    await fake.start();
+    expect((await runCli(['project', 'add', 'Slow', '--workspace', 'slow'], { cwd: folder.dir })).code).toBe(0);
+  });
+  afterAll(async () => {
+    release();
+    await fake?.stop();
+    folder.cleanup();
+  });
+
+  it('stops after the tasks under way, keeps what it wrote, and the next import brings the rest', async () => {
+    hold = new Promise((resolve) => (release = resolve));
+    const args = ['import', 'github', '--base-url', fake.url, '--from', 'acme/slow', '--into', 'Slow'];
+    const child = spawn(process.execPath, [binPath, ...args, '--token-env', 'TRACKER_TOKEN'], { cwd: folder.dir, env: cliEnvironment(folder.dir, { TRACKER_TOKEN: token }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const deadline = Date.now() + 30_000;
+    while (!/ of 40 tasks/.test(stderr) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    child.kill('SIGINT');
+    // The readers waiting on the tracker finish their task, then stop.
+    setTimeout(() => release(), 300);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    hold = undefined;
+    expect(code).toBe(1);
+    expect(stderr).toContain('The import was stopped; what it wrote stays');
+
+    const again = await runCli([...args, '--json'], { cwd: folder.dir });
+    expect(again.code, again.stderr).toBe(0);
+    const counts = JSON.parse(again.stdout) as { created: number; unchanged: number; updated: number };
+    expect(counts.unchanged).toBeGreaterThanOrEqual(1);
+    expect(counts.created).toBeGreaterThanOrEqual(1);
+    expect(counts.created + counts.unchanged).toBe(40);
   });
 });

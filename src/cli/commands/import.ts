@@ -9,7 +9,7 @@ import { connect } from '../connect.js';
 import { plain, table } from '../format.js';
 import { importProgress } from '../import-progress.js';
 import { configFrom, type GlobalOptions } from '../options.js';
-import { print, wholeNumber, withClient } from '../run-command.js';
+import { interruptible, print, wholeNumber, withClient } from '../run-command.js';
 import { chooseCredential } from '../tracker-credential.js';
 import { describeProjects, matchProjects, pickTasks } from '../tracker-references.js';
 import { readToken } from '../tracker-token.js';
@@ -126,9 +126,11 @@ async function importFrom(client: HubClient, provider: TrackerKind, options: Imp
   progress.start(chosen ? `${count(chosen.length, 'task')} and their subtasks` : `reading the ${info.project_label}'s tasks…`);
   let result;
   try {
-    result = await client.importTasks(
-      { mapping_id: mapping.id, ...(chosen && { external_ids: chosen.map((task) => task.external_id) }) },
-      { onEvent: (event) => event.type === 'import.progress' && progress.update(event.done, event.total) },
+    result = await interruptible('Stopping the import after the tasks under way', (signal) =>
+      client.importTasks(
+        { mapping_id: mapping.id, ...(chosen && { external_ids: chosen.map((task) => task.external_id) }) },
+        { onEvent: (event) => event.type === 'import.progress' && progress.update(event.done, event.total), signal },
+      ),
     );
   } finally {
     progress.end();
