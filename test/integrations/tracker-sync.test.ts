@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialService } from '../../src/integrations/credential.service.js';
 import { TrackerError } from '../../src/integrations/tracker-error.js';
+import type { TaskStatus } from '../../src/tasks/task-fields.js';
 import { TrackerSync } from '../../src/integrations/tracker-sync.js';
 import { connectTracker } from '../../src/integrations/trackers.js';
 import { FakeGithub } from '../fakes/fake-github.js';
@@ -38,6 +39,22 @@ describe.each(backends())('pushing changes back to a tracker, on %s', (kind) => 
     await hub?.close();
     await github?.stop();
   });
+
+  /** The hub's credentials, with each status push first asked of `refusal`: an error it answers is thrown instead. */
+  const credentialsRefusing = (refusal: (status: TaskStatus) => TrackerError | undefined) =>
+    new CredentialService(hub.services.db, {
+      dataDir: hub.services.config.dataDir,
+      connect: (access) => {
+        const tracker = connectTracker(access);
+        return Object.assign(Object.create(tracker) as typeof tracker, {
+          updateStatus: async (...args: Parameters<typeof tracker.updateStatus>) => {
+            const error = refusal(args[2]);
+            if (error) throw error;
+            return tracker.updateStatus(...args);
+          },
+        });
+      },
+    });
 
   it('pushes, when it starts, what changed while nothing was pushing (a restart loses nothing)', async () => {
     await hub.services.tasks.update(taskOf.get(1)!, { status: 'done' });
@@ -76,18 +93,7 @@ describe.each(backends())('pushing changes back to a tracker, on %s', (kind) => 
 
   it('backs off after each failure, and a change undone before it could be pushed costs nothing', async () => {
     let failing = true;
-    const credentials = new CredentialService(hub.services.db, {
-      dataDir: hub.services.config.dataDir,
-      connect: (access) => {
-        const tracker = connectTracker(access);
-        return Object.assign(Object.create(tracker) as typeof tracker, {
-          updateStatus: async (...args: Parameters<typeof tracker.updateStatus>) => {
-            if (failing) throw new TrackerError('tracker_unavailable', 'GitHub answered 502 Bad Gateway', { provider: 'github', status: 502 });
-            return tracker.updateStatus(...args);
-          },
-        });
-      },
-    });
+    const credentials = credentialsRefusing(() => (failing ? new TrackerError('tracker_unavailable', 'GitHub answered 502 Bad Gateway', { provider: 'github', status: 502 }) : undefined));
     const sync = new TrackerSync(hub.services.db, hub.services.feed, credentials, { backoffMs: 200, sweepMs: 50 });
     const taskId = taskOf.get(4)!;
     sync.start();
@@ -114,20 +120,10 @@ describe.each(backends())('pushing changes back to a tracker, on %s', (kind) => 
 
   it('stops retrying what the tracker refused for good, still pushes the comments, and tries again once the task changes', async () => {
     let refusals = 0;
-    const credentials = new CredentialService(hub.services.db, {
-      dataDir: hub.services.config.dataDir,
-      connect: (access) => {
-        const tracker = connectTracker(access);
-        return Object.assign(Object.create(tracker) as typeof tracker, {
-          updateStatus: async (...args: Parameters<typeof tracker.updateStatus>) => {
-            if (args[2] === 'review') {
-              refusals++;
-              throw new TrackerError('tracker_rejected', 'the workflow has no transition to a review status', { provider: 'github' });
-            }
-            return tracker.updateStatus(...args);
-          },
-        });
-      },
+    const credentials = credentialsRefusing((status) => {
+      if (status !== 'review') return undefined;
+      refusals++;
+      return new TrackerError('tracker_rejected', 'the workflow has no transition to a review status', { provider: 'github' });
     });
     const sync = new TrackerSync(hub.services.db, hub.services.feed, credentials, { backoffMs: 50, sweepMs: 50 });
     const taskId = taskOf.get(5)!;
