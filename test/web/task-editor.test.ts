@@ -239,7 +239,7 @@ describe('the web UI in Chromium: the task editor and runs', () => {
       await page.goto(`${base}/#/projects/${projectId}/tasks/${taskId}/runs/${first.id}`);
       const view = editor().getByRole('region', { name: `Run #${first.id}` });
       await view.waitFor();
-      expect(await view.getByRole('status', { name: 'Run status' }).textContent()).toBe('succeeded');
+      await expect.poll(() => view.getByRole('status', { name: 'Run status' }).textContent()).toBe('succeeded');
       const box = await view.boundingBox();
       expect(box!.x).toBeGreaterThanOrEqual(0);
       expect(box!.x + box!.width).toBeLessThanOrEqual(390);
