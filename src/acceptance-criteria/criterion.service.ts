@@ -4,7 +4,12 @@ import type { Page, PageOf } from '../core/schema-helpers.js';
 import type { Database } from '../db/database.js';
 import { requireTask } from '../tasks/task-lookup.js';
 import type { Criterion, CriterionCreate, CriterionUpdate } from './criterion.schema.js';
-import { criterionTable } from './criterion.sql.js';
+import { criterionTable, type CriterionRow } from './criterion.sql.js';
+
+/** A stored criterion as the API tells it: the `check_command` column is `check`. */
+function toCriterion({ check_command, ...row }: CriterionRow): Criterion {
+  return { ...row, check: check_command };
+}
 
 export class CriterionService {
   constructor(private readonly db: Database) {}
@@ -22,7 +27,7 @@ export class CriterionService {
         .offset(page.offset),
       this.db.select({ value: count() }).from(criterionTable).where(where),
     ]);
-    return { items, total: total?.value ?? 0 };
+    return { items: items.map(toCriterion), total: total?.value ?? 0 };
   }
 
   async create(taskId: number, input: CriterionCreate): Promise<Criterion> {
@@ -47,7 +52,7 @@ export class CriterionService {
           position,
         })
         .returning();
-      return row!;
+      return toCriterion(row!);
     });
   }
 
@@ -64,7 +69,7 @@ export class CriterionService {
       .where(eq(criterionTable.id, id))
       .returning();
     if (!row) throw new NotFoundError('acceptance criterion', id);
-    return row;
+    return toCriterion(row);
   }
 
   async delete(id: number): Promise<void> {

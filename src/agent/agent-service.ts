@@ -203,6 +203,14 @@ export class AgentService {
     return { mode: this.config.sandbox, allowNetwork, hiddenPaths: hiddenPaths(this.config), secretVariables: hiddenVariables };
   }
 
+  /**
+   * How a command of wfhub's own (an acceptance check, an audit) is isolated where a run works:
+   * exactly as the agent's bash tool is there.
+   */
+  async commandSandbox(dir: string, options: { allowNetwork: boolean; mounts?: readonly { path: string; writable: boolean }[] }): Promise<SandboxSettings> {
+    return { ...this.sandbox(options.allowNetwork), extraMounts: [...(options.mounts ?? []), ...(await this.submoduleMounts(dir))] };
+  }
+
   /** What a user should be told at the start of every run about how commands are isolated. */
   private async sandboxWarnings(): Promise<{ code: string; message: string }[]> {
     if (this.config.sandbox === 'off') {

@@ -21,6 +21,8 @@ import type { ExternalProject } from '../integrations/tracker-provider.js';
 import type { Project, ProjectCreate } from '../projects/project.schema.js';
 import type { Run, RunEvent, RunTrigger } from '../runs/run.schema.js';
 import type { Task, TaskCreate, TaskUpdate } from '../tasks/task.schema.js';
+import type { Pipeline, PipelineUpdate } from '../director/pipeline.schema.js';
+import type { PipelineOverride, TaskPipeline } from '../director/task-pipeline.schema.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
 
 /** An error answered by the server, with its message (which says what to do). */
@@ -59,6 +61,12 @@ export interface HubClient {
   listTasks(projectId: number, filter: TaskFilter): Promise<PageOf<Task>>;
   getTask(id: number): Promise<Task>;
   updateTask(id: number, input: TaskUpdate): Promise<Task>;
+  getPipeline(projectId: number): Promise<Pipeline>;
+  setPipeline(projectId: number, input: PipelineUpdate): Promise<Pipeline>;
+  /** Where the task is in its pipeline; null before autopilot took it. */
+  getTaskPipeline(taskId: number): Promise<TaskPipeline | null>;
+  /** Marks the task done although its gates did not pass, recording who and why. */
+  overrideTask(taskId: number, input: PipelineOverride): Promise<Task>;
   /** Everything an agent should know before working on a task. */
   getTaskContext(taskId: number, options: { concise: boolean }): Promise<TaskContext>;
   /** The prompt a run of the task would send now. */

@@ -24,6 +24,7 @@ export function loggedTo(logger: Logger | undefined): Omit<ServiceOptions, 'logs
     onError: (error, context) => logger?.error({ err: error }, `${context} failed`),
     onTrackerSyncFailure: (link, message) => logger?.warn({ task_id: link.task_id, provider: link.provider }, `pushing task ${link.task_id} to ${link.provider} failed, will retry: ${message}`),
     onRun: (run, message) => logger?.info({ run_id: run.id, task_id: run.task_id, status: run.status }, message),
+    onDirectorMove: (taskId, message) => logger?.info({ task_id: taskId }, `director: ${message}`),
   };
 }
 

@@ -27,7 +27,7 @@ function checked<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
 
 /** The services in this process as a HubClient: the CLI's local client, and /mcp in the server. */
 export function servicesClient(services: Services, options: ServicesClientOptions): HubClient {
-  const { projects, tasks, criteria, comments, agent, runs, scheduler, taskContext, credentials, mappings, trackerImport } = services;
+  const { projects, tasks, criteria, comments, agent, runs, scheduler, taskContext, credentials, mappings, trackerImport, pipelines, taskPipelines, director } = services;
   const executing: Promise<void>[] = [];
   let interrupt = () => {};
   const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
@@ -41,6 +41,13 @@ export function servicesClient(services: Services, options: ServicesClientOption
     listTasks: (projectId, filter: TaskFilter) => tasks.listForProject(projectId, { ...filter }),
     getTask: (id) => tasks.get(id),
     updateTask: (id, input) => tasks.update(id, input),
+    getPipeline: (projectId) => pipelines.get(projectId),
+    setPipeline: (projectId, input) => pipelines.put(projectId, input),
+    getTaskPipeline: (taskId) => taskPipelines.get(taskId),
+    overrideTask: async (taskId, input) => {
+      await director.override(taskId, input);
+      return tasks.get(taskId);
+    },
     getTaskContext: (taskId, { concise }) => taskContext.get(taskId, { concise }),
     previewPrompt: (taskId, request) => services.taskPrompts.answer(taskId, request),
     listCriteria: async (taskId) => (await criteria.list(taskId, everything)).items,

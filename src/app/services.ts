@@ -34,6 +34,11 @@ import { CredentialService } from '../integrations/credential.service.js';
 import { MappingService } from '../integrations/mapping.service.js';
 import { TrackerImport } from '../integrations/tracker-import.js';
 import { TrackerSync } from '../integrations/tracker-sync.js';
+import { Director } from '../director/director.js';
+import { refuseDoneWithoutGates } from '../director/done-guard.js';
+import { PipelineService } from '../director/pipeline.service.js';
+import { StageGates } from '../director/stage-gates.js';
+import { TaskPipelineService } from '../director/task-pipeline.service.js';
 import { agentLog } from './agent-log.js';
 import { version } from './version.js';
 
@@ -74,6 +79,12 @@ export interface Services {
   trackerImport: TrackerImport;
   /** Imported tasks' status and comments pushed back to their trackers (started by the server). */
   trackerSync: TrackerSync;
+  /** Projects' pipelines: the roles tasks on autopilot go through. */
+  pipelines: PipelineService;
+  /** Where tasks are in their pipelines. */
+  taskPipelines: TaskPipelineService;
+  /** Takes tasks on autopilot through their pipelines (started by the server, or `wfhub director`). */
+  director: Director;
 }
 
 export interface ServiceOptions {
@@ -83,6 +94,8 @@ export interface ServiceOptions {
   onError?: (error: unknown, context: string) => void;
   /** Where a push to a tracker that failed (and will be retried) is told, for the operator's log. */
   onTrackerSyncFailure?: (link: { task_id: number; provider: string }, message: string) => void;
+  /** Where the director's moves are told, for the operator's log. */
+  onDirectorMove?: (taskId: number, message: string) => void;
   /** Where runs starting and ending in this process are told, for the operator's log. */
   onRun?: (run: { id: number; task_id: number; status: string }, message: string) => void;
   /**
@@ -103,14 +116,17 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   const clones = new RemoteClones(path.join(config.dataDir, 'clones'), gitIdentity);
   const checkouts = new RunCheckouts({ workspaces, worktrees, clones, gitIdentity, embedded: connection.kind === 'pglite' });
   const feed = new ChangeFeed(connection, { onError: (error) => options.onError?.(error, 'change feed') });
-  const nodes = new NodeService(db);
+  // Made below; a role a pipeline names is not deleted.
+  let pipelines: PipelineService | undefined;
+  const nodes = new NodeService(db, { beforeDelete: (transaction, name) => pipelines!.refuseIfUsed(transaction, name) });
   // Made below; tasks are not deleted while their runs run.
   let runs: RunService | undefined;
   const beforeDelete = (transaction: Database, taskIds: readonly number[]) => runs!.refuseIfRunning(transaction, taskIds);
   const projects = new ProjectService(db, workspaces, attachments, feed, { beforeDelete });
-  const tasks = new TaskService(db, nodes, attachments, feed, { beforeDelete });
+  const tasks = new TaskService(db, nodes, attachments, feed, { beforeDelete, beforeUpdate: refuseDoneWithoutGates });
   const comments = new CommentService(db, feed);
   const criteria = new CriterionService(db);
+  pipelines = new PipelineService(db, nodes);
   const taskContext = new TaskContextService({
     tasks,
     projects,
@@ -150,6 +166,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     gitIdentity,
     onError: (error, runId) => options.onError?.(error, `run ${runId}`),
     onRun: options.onRun,
+    gates: new StageGates({ db, criteria, pipelines, agent, nodes }),
   });
   const workers = new WorkerRegistry(db, { id: worker.id, workspaces, concurrency: config.maxConcurrentRuns, version });
   scheduler = new RunScheduler(runs, queue, worker, {
@@ -189,5 +206,11 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     mappings,
     trackerImport: new TrackerImport(db, feed, credentials, mappings),
     trackerSync: new TrackerSync(db, feed, credentials, { onError: (error) => options.onError?.(error, 'tracker sync'), onFailure: options.onTrackerSyncFailure }),
+    pipelines,
+    taskPipelines: new TaskPipelineService(db),
+    director: new Director(db, feed, runs, scheduler, pipelines, {
+      onError: (error, taskId) => options.onError?.(error, taskId === undefined ? 'director' : `director, task ${taskId}`),
+      onMove: options.onDirectorMove,
+    }),
   };
 }

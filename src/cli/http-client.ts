@@ -12,6 +12,8 @@ import type { ExternalProject } from '../integrations/tracker-provider.js';
 import type { Project } from '../projects/project.schema.js';
 import type { Run, RunEvent } from '../runs/run.schema.js';
 import type { Task } from '../tasks/task.schema.js';
+import type { Pipeline } from '../director/pipeline.schema.js';
+import type { TaskPipeline } from '../director/task-pipeline.schema.js';
 import { ApiError, type HubClient, type ImportProgressEvent } from '../app/hub-client.js';
 
 const untimedAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
@@ -147,6 +149,10 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
     },
     getTask: async (id) => (await call<Task>('GET', `/tasks/${id}`)).data,
     updateTask: async (id, input) => (await call<Task>('PATCH', `/tasks/${id}`, input)).data,
+    getPipeline: async (projectId) => (await call<Pipeline>('GET', `/projects/${projectId}/pipeline`)).data,
+    setPipeline: async (projectId, input) => (await call<Pipeline>('PUT', `/projects/${projectId}/pipeline`, input)).data,
+    getTaskPipeline: async (taskId) => (await call<TaskPipeline | null>('GET', `/tasks/${taskId}/pipeline`)).data,
+    overrideTask: async (taskId, input) => (await call<Task>('POST', `/tasks/${taskId}/override`, input)).data,
     getTaskContext: async (taskId, { concise }) => (await call<TaskContext>('GET', `/tasks/${taskId}/context?concise=${concise}`)).data,
     // A preview may first have the vision model describe the task's images: minutes on a CPU.
     previewPrompt: async (taskId, request) => (await call<PromptPreviewAnswer>('POST', `/tasks/${taskId}/prompt`, request, previewTimeoutMs)).data,

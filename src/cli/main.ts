@@ -16,6 +16,7 @@ import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { taskCommand } from './commands/task.js';
 import { workerCommand } from './commands/worker.js';
+import { directorCommand } from './commands/director.js';
 
 const program = new Command('wfhub')
   .description('wfhub: a self-hosted hub for handing software tasks to AI coding agents')
@@ -49,6 +50,7 @@ chatCommand(program);
 importCommand(program);
 runCommand(program);
 workerCommand(program);
+directorCommand(program);
 mcpCommand(program);
 
 const expected = [ConfigError, DataDirLockedError, ApiError, AppError];

@@ -36,6 +36,7 @@ const variables = {
   maxRunMinutes: { name: 'WFHUB_MAX_RUN_MINUTES', aliases: [] },
   tokenBudget: { name: 'WFHUB_TOKEN_BUDGET', aliases: [] },
   maxConcurrentRuns: { name: 'WFHUB_MAX_CONCURRENT_RUNS', aliases: [] },
+  director: { name: 'WFHUB_DIRECTOR', aliases: [] },
   shutdownGrace: { name: 'WFHUB_SHUTDOWN_GRACE', aliases: [] },
   publicUrl: { name: 'WFHUB_PUBLIC_URL', aliases: ['APP_URL'] },
   visionModel: { name: 'WFHUB_VISION_MODEL', aliases: ['VISION_MODEL'] },
@@ -116,6 +117,8 @@ const shape = {
     .default(30),
   tokenBudget: z.coerce.number().int('must be a whole number of tokens').positive('must be a positive number of tokens').optional(),
   maxConcurrentRuns: z.coerce.number().int('must be a whole number').min(1).max(64).default(2),
+  /** Whether `wfhub serve` takes tasks on autopilot through their pipelines (off: `wfhub director` does, or nobody). */
+  director: z.enum(['on', 'off'], 'must be "on" or "off"').default('on'),
   shutdownGrace: z.coerce.number('must be a number of seconds').min(0, 'must be 0 or more seconds').default(30),
   /** Where agents and links reach this server; by default its own address. */
   publicUrl: httpUrl.optional(),

@@ -46,7 +46,7 @@ export const taskContextSchema = z
       priority: z.string(),
     }),
     objective: z.string().describe('The title and description: what to do'),
-    acceptance_criteria: z.array(z.object({ id: idSchema, text: z.string(), done: z.boolean(), check_command: z.string().nullable() })),
+    acceptance_criteria: z.array(z.object({ id: idSchema, text: z.string(), done: z.boolean(), check: z.string().nullable() })),
     attachments: z.array(
       z.object({
         id: idSchema,

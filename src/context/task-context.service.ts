@@ -87,7 +87,7 @@ export class TaskContextService {
       token_required: this.dependencies.tokenRequired,
       task: { id: task.id, title: task.title, status: task.status, node: task.node_name, priority: task.priority },
       objective: task.description.trim() ? `${task.title}\n\n${task.description.trim()}` : task.title,
-      acceptance_criteria: criteriaPage.items.map(({ id, text, done, check_command }) => ({ id, text, done, check_command })),
+      acceptance_criteria: criteriaPage.items.map(({ id, text, done, check }) => ({ id, text, done, check })),
       attachments: attachmentPage.items.map(({ id, file_name, content_type, size_bytes, download_url, description }) => ({ id, file_name, content_type, size_bytes, download_url, description })),
       comments: { total: commentCount, recent, last: recent.at(-1) ?? null, last_run: runSummaries[0] ? comment(runSummaries[0]) : null },
       parent: parent ? { id: parent.id, title: parent.title, status: parent.status } : null,

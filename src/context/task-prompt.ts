@@ -55,7 +55,7 @@ export function taskPromptSections(context: TaskContext, extras: TaskPromptExtra
   add({
     id: 'acceptance_criteria',
     title: 'Acceptance criteria (each must hold when you finish)',
-    body: bullet(context.acceptance_criteria.map((criterion) => `[${criterion.done ? 'x' : ' '}] ${criterion.text}${criterion.check_command ? ` (checked by: ${criterion.check_command})` : ''}`)),
+    body: bullet(context.acceptance_criteria.map((criterion) => `[${criterion.done ? 'x' : ' '}] ${criterion.text}${criterion.check ? ` (checked by: ${criterion.check})` : ''}`)),
     required: true,
     priority: 100,
   });

@@ -9,3 +9,6 @@ export { runEventTable, runTable } from '../runs/run.sql.js';
 export { taskTable } from '../tasks/task.sql.js';
 export { workerTable } from '../runs/worker.sql.js';
 export { trackerCommentLinkTable, trackerCredentialTable, trackerLinkTable, trackerMappingTable } from '../integrations/integration.sql.js';
+export { taskDependencyTable } from '../tasks/task-dependency.sql.js';
+export { pipelineTable } from '../director/pipeline.sql.js';
+export { taskPipelineTable } from '../director/task-pipeline.sql.js';

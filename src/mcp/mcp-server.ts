@@ -23,6 +23,8 @@ const project = z.union([z.number().int().min(1).max(maxId), label(200)]).descri
 const criteria = z.array(label(2000)).max(100).optional().describe('Acceptance criteria');
 const title = taskCreateSchema.shape.title;
 const description = taskCreateSchema.shape.description;
+const autopilot = z.boolean().optional().describe('The director takes it through its pipeline (roles in order, gates checked)');
+const blockedBy = taskCreateSchema.shape.blocked_by.describe('Ids of tasks it waits for (any project); replaces them, [] clears');
 const page = (max: number, fallback: number) => ({
   limit: z.number().int().min(1).max(max).default(fallback),
   offset: z.number().int().min(0).max(maxId).default(0),
@@ -36,6 +38,7 @@ const taskLine = (task: Task) => ({
   status: task.status,
   priority: task.priority,
   node: task.node_name,
+  blocked_by: task.blocked_by,
 });
 
 /** A run without its prompt (the whole task again, often long). */
@@ -120,7 +123,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
       ]);
       return {
         ...task,
-        acceptance_criteria: criteria.map(({ id, text, done, check_command }) => ({ id, text, done, check_command })),
+        acceptance_criteria: criteria.map(({ id, text, done, check }) => ({ id, text, done, check })),
         subtasks: subtasks.map(taskLine),
         comments: { total: comments.total, recent: comments.items.map(({ id, author, body, created_at }) => ({ id, author, body, created_at })) },
       };
@@ -147,6 +150,8 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
         description,
         acceptance_criteria: criteria,
         node: taskCreateSchema.shape.node.describe('Role: pm, dev, qa, security, documentation'),
+        autopilot,
+        blocked_by: blockedBy,
       }),
     },
     answer('create_task', async ({ project: reference, acceptance_criteria, ...fields }) => {
@@ -169,8 +174,17 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
 
   server.registerTool(
     'update_task_status',
-    { description: "Set a task's status.", inputSchema: z.strictObject({ id: id('Task id'), status: taskStatusSchema }) },
-    answer('update_task_status', async ({ id: taskId, status }) => client.updateTask(taskId, { status })),
+    {
+      description: "Set a task's status, autopilot or blockers (what is left out stays).",
+      inputSchema: z.strictObject({ id: id('Task id'), status: taskStatusSchema.optional(), autopilot, blocked_by: blockedBy }),
+    },
+    answer('update_task_status', async ({ id: taskId, status, autopilot, blocked_by }) =>
+      client.updateTask(taskId, {
+        ...(status !== undefined && { status }),
+        ...(autopilot !== undefined && { autopilot }),
+        ...(blocked_by !== undefined && { blocked_by }),
+      }),
+    ),
   );
 
   server.registerTool(

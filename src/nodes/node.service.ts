@@ -11,7 +11,13 @@ import { nodeTable } from './node.sql.js';
 export const builtInRoles: readonly string[] = ['pm', 'dev', 'qa', 'security', 'documentation'];
 
 export class NodeService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly options: {
+      /** Refuses (throws) to delete a role something else still names (a project's pipeline). In the delete's transaction. */
+      beforeDelete?: (db: Database, name: string) => Promise<void>;
+    } = {},
+  ) {}
 
   list(): Promise<Node[]> {
     return this.db.select().from(nodeTable).orderBy(asc(nodeTable.id));
@@ -79,6 +85,7 @@ export class NodeService {
       // refused (the role is gone), or is seen by the counts below (it came first).
       const [locked] = await transaction.select({ id: nodeTable.id }).from(nodeTable).where(eq(nodeTable.id, id)).for('update');
       if (!locked) throw new NotFoundError('node', id);
+      await this.options.beforeDelete?.(transaction as unknown as Database, node.name);
       const [tasks] = await transaction.select({ count: count() }).from(taskTable).where(eq(taskTable.node_id, id));
       const [runs] = await transaction
         .select({ count: count() })

@@ -16,6 +16,17 @@ export function runComment(run: Run, retry?: Run): string {
   const lines = [head];
   if (retry) lines.push('', `It had changed nothing, so it is being tried again as run ${retry.id}.`);
   if (run.summary) lines.push('', run.summary);
+  const gates = run.gates.filter((gate) => gate.gate !== 'review');
+  if (gates.length) {
+    const failed = gates.filter((gate) => !gate.passed && !gate.skipped);
+    const outcome = (gate: (typeof gates)[number]) =>
+      gate.timed_out ? 'timed out' : gate.http_status !== null ? `HTTP ${gate.http_status}` : gate.exit_code !== null ? `exit ${gate.exit_code}` : 'failed';
+    lines.push(
+      '',
+      `Gates: ${gates.length - failed.length} of ${gates.length} passed${failed.length ? `; failed: ${failed.map((gate) => `${gate.name} (${outcome(gate)})`).join('; ')}` : ''}.`,
+    );
+  }
+  if (run.verdict) lines.push(`Verdict: ${run.verdict}.`);
   if (run.files_changed.length) lines.push('', `Files changed: ${run.files_changed.join(', ')}`);
   const worktree = run.isolation === 'worktree';
   const branch = run.branch ?? taskBranch(run.task_id);

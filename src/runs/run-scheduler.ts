@@ -75,6 +75,21 @@ export class RunScheduler {
   }
 
   /**
+   * Makes the queue a task's runs go to ready, before a transaction that will trigger one
+   * (`triggerWithin`): on the embedded database it could not be made while that transaction is open.
+   */
+  async queueFor(taskId: number): Promise<string> {
+    const name = this.queueName(await this.runs.routeForTask(taskId));
+    await this.queue.ensure(name);
+    return name;
+  }
+
+  /** Creates a queued run and its job inside the caller's transaction; the caller announces it once committed. */
+  triggerWithin(transaction: Database, taskId: number, input: RunTrigger, queue: string): Promise<Run> {
+    return this.runs.create(taskId, input, (db, run) => this.queue.enqueue(db, run.id, queue), transaction);
+  }
+
+  /**
    * Creates a run and executes it in this process only (the CLI without a server): the queue's
    * job stays for the record, and a server taking it later finds the run taken.
    */

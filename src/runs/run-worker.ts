@@ -15,6 +15,8 @@ import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import { undoneRef, type Checkout, type RunCheckouts } from './run-checkout.js';
 import type { Run } from './run.schema.js';
 import type { RunOutcome, RunService } from './run.service.js';
+import type { GateResult } from './gate-result.schema.js';
+import type { GateContext, RunGates } from './run-gates.js';
 import type { TaskContextService } from '../context/task-context.service.js';
 import type { TaskImages } from '../context/task-images.js';
 import { runCommentAuthor, taskPromptSections } from '../context/task-prompt.js';
@@ -39,6 +41,8 @@ export interface RunWorkerDependencies {
   onError?: (error: unknown, runId: number) => void;
   /** Told when a run starts and ends here, for the operator's log. */
   onRun?: (run: Run, message: string) => void;
+  /** What a run's role checks itself before and after the agent (the director's gates). */
+  gates?: RunGates;
 }
 
 /** Where the workspace as it was before a run is kept. */
@@ -141,6 +145,7 @@ export class RunWorker {
     const controller = new AbortController();
     let heartbeat: NodeJS.Timeout | undefined;
     let git: Before | undefined;
+    const gates: GateResult[] = [];
     try {
       const { workspace, autoCommit, project, task } = await this.prepare(run);
       const isolation = await this.dependencies.checkouts.isolationFor(project).catch(async (error: unknown) => {
@@ -176,13 +181,27 @@ export class RunWorker {
       git = await this.snapshotBefore(runId, await this.dependencies.checkouts.open(project, task, isolation), autoCommit);
       controller.signal.throwIfAborted();
 
+      // The role's own checks come first, each stored as it ends; the agent is told their results.
+      const gateContext: GateContext = { run: claimed, task, project, dir: git.repository.dir, repository: git.repository, mounts: git.mounts ?? [], signal: controller.signal };
+      const recordGate = async (gate: GateResult) => {
+        gates.push(gate);
+        lastSeq++;
+        await runs.appendEvent(runId, { seq: lastSeq, type: 'gate.result', data: { type: 'gate.result', seq: lastSeq, at: new Date().toISOString(), ...gate } });
+      };
+      const checked = this.dependencies.gates ? await this.dependencies.gates.before(gateContext, recordGate) : { sections: [] };
+      controller.signal.throwIfAborted();
+      const seqOffset = lastSeq;
+
       // The task's context is read where the run works (its worktree, say), so the git state and
       // files it is told of are the ones it will see.
       const context = await this.dependencies.taskContext.of(task, project, { dir: git.repository.dir, signal: controller.signal });
       const images = await this.dependencies.taskImages.notes(task.id, { signal: controller.signal });
       const start = await agent.prepare({
         message: context.objective,
-        sections: taskPromptSections(context, { message: run.message, network: project.settings.allow_network === true, imageNotes: images.notes }),
+        sections: [
+          ...taskPromptSections(context, { message: run.message, network: project.settings.allow_network === true, imageNotes: images.notes }),
+          ...checked.sections,
+        ],
         warnings: images.warnings,
         workspace,
         ...(git.isolation !== 'in-place' && { checkout: { dir: git.repository.dir, mounts: git.mounts } }),
@@ -193,8 +212,9 @@ export class RunWorker {
         signal: controller.signal,
         about: { run_id: runId, task_id: run.task_id },
         onEvent: async (event) => {
-          lastSeq = event.seq;
-          await runs.appendEvent(runId, { seq: event.seq, type: event.type, data: event as unknown as Record<string, unknown> });
+          const seq = event.seq + seqOffset;
+          lastSeq = seq;
+          await runs.appendEvent(runId, { seq, type: event.type, data: { ...(event as unknown as Record<string, unknown>), seq } });
           if (event.type === 'run.started' && event.prompt !== undefined) await runs.recordPrompt(runId, event.prompt);
         },
       });
@@ -214,6 +234,11 @@ export class RunWorker {
         provider: result.provider,
         model: result.model,
       };
+      if (this.dependencies.gates && result.status === 'succeeded') {
+        const judged = await this.dependencies.gates.after(gateContext, { summary: result.summary || undefined, filesChanged: result.files_changed, gates });
+        for (const gate of judged.gates) await recordGate(gate);
+        outcome = { ...outcome, verdict: judged.verdict };
+      }
     } catch (error) {
       this.dependencies.onError?.(error, runId);
       outcome = {
@@ -233,7 +258,7 @@ export class RunWorker {
         this.dependencies.onError?.(error, runId);
       }
     }
-    const ended = await runs.finish(runId, outcome);
+    const ended = await runs.finish(runId, { ...outcome, gates });
     if (ended) {
       const took = ended.started_at && ended.finished_at ? ` in ${Math.round((ended.finished_at.getTime() - ended.started_at.getTime()) / 1000)} s` : '';
       this.dependencies.onRun?.(ended, `run ${runId} of task ${ended.task_id} ${ended.status}${took}${ended.error ? `: ${ended.error.message}` : ''}`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
+import { gateResultSchema } from './gate-result.schema.js';
 
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof runStatuses)[number];
@@ -34,6 +35,8 @@ export const runSchema = z
     branch: z.string().nullable().describe('The branch the run worked on'),
     git_head_before: z.string().nullable(),
     git_head_after: z.string().nullable(),
+    gates: z.array(gateResultSchema).describe("Checks run by wfhub itself in the run's role (acceptance checks, secret scan, audit), with their evidence"),
+    verdict: z.enum(['pass', 'fail']).nullable().describe("A reviewing role's judgement (qa, security, documentation); null for roles that do not judge"),
     attempt: z.number().int().describe('1, or 2 for the automatic retry of an interrupted run'),
     retry_of: idSchema.nullable().describe('The interrupted run this one tries again'),
     worker: z.string().nullable().describe('The process that executed it (host:pid:…)'),

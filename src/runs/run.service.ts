@@ -5,11 +5,14 @@ import { commentTable } from '../comments/comment.sql.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { postgresConstraint, postgresErrorCode, rowsOf, uniqueViolation, type Database } from '../db/database.js';
 import type { NodeService } from '../nodes/node.service.js';
+import { nodeTable } from '../nodes/node.sql.js';
 import { requireTask } from '../tasks/task-lookup.js';
 import { projectTable } from '../projects/project.sql.js';
 import { taskTable } from '../tasks/task.sql.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
 import type { Run, RunEvent, RunIsolation, RunStatus, RunTrigger } from './run.schema.js';
+import type { GateResult } from './gate-result.schema.js';
+import type { Verdict } from './run-gates.js';
 import { runComment } from './run-comment.js';
 import { runEventTable, runTable, type RunRow } from './run.sql.js';
 import { runCommentAuthor } from '../context/task-prompt.js';
@@ -33,6 +36,9 @@ export interface RunOutcome {
   model?: string;
   gitHeadAfter?: string;
   diff?: string;
+  /** The role's own checks and their evidence (see RunGates). */
+  gates?: readonly GateResult[];
+  verdict?: Verdict | null;
 }
 
 /** What the task becomes when its run ends: success goes to review, failure says so, a cancel puts it back. */
@@ -79,6 +85,8 @@ function present(row: RunRow): Run {
     branch: row.branch,
     git_head_before: row.git_head_before,
     git_head_after: row.git_head_after,
+    gates: row.gates as unknown as GateResult[],
+    verdict: (row.verdict as Verdict | null) ?? null,
     attempt: row.attempt,
     retry_of: row.retry_of,
     worker: row.worker,
@@ -115,12 +123,15 @@ export class RunService {
 
   /**
    * Creates a queued run for a task; `enqueue` runs in the same transaction, so a run is never
-   * recorded without its job, nor a job sent for a run that was not recorded.
+   * recorded without its job, nor a job sent for a run that was not recorded. `within`: inside
+   * the caller's transaction, whose commit then publishes nothing itself (the caller tells the feed).
    */
-  async create(taskId: number, input: RunTrigger, enqueue: (transaction: Database, run: Run) => Promise<void>): Promise<Run> {
-    const node = input.node === undefined ? undefined : await this.nodes.find(input.node);
+  async create(taskId: number, input: RunTrigger, enqueue: (transaction: Database, run: Run) => Promise<void>, within?: Database): Promise<Run> {
+    // Inside a transaction on the embedded database (one connection), every query must go through it.
+    const node = input.node === undefined ? undefined : within ? await this.nodeIn(within, input.node) : await this.nodes.find(input.node);
     try {
-      const { run, projectId } = await this.db.transaction(async (transaction) => {
+      // Within a caller's transaction (the director's), as a savepoint: a refusal leaves it usable.
+      const { run, projectId } = await (within ?? this.db).transaction(async (transaction) => {
         const db = transaction as unknown as Database;
         const task = await requireTask(db, taskId);
         const [row] = await db
@@ -132,10 +143,10 @@ export class RunService {
         await enqueue(db, run);
         return { run, projectId: task.project_id };
       });
-      return this.published('created', run, projectId);
+      return within ? run : this.published('created', run, projectId);
     } catch (error) {
       if (postgresErrorCode(error) === uniqueViolation && postgresConstraint(error) === 'task_run_active_idx') {
-        const active = await this.activeRun(taskId);
+        const active = await this.activeRun(taskId, within);
         throw new ConflictError(
           'run_active',
           `Task ${taskId} already has a run ${active ? `(${active.id}, ${active.status})` : ''} queued or running. Wait for it to end, or cancel it with POST /runs/${active?.id ?? '{id}'}/cancel.`,
@@ -146,8 +157,22 @@ export class RunService {
     }
   }
 
-  private async activeRun(taskId: number): Promise<RunRow | undefined> {
-    const [row] = await this.db
+  /** Tells listeners of a run made inside a caller's transaction, once it has committed. */
+  announce(run: Run, projectId: number): void {
+    this.published('created', run, projectId);
+  }
+
+  private async nodeIn(db: Database, reference: string | number): Promise<{ id: number }> {
+    const [row] = await db
+      .select({ id: nodeTable.id })
+      .from(nodeTable)
+      .where(typeof reference === 'number' ? eq(nodeTable.id, reference) : eq(nodeTable.name, reference));
+    if (!row) throw new NotFoundError('node', reference);
+    return row;
+  }
+
+  private async activeRun(taskId: number, db: Database = this.db): Promise<RunRow | undefined> {
+    const [row] = await db
       .select()
       .from(runTable)
       .where(and(eq(runTable.task_id, taskId), inArray(runTable.status, ['queued', 'running'])));
@@ -367,6 +392,8 @@ export class RunService {
           ...(outcome.model && { model: outcome.model }),
           ...(outcome.gitHeadAfter && { git_head_after: outcome.gitHeadAfter }),
           ...(outcome.diff !== undefined && { diff: outcome.diff }),
+          ...(outcome.gates && { gates: outcome.gates.map((gate) => storable({ ...gate })) }),
+          ...(outcome.verdict !== undefined && { verdict: outcome.verdict }),
           lease_expires_at: null,
           finished_at: now,
           updated_at: now,

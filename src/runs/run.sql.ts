@@ -37,6 +37,10 @@ export const runTable = pgTable(
     git_head_before: text('git_head_before'),
     git_head_after: text('git_head_after'),
     diff: text('diff'),
+    /** The checks run before the agent (acceptance checks, secret scan, audit), with their results. */
+    gates: jsonb('gates').$type<Record<string, unknown>[]>().notNull().default(sql`'[]'::jsonb`),
+    /** A reviewing role's judgement of the work: pass or fail; null for roles that do not judge. */
+    verdict: text('verdict'),
     /** The process running it, and until when its hold on the run counts (renewed by a heartbeat). */
     worker: text('worker'),
     lease_expires_at: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),

@@ -222,8 +222,8 @@ export class TaskMerger {
     const result: TaskMergeResult = { ...this.base(plan), status: 'up_to_date', commit: plan.targetTip, files: [], conflicts: [], pushed: false, push_error: null };
     if (plan.request.dry_run) return result;
     await this.cleanUp(plan);
-    const { tasks, comments } = this.dependencies;
-    if (plan.task.status !== 'done') await tasks.update(plan.task.id, { status: 'done' });
+    const { comments } = this.dependencies;
+    await this.markDone(plan);
     await comments.create(plan.task.id, { author: runCommentAuthor, body: `${plan.branch} is already in ${plan.target} (at ${plan.targetTip.slice(0, 12)}): nothing to merge.` });
     return result;
   }
@@ -282,12 +282,28 @@ export class TaskMerger {
     return (await plan.repository.run(['commit-tree', tree, '-p', plan.targetTip, '-p', plan.tip, '-m', message])).trim();
   }
 
+  /**
+   * A merged task is done, unless it is in a pipeline whose gates have not passed yet: then its
+   * pipeline decides (the merge itself stands).
+   */
+  private async markDone(plan: Plan): Promise<boolean> {
+    if (plan.task.status === 'done') return true;
+    try {
+      await this.dependencies.tasks.update(plan.task.id, { status: 'done' });
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'gates_not_passed') return false;
+      throw error;
+    }
+  }
+
   private async done(plan: Plan, commit: string, files: string[], push: { pushed: boolean; error: string | null }): Promise<TaskMergeResult> {
-    const { tasks, comments } = this.dependencies;
-    if (plan.task.status !== 'done') await tasks.update(plan.task.id, { status: 'done' });
+    const { comments } = this.dependencies;
+    const marked = await this.markDone(plan);
     const lines = [`Merged ${plan.branch} into ${plan.target} as ${commit.slice(0, 12)}.`, '', `Files: ${files.join(', ') || '(none)'}`];
     if (push.pushed) lines.push('', `Pushed ${plan.target} to ${projectRemote(plan.project)}.`);
     else if (push.error) lines.push('', `Not pushed: ${push.error}`);
+    if (!marked) lines.push('', 'The task stays where its pipeline has it: it is done once its gates pass.');
     await comments.create(plan.task.id, { author: runCommentAuthor, body: lines.join('\n') });
     return { ...this.base(plan), status: 'merged', commit, files, conflicts: [], pushed: push.pushed, push_error: push.error };
   }

@@ -30,6 +30,7 @@ import { integrationRoutes } from './routes/integrations.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
+import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
 import { runRoutes } from './routes/runs.js';
 import { taskContextRoutes } from './routes/task-context.js';
@@ -115,6 +116,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   chatRoutes(app, services);
   workerRoutes(app, services);
   projectGitRoutes(app, services);
+  pipelineRoutes(app, services);
   mcpRoutes(app, services);
   integrationRoutes(app, services);
   await webApp(app);

@@ -68,7 +68,7 @@ export class LiveChanges {
       case 'task':
         return change.op === 'deleted'
           ? { message: { type: 'task.deleted', id: change.id, project_id: change.project_id }, projectId: change.project_id }
-          : { message: { type: `task.${change.op}`, task: await tasks.get(change.id) }, projectId: change.project_id };
+          : { message: { type: `task.${change.op}`, task: await this.services.taskPipelines.view(await tasks.get(change.id)) }, projectId: change.project_id };
       case 'comment': {
         // A deleted task's comments go with it: its own `task.deleted` says so.
         const projectId = (await tasks.get(change.task_id)).project_id;

@@ -63,6 +63,8 @@ export async function startServer(config: Config, logger: Logger, options: { log
   }
   // Imported tasks' changes go back to their trackers from here on (and what waited, now).
   hub.services.trackerSync.start();
+  // Tasks on autopilot go on where they were (WFHUB_DIRECTOR=off leaves them to `wfhub director`).
+  if (config.director === 'on') hub.services.director.start();
   // Advertised last: a CLI that finds the address may use everything at once.
   hub.database.lock?.advertise(url);
 
@@ -78,6 +80,8 @@ export async function startServer(config: Config, logger: Logger, options: { log
           if (running > 0 && config.shutdownGrace > 0) {
             logger.info({ running }, `waiting up to ${config.shutdownGrace} s for ${running} running run(s) to finish; the rest will be marked interrupted`);
           }
+          // The director first: no stage starts while the runs are being stopped.
+          await hub.services.director.stop();
           await hub.services.scheduler.stop({ graceMs: config.shutdownGrace * 1000 });
           await hub.services.trackerSync.stop();
           await app.close();

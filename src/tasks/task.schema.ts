@@ -6,6 +6,8 @@ import { taskPriorities, taskStatuses } from './task-fields.js';
 export const taskStatusSchema = z.enum(taskStatuses);
 export const taskPrioritySchema = z.enum(taskPriorities);
 
+const autopilotDescription = "The director takes the task through its project's pipeline (roles in order, gates checked)";
+
 export const taskSchema = z
   .object({
     id: idSchema,
@@ -18,10 +20,25 @@ export const taskSchema = z
     status: taskStatusSchema,
     priority: taskPrioritySchema,
     position: z.number(),
+    autopilot: z.boolean().describe(autopilotDescription),
+    blocked_by: z.array(idSchema).describe('Ids of the tasks this one waits for, ascending; they may be in other projects'),
     created_at: timestampSchema,
     updated_at: timestampSchema,
   })
   .meta({ id: 'Task' });
+
+/** The largest `blocked_by` a request may send. */
+export const maxBlockers = 100;
+
+const autopilot = z.boolean().optional().describe(autopilotDescription);
+const blockedBy = z
+  .array(idSchema)
+  .max(maxBlockers, `must list at most ${maxBlockers} tasks`)
+  .optional()
+  .describe(
+    'Ids of the tasks this one waits for, of any project (work across repositories); replaces the whole set, [] clears it. ' +
+      `At most ${maxBlockers}; duplicates are collapsed. An unknown id is 404, the task itself or a cycle 422 dependency_cycle`,
+  );
 
 const nodeName = label(100).describe('Node (role) by name, e.g. "dev"; the alternative to node_id');
 
@@ -41,6 +58,8 @@ export const taskCreateSchema = z
       .max(100)
       .optional()
       .describe('Criteria created with the task: strings or {text, check_command}'),
+    autopilot,
+    blocked_by: blockedBy,
   })
   .meta({ id: 'TaskCreate' });
 
@@ -54,6 +73,8 @@ export const taskUpdateSchema = z
     parent_id: idSchema.nullable().optional(),
     node_id: idSchema.nullable().optional(),
     node: nodeName.optional(),
+    autopilot,
+    blocked_by: blockedBy,
   })
   .meta({ id: 'TaskUpdate' });
 

@@ -9,8 +9,9 @@ import type { NodeService } from '../nodes/node.service.js';
 import { nodeTable } from '../nodes/node.sql.js';
 import { projectTable } from '../projects/project.sql.js';
 import type { Task, TaskCreate, TaskListQuery, TaskUpdate } from './task.schema.js';
+import { blockersOf, dependantsOutside, replaceBlockers } from './task-dependencies.js';
 import { lockTaskTree } from './task-lookup.js';
-import { taskTable } from './task.sql.js';
+import { taskTable, type TaskRow } from './task.sql.js';
 
 const taskColumns = {
   id: taskTable.id,
@@ -23,6 +24,7 @@ const taskColumns = {
   status: taskTable.status,
   priority: taskTable.priority,
   position: taskTable.position,
+  autopilot: taskTable.autopilot,
   created_at: taskTable.created_at,
   updated_at: taskTable.updated_at,
 };
@@ -40,6 +42,8 @@ export class TaskService {
     private readonly options: {
       /** Refuses (throws) to delete tasks something still works on: a running run. In the delete's transaction. */
       beforeDelete?: (db: Database, taskIds: readonly number[]) => Promise<void>;
+      /** Refuses (throws) a change the task's pipeline does not allow: done before its gates passed. In the update's transaction. */
+      beforeUpdate?: (db: Database, current: TaskRow, input: TaskUpdate) => Promise<void>;
     } = {},
   ) {}
 
@@ -47,10 +51,17 @@ export class TaskService {
     return db.select(taskColumns).from(taskTable).leftJoin(nodeTable, eq(nodeTable.id, taskTable.node_id));
   }
 
+  /** The rows with their blockers, read in one query for all of them. */
+  private async withBlockers<Row extends { id: number }>(rows: Row[]): Promise<(Row & { blocked_by: number[] })[]> {
+    const blockers = await blockersOf(this.db, rows.map((row) => row.id));
+    return rows.map((row) => ({ ...row, blocked_by: blockers.get(row.id) ?? [] }));
+  }
+
   async get(id: number): Promise<Task> {
     const [row] = await this.selectTasks().where(eq(taskTable.id, id));
     if (!row) throw new NotFoundError('task', id);
-    return row;
+    const [task] = await this.withBlockers([row]);
+    return task!;
   }
 
   async listForProject(projectId: number, query: TaskListQuery): Promise<PageOf<Task>> {
@@ -76,7 +87,7 @@ export class TaskService {
         .offset(query.offset),
       this.db.select({ value: count() }).from(taskTable).where(where),
     ]);
-    return { items, total: total?.value ?? 0 };
+    return { items: await this.withBlockers(items), total: total?.value ?? 0 };
   }
 
   async create(input: TaskCreate): Promise<Task> {
@@ -97,6 +108,7 @@ export class TaskService {
           status: input.status ?? 'todo',
           priority: input.priority ?? 'none',
           position,
+          autopilot: input.autopilot ?? false,
         })
         .returning({ id: taskTable.id });
       const criteria = (input.acceptance_criteria ?? []).map((criterion, index) =>
@@ -105,6 +117,7 @@ export class TaskService {
       if (criteria.length > 0) {
         await db.insert(criterionTable).values(criteria.map((criterion) => ({ ...criterion, task_id: row!.id })));
       }
+      if (input.blocked_by?.length) await replaceBlockers(db, row!.id, input.blocked_by);
       return row!.id;
     });
     this.feed.publish({ kind: 'task', op: 'created', id, project_id: input.project_id });
@@ -117,6 +130,7 @@ export class TaskService {
       const db = transaction as unknown as Database;
       const [current] = await db.select().from(taskTable).where(eq(taskTable.id, id));
       if (!current) throw new NotFoundError('task', id);
+      await this.options.beforeUpdate?.(db, current, input);
       if (input.parent_id != null) {
         await this.requireProject(db, current.project_id, { lock: true });
         await this.checkParent(db, current.project_id, input.parent_id, id);
@@ -131,27 +145,35 @@ export class TaskService {
           ...(input.position !== undefined && { position: input.position }),
           ...(input.parent_id !== undefined && { parent_id: input.parent_id }),
           ...(nodeId !== undefined && { node_id: nodeId }),
+          ...(input.autopilot !== undefined && { autopilot: input.autopilot }),
           updated_at: new Date(),
         })
         .where(eq(taskTable.id, id));
+      if (input.blocked_by !== undefined) await replaceBlockers(db, id, input.blocked_by);
       return current.project_id;
     });
     this.feed.publish({ kind: 'task', op: 'updated', id, project_id: projectId });
     return this.get(id);
   }
 
-  /** Deletes the task with its subtasks, comments, criteria and attachments (files included). */
+  /**
+   * Deletes the task with its subtasks, comments, criteria, attachments (files included) and
+   * dependencies; the tasks that waited for them no longer do.
+   */
   async delete(id: number): Promise<void> {
-    const { files, ids, projectId } = await this.db.transaction(async (transaction) => {
+    const { files, ids, projectId, dependants } = await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
       const ids = await lockTaskTree(db, id);
       if (ids.length === 0) throw new NotFoundError('task', id);
       await this.options.beforeDelete?.(db, ids);
       const names = await this.attachments.storedNamesOfTasks(db, ids);
+      const dependants = await dependantsOutside(db, ids);
       const [deleted] = await db.delete(taskTable).where(eq(taskTable.id, id)).returning({ project_id: taskTable.project_id });
-      return { files: names, ids, projectId: deleted!.project_id };
+      return { files: names, ids, projectId: deleted!.project_id, dependants };
     });
     for (const deletedId of ids) this.feed.publish({ kind: 'task', op: 'deleted', id: deletedId, project_id: projectId });
+    // Their blocked_by lost the deleted tasks (the rows cascade): they may be free to start now.
+    for (const dependant of dependants) this.feed.publish({ kind: 'task', op: 'updated', id: dependant.id, project_id: dependant.project_id });
     await this.attachments.removeStoredFiles(files);
   }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, doublePrecision, index, integer, pgTable, text, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { boolean, check, doublePrecision, index, integer, pgTable, text, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from '../db/columns.js';
 import { nodeTable } from '../nodes/node.sql.js';
 import { projectTable } from '../projects/project.sql.js';
@@ -22,12 +22,15 @@ export const taskTable = pgTable(
     priority: text('priority').$type<TaskPriority>().notNull().default('none'),
     /** Order within the project's board column; fractional so a card can move between two others. */
     position: doublePrecision('position').notNull().default(0),
+    /** The director takes the task through its project's pipeline. */
+    autopilot: boolean('autopilot').notNull().default(false),
     ...timestamps,
   },
   (table) => [
     index('task_project_idx').on(table.project_id, table.status, table.position),
     index('task_parent_idx').on(table.parent_id),
     index('task_node_idx').on(table.node_id),
+    index('task_autopilot_idx').on(table.autopilot).where(sql`${table.autopilot}`),
     check('task_status_check', sql`${table.status} in (${inList(taskStatuses)})`),
     check('task_priority_check', sql`${table.priority} in (${inList(taskPriorities)})`),
   ],

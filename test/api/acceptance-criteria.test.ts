@@ -8,7 +8,7 @@ interface Criterion {
   task_id: number;
   text: string;
   done: boolean;
-  check_command: string | null;
+  check: string | null;
   position: number;
   created_at: string;
   updated_at: string;
@@ -43,18 +43,18 @@ describe.each(backends())('acceptance criteria API on %s', (kind) => {
 
   const tasksInProject = async () => (await hub.call('GET', `/projects/${projectId}/tasks?limit=5000`)).headers['x-total-count'];
 
-  it('creates a criterion with only a text: not done, no check command', async () => {
+  it('creates a criterion with only a text: not done, no check', async () => {
     const taskId = await newTask();
     const created = await hub.call('POST', `/tasks/${taskId}/acceptance-criteria`, { text: '  The build passes  ' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ task_id: taskId, text: 'The build passes', done: false, check_command: null });
+    expect(created.body).toMatchObject({ task_id: taskId, text: 'The build passes', done: false, check: null });
     expect(await listCriteria(taskId)).toEqual([created.body]);
   });
 
-  it('creates a criterion with a check command and already done', async () => {
+  it('creates a criterion with a check and already done', async () => {
     const taskId = await newTask();
-    const created = await addCriterion(taskId, { text: 'Unit tests pass', check_command: 'npm test -- --run', done: true });
-    expect(created).toMatchObject({ text: 'Unit tests pass', check_command: 'npm test -- --run', done: true });
+    const created = await addCriterion(taskId, { text: 'Unit tests pass', check: 'npm test -- --run', done: true });
+    expect(created).toMatchObject({ text: 'Unit tests pass', check: 'npm test -- --run', done: true });
     expect(await listCriteria(taskId)).toEqual([created]);
   });
 
@@ -98,14 +98,14 @@ describe.each(backends())('acceptance criteria API on %s', (kind) => {
 
   it('marks a criterion done and moves updated_at, leaving the other fields alone', async () => {
     const taskId = await newTask();
-    const created = await addCriterion(taskId, { text: 'Docs updated', check_command: 'test -f README.md' });
+    const created = await addCriterion(taskId, { text: 'Docs updated', check: 'test -f README.md' });
     await sleep(20);
     const patched = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { done: true });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({
       id: created.id,
       text: 'Docs updated',
-      check_command: 'test -f README.md',
+      check: 'test -f README.md',
       done: true,
       position: created.position,
       created_at: created.created_at,
@@ -117,16 +117,100 @@ describe.each(backends())('acceptance criteria API on %s', (kind) => {
     expect((await listCriteria(taskId))[0]!.done).toBe(false);
   });
 
-  it('clears the check command with null and edits the text', async () => {
+  it('clears the check with null and edits the text', async () => {
     const taskId = await newTask();
-    const created = await addCriterion(taskId, { text: 'Lint is clean', check_command: 'npm run lint' });
-    const cleared = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { check_command: null });
+    const created = await addCriterion(taskId, { text: 'Lint is clean', check: 'npm run lint' });
+    const cleared = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { check: null });
     expect(cleared.status).toBe(200);
-    expect(cleared.body).toMatchObject({ text: 'Lint is clean', check_command: null, done: false });
+    expect(cleared.body).toMatchObject({ text: 'Lint is clean', check: null, done: false });
 
-    const renamed = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { text: 'Lint and types are clean', check_command: 'npm run check' });
-    expect(renamed.body).toMatchObject({ text: 'Lint and types are clean', check_command: 'npm run check' });
+    const renamed = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { text: 'Lint and types are clean', check: 'npm run check' });
+    expect(renamed.body).toMatchObject({ text: 'Lint and types are clean', check: 'npm run check' });
     expect(await listCriteria(taskId)).toEqual([renamed.body]);
+  });
+
+  it('round-trips check on create, patch and list, a command or a URL', async () => {
+    const taskId = await newTask();
+    const created = await addCriterion(taskId, { text: 'The page answers', check: 'GET http://127.0.0.1:3000/health' });
+    expect(created.check).toBe('GET http://127.0.0.1:3000/health');
+    expect(created).not.toHaveProperty('check_command');
+    expect(await listCriteria(taskId)).toEqual([created]);
+
+    const patched = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { check: 'http://127.0.0.1:3000/' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ text: 'The page answers', check: 'http://127.0.0.1:3000/' });
+    expect(patched.body).not.toHaveProperty('check_command');
+    expect(await listCriteria(taskId)).toEqual([patched.body]);
+
+    const other = await addCriterion(taskId, { text: 'Tests pass', check: 'npm test' });
+    const untouched = await hub.call('PATCH', `/acceptance-criteria/${other.id}`, { text: 'All tests pass' });
+    expect(untouched.body).toMatchObject({ text: 'All tests pass', check: 'npm test' });
+  });
+
+  it('still accepts check_command as an alias of check, and answers it as check', async () => {
+    const taskId = await newTask({ acceptance_criteria: [{ text: 'Inline', check_command: 'npm run lint' }] });
+    const [inline] = await listCriteria(taskId);
+    expect(inline).toMatchObject({ text: 'Inline', check: 'npm run lint' });
+    expect(inline).not.toHaveProperty('check_command');
+
+    const created = await addCriterion(taskId, { text: 'Old client', check_command: 'npm test' });
+    expect(created).toMatchObject({ text: 'Old client', check: 'npm test' });
+    expect(created).not.toHaveProperty('check_command');
+
+    const patched = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { check_command: 'npm test -- --run' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ check: 'npm test -- --run' });
+    expect(patched.body).not.toHaveProperty('check_command');
+
+    const same = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { check: 'npm run check', check_command: 'npm run check' });
+    expect(same.status).toBe(200);
+    expect(same.body.check).toBe('npm run check');
+
+    const cleared = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { check_command: null });
+    expect(cleared.body.check).toBeNull();
+  });
+
+  it('refuses check and check_command that differ (400), and stores nothing', async () => {
+    const taskId = await newTask();
+    for (const pair of [
+      { check: 'npm test', check_command: 'npm run lint' },
+      { check: 'npm test', check_command: null },
+      { check: null, check_command: 'npm test' },
+    ]) {
+      const answer = await hub.call('POST', `/tasks/${taskId}/acceptance-criteria`, { text: 'two checks', ...pair });
+      expect(answer.status, JSON.stringify(pair)).toBe(400);
+      expect(errorCode(answer)).toBe('invalid_request');
+      expect(answer.body.error.message).toContain('send one');
+    }
+    expect(await listCriteria(taskId)).toEqual([]);
+
+    const created = await addCriterion(taskId, { text: 'kept', check: 'npm test' });
+    const patched = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { text: 'renamed', check: 'a', check_command: 'b' });
+    expect(patched.status).toBe(400);
+    expect(errorCode(patched)).toBe('invalid_request');
+    expect(await listCriteria(taskId)).toEqual([created]);
+
+    const tasksBefore = await tasksInProject();
+    const inline = await hub.call('POST', '/tasks', {
+      project_id: projectId,
+      title: 'never made',
+      acceptance_criteria: [{ text: 'two checks', check: 'a', check_command: 'b' }],
+    });
+    expect(inline.status).toBe(400);
+    expect(errorCode(inline)).toBe('invalid_request');
+    expect(await tasksInProject()).toBe(tasksBefore);
+  });
+
+  it('removes the check with null, on create and on patch', async () => {
+    const taskId = await newTask();
+    const none = await addCriterion(taskId, { text: 'No check', check: null });
+    expect(none.check).toBeNull();
+
+    const created = await addCriterion(taskId, { text: 'Checked', check: 'npm test' });
+    const cleared = await hub.call('PATCH', `/acceptance-criteria/${created.id}`, { check: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ text: 'Checked', check: null });
+    expect((await listCriteria(taskId)).map((criterion) => criterion.check)).toEqual([null, null]);
   });
 
   it('deletes a criterion: 204, then 404, and the others keep their order', async () => {
@@ -143,21 +227,21 @@ describe.each(backends())('acceptance criteria API on %s', (kind) => {
     expect((await hub.call('PATCH', `/acceptance-criteria/${dropped!.id}`, { done: true })).status).toBe(404);
   });
 
-  it('creates criteria given inline on POST /tasks, as strings or {text, check_command}, in the order given', async () => {
+  it('creates criteria given inline on POST /tasks, as strings or {text, check}, in the order given', async () => {
     const taskId = await newTask({
       acceptance_criteria: [
         'The page loads in under a second',
-        { text: 'Unit tests pass', check_command: 'npm test' },
+        { text: 'Unit tests pass', check: 'npm test' },
         { text: 'Already true', done: true },
         '  Trimmed  ',
       ],
     });
     const criteria = await listCriteria(taskId);
-    expect(criteria.map(({ text, check_command, done, task_id }) => ({ text, check_command, done, task_id }))).toEqual([
-      { text: 'The page loads in under a second', check_command: null, done: false, task_id: taskId },
-      { text: 'Unit tests pass', check_command: 'npm test', done: false, task_id: taskId },
-      { text: 'Already true', check_command: null, done: true, task_id: taskId },
-      { text: 'Trimmed', check_command: null, done: false, task_id: taskId },
+    expect(criteria.map(({ text, check, done, task_id }) => ({ text, check, done, task_id }))).toEqual([
+      { text: 'The page loads in under a second', check: null, done: false, task_id: taskId },
+      { text: 'Unit tests pass', check: 'npm test', done: false, task_id: taskId },
+      { text: 'Already true', check: null, done: true, task_id: taskId },
+      { text: 'Trimmed', check: null, done: false, task_id: taskId },
     ]);
 
     const appended = await addCriterion(taskId, { text: 'Added later' });
@@ -173,7 +257,7 @@ describe.each(backends())('acceptance criteria API on %s', (kind) => {
 
   it('refuses an empty text (400) on create, on edit and inline, and stores nothing', async () => {
     const taskId = await newTask();
-    for (const body of [{ text: '' }, { text: '   ' }, {}, { text: 'ok', check_command: '' }, { text: 'ok', colour: 'red' }]) {
+    for (const body of [{ text: '' }, { text: '   ' }, {}, { text: 'ok', check: '' }, { text: 'ok', check_command: '' }, { text: 'ok', colour: 'red' }]) {
       const answer = await hub.call('POST', `/tasks/${taskId}/acceptance-criteria`, body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(errorCode(answer)).toBe('invalid_request');
@@ -187,7 +271,7 @@ describe.each(backends())('acceptance criteria API on %s', (kind) => {
     expect((await listCriteria(taskId))[0]!.text).toBe('stays');
 
     const tasksBefore = await tasksInProject();
-    for (const acceptance_criteria of [['fine', ''], [{ text: '' }], [{ check_command: 'npm test' }]]) {
+    for (const acceptance_criteria of [['fine', ''], [{ text: '' }], [{ check: 'npm test' }]]) {
       const answer = await hub.call('POST', '/tasks', { project_id: projectId, title: 'never made', acceptance_criteria });
       expect(answer.status, JSON.stringify(acceptance_criteria)).toBe(400);
       expect(errorCode(answer)).toBe('invalid_request');

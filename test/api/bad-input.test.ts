@@ -253,7 +253,7 @@ describe.each(backends())('bad input on %s', (kind) => {
     });
     task = await created('POST', '/tasks', { project_id: project.id, title: 'Fixture task', description: 'kept as is', node: 'dev' });
     comment = await created('POST', `/tasks/${task.id}/comments`, { body: 'fixture comment', author: 'qa' });
-    criterion = await created('POST', `/tasks/${task.id}/acceptance-criteria`, { text: 'fixture criterion', check_command: 'npm test' });
+    criterion = await created('POST', `/tasks/${task.id}/acceptance-criteria`, { text: 'fixture criterion', check: 'npm test' });
     const uploaded = await upload(task.id, multipart([{ field: 'file', fileName: 'fixture.txt', content: 'fixture bytes' }]));
     expect(uploaded.status, uploaded.description).toBe(201);
     attachment = uploaded.body[0];
@@ -281,6 +281,19 @@ describe.each(backends())('bad input on %s', (kind) => {
   const enumValues = ['nope', 'TODO', '', ' todo', 1, null, ['todo']];
   const numberValues = ['1', null, true, [], {}, ''];
   const objectValues = ['x', 1, [], [1, 2], null, true, ''];
+  const booleanValues = ['true', 1, 0, null, 'yes', [], {}];
+  const idListValues = [
+    '1',
+    1,
+    null,
+    {},
+    true,
+    '1,2',
+    ...idValues.map((value) => [value]),
+    [null],
+    [[1]],
+    Array.from({ length: 101 }, (_, index) => index + 1),
+  ];
   const findIn = async (url: string, id: number) => (await list(url)).items.find((item) => item.id === id);
 
   const bodyRoutes: BodyRoute[] = [
@@ -341,9 +354,13 @@ describe.each(backends())('bad input on %s', (kind) => {
           [{ text: '' }],
           [{ text: 'ok', bogus: 1 }],
           [{ text: 'ok', done: 'yes' }],
+          [{ text: 'ok', check: '' }],
           [{ text: 'ok', check_command: '' }],
+          [{ text: 'ok', check: 'npm test', check_command: 'npm run lint' }],
           Array.from({ length: 101 }, (_, index) => `criterion ${index}`),
         ],
+        autopilot: booleanValues,
+        blocked_by: idListValues,
       },
       state: () => list(`/projects/${project.id}/tasks?limit=5000`),
       readBack: (body) => json('GET', `/tasks/${body.id}`).then((answer) => answer.body),
@@ -363,6 +380,8 @@ describe.each(backends())('bad input on %s', (kind) => {
         parent_id: idValues,
         node_id: idValues,
         node: labelValues,
+        autopilot: booleanValues,
+        blocked_by: idListValues,
       },
       state: () => json('GET', `/tasks/${task.id}`).then((answer) => answer.body),
       readBack: (body) => json('GET', `/tasks/${body.id}`).then((answer) => answer.body),
@@ -396,6 +415,7 @@ describe.each(backends())('bad input on %s', (kind) => {
       wrongValues: {
         text: labelValues,
         done: ['true', 1, 0, null, 'yes', []],
+        check: [1, '', true, [], {}],
         check_command: [1, '', true, [], {}],
         position: numberValues,
       },
@@ -411,6 +431,7 @@ describe.each(backends())('bad input on %s', (kind) => {
       wrongValues: {
         text: labelValues,
         done: ['true', 1, 0, null, 'yes', []],
+        check: [1, '', true, [], {}],
         check_command: [1, '', true, [], {}],
         position: numberValues,
       },
@@ -747,8 +768,10 @@ describe.each(backends())('bad input on %s', (kind) => {
       ['POST /tasks/:id/comments', 'author', 100],
       ['PATCH /comments/:id', 'body', 200_000],
       ['POST /tasks/:id/acceptance-criteria', 'text', 2000],
+      ['POST /tasks/:id/acceptance-criteria', 'check', 4000],
       ['POST /tasks/:id/acceptance-criteria', 'check_command', 4000],
       ['PATCH /acceptance-criteria/:id', 'text', 2000],
+      ['PATCH /acceptance-criteria/:id', 'check', 4000],
       ['PATCH /acceptance-criteria/:id', 'check_command', 4000],
     ] as const)('%s refuses a %s one character over its %i-character limit with 400, and stores nothing', async (name, field, max) => {
       const route = bodyRouteByName(name);
@@ -769,8 +792,8 @@ describe.each(backends())('bad input on %s', (kind) => {
       const note = await created('POST', `/tasks/${newTask.id}/comments`, { body: 'b'.repeat(200_000), author: 'a'.repeat(100) });
       expect(note.body).toHaveLength(200_000);
       expect(note.author).toHaveLength(100);
-      const check = await created('POST', `/tasks/${newTask.id}/acceptance-criteria`, { text: 'c'.repeat(2000), check_command: 'k'.repeat(4000) });
-      expect((await findIn(`/tasks/${newTask.id}/acceptance-criteria`, check.id)).check_command).toHaveLength(4000);
+      const check = await created('POST', `/tasks/${newTask.id}/acceptance-criteria`, { text: 'c'.repeat(2000), check: 'k'.repeat(4000) });
+      expect((await findIn(`/tasks/${newTask.id}/acceptance-criteria`, check.id)).check).toHaveLength(4000);
       const nested = 'ab/'.repeat(166) + 'ab';
       expect(nested).toHaveLength(500);
       const named = await created('POST', '/projects', { name: (nextName('at limit') + 'n'.repeat(200)).slice(0, 200), workspace_path: nested });
@@ -810,14 +833,16 @@ describe.each(backends())('bad input on %s', (kind) => {
         ['POST /tasks', { description: `description ${bad}` }],
         ['POST /tasks', { node: `dev${bad}` }],
         ['POST /tasks', { acceptance_criteria: [`criterion ${bad}`] }],
-        ['POST /tasks', { acceptance_criteria: [{ text: 'ok', check_command: `run ${bad}` }] }],
+        ['POST /tasks', { acceptance_criteria: [{ text: 'ok', check: `run ${bad}` }] }],
         ['PATCH /tasks/:id', { title: bad + 'x' }],
         ['PATCH /tasks/:id', { description: bad }],
         ['POST /tasks/:id/comments', { body: `body ${bad}` }],
         ['POST /tasks/:id/comments', { author: `author ${bad}` }],
         ['PATCH /comments/:id', { body: `body ${bad}` }],
         ['POST /tasks/:id/acceptance-criteria', { text: `text ${bad}` }],
+        ['POST /tasks/:id/acceptance-criteria', { check: `echo ${bad}` }],
         ['POST /tasks/:id/acceptance-criteria', { check_command: `echo ${bad}` }],
+        ['PATCH /acceptance-criteria/:id', { check: `echo ${bad}` }],
         ['PATCH /acceptance-criteria/:id', { check_command: `echo ${bad}` }],
       ];
       const before = await observableState();
@@ -857,7 +882,7 @@ describe.each(backends())('bad input on %s', (kind) => {
           project_id: newProject.id,
           title: text,
           description: text,
-          acceptance_criteria: [text, { text, check_command: text }],
+          acceptance_criteria: [text, { text, check: text }],
         });
         const readTask = (await json('GET', `/tasks/${newTask.id}`)).body;
         expect(readTask).toEqual(newTask);
@@ -868,7 +893,7 @@ describe.each(backends())('bad input on %s', (kind) => {
         expect(note).toMatchObject({ body: text, author: label });
 
         const criteria = (await list(`/tasks/${newTask.id}/acceptance-criteria`)).items;
-        expect(criteria.map((item) => [item.text, item.check_command])).toEqual([
+        expect(criteria.map((item) => [item.text, item.check])).toEqual([
           [label, null],
           [label, text],
         ]);
@@ -1340,8 +1365,8 @@ describe.each(backends())('bad input on %s', (kind) => {
           expect((await json('GET', `/tasks/${newTask.id}`)).body).toMatchObject({ title: label, description: text });
           const note = await created('POST', `/tasks/${newTask.id}/comments`, { body: text, author: text });
           expect(note).toMatchObject({ body: text, author: label });
-          const check = await created('POST', `/tasks/${newTask.id}/acceptance-criteria`, { text, check_command: text });
-          expect(check).toMatchObject({ text: label, check_command: text });
+          const check = await created('POST', `/tasks/${newTask.id}/acceptance-criteria`, { text, check: text });
+          expect(check).toMatchObject({ text: label, check: text });
           const found = await json('GET', `/projects/${project.id}/tasks?q=${percentEncodeText(label)}`);
           expect(found.body.map((item: { id: number }) => item.id), found.description).toContain(newTask.id);
         }),

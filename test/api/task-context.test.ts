@@ -47,7 +47,7 @@ describe.each(backends())('task context and prompts on %s', (kind) => {
       node: 'dev',
       title: 'Add a cart total',
       description: 'Show the sum of the cart under the list.',
-      acceptance_criteria: ['The total is shown', { text: 'Tests pass', check_command: 'npm test' }],
+      acceptance_criteria: ['The total is shown', { text: 'Tests pass', check: 'npm test' }],
     });
     const subtask = await post('/tasks', { project_id: project.id, parent_id: task.id, title: 'Format the total as money' });
     for (let index = 1; index <= 5; index++) await post(`/tasks/${task.id}/comments`, { author: 'ana', body: `Note ${index}` });
@@ -63,7 +63,7 @@ describe.each(backends())('task context and prompts on %s', (kind) => {
     expect(context.objective).toBe('Add a cart total\n\nShow the sum of the cart under the list.');
     expect(context.task).toMatchObject({ id: task.id, node: 'dev', status: 'todo' });
     expect(context.acceptance_criteria.map((criterion: { text: string }) => criterion.text)).toEqual(['The total is shown', 'Tests pass']);
-    expect(context.acceptance_criteria[1].check_command).toBe('npm test');
+    expect(context.acceptance_criteria[1].check).toBe('npm test');
     expect(context.attachments).toEqual([expect.objectContaining({ file_name: 'mockup.txt', size_bytes: 15, download_url: expect.stringMatching(/^\/attachments\/\d+\/download$/) })]);
     expect(context.comments.total).toBe(5);
     expect(context.comments.last.body).toBe('Note 5');

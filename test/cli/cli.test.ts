@@ -60,6 +60,31 @@ describe('wfhub command on the embedded database, without a server', () => {
     expect(badNode.stderr).toContain('node nobody does not exist');
   });
 
+  it('sets autopilot and blockers on add and update, and shows them', async () => {
+    const added = await wfhub('task', 'add', 'Ship it', '--project', 'POC', '--autopilot', '--blocked-by', '2,1', '--json');
+    expect(added.code, added.stderr).toBe(0);
+    const task = JSON.parse(added.stdout);
+    expect(task).toMatchObject({ autopilot: true, blocked_by: [1, 2] });
+    const show = await wfhub('task', 'show', String(task.id));
+    expect(show.stdout).toContain('autopilot: on   blocked by: #1, #2');
+
+    const updated = await wfhub('task', 'update', String(task.id), '--no-autopilot', '--blocked-by', '1');
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stdout).toContain(`updated task ${task.id} "Ship it"`);
+    expect(updated.stdout).toContain('autopilot: off   blocked by: #1');
+    const cleared = await wfhub('task', 'update', String(task.id), '--blocked-by', 'none', '--json');
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ autopilot: false, blocked_by: [] });
+
+    expect((await wfhub('task', 'update', '1', '--blocked-by', String(task.id))).code).toBe(0);
+    const cycle = await wfhub('task', 'update', String(task.id), '--blocked-by', '1');
+    expect(cycle.code).toBe(1);
+    expect(cycle.stderr).toContain(`would close the cycle #${task.id} → #1 → #${task.id}`);
+    expect((await wfhub('task', 'update', '1', '--blocked-by', 'none')).code).toBe(0);
+    const badIds = await wfhub('task', 'update', '1', '--blocked-by', '1,x');
+    expect(badIds.code).not.toBe(0);
+    expect(badIds.stderr).toContain('expected a whole number');
+  });
+
   it('says what is wrong, on stderr, with a non-zero exit', async () => {
     const missing = await wfhub('task', 'show', '999');
     expect(missing.code).toBe(1);

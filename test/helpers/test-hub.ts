@@ -82,6 +82,7 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
       }
     },
     async close() {
+      await services.director.stop();
       await services.scheduler.stop();
       await services.trackerSync.stop();
       await app.close();

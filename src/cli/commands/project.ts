@@ -4,6 +4,9 @@ import { connect } from '../connect.js';
 import { table } from '../format.js';
 import { configFrom, type GlobalOptions } from '../options.js';
 import { day, parseEnvironment, print, wholeNumber, withClient } from '../run-command.js';
+import { describePipeline } from '../pipeline-format.js';
+
+const roleList = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
 
 export function projectCommand(program: Command) {
   const project = program.command('project').description('manage projects');
@@ -22,6 +25,29 @@ export function projectCommand(program: Command) {
           ...(options.env && { environment: options.env }),
         });
         print(options.json, created, () => `created project ${created.id} "${created.name}" in ${created.workspace_dir}`);
+      });
+    });
+
+  project
+    .command('pipeline <project>')
+    .description("show a project's pipeline (by id or name), or set it: --set pm,dev,qa,security,documentation")
+    .option('--set <roles>', 'the roles in order, comma-separated', roleList)
+    .option('--max-attempts <n>', 'rounds through dev before a failing gate blocks a task (1-20)', wholeNumber(1, 20))
+    .option('--check-timeout <seconds>', 'how long one acceptance check may run (1-3600)', wholeNumber(1, 3600))
+    .option('--json', 'print JSON')
+    .action(async (reference: string, options: { set?: string[]; maxAttempts?: number; checkTimeout?: number; json?: boolean }) => {
+      await withClient(connect(configFrom(program.opts<GlobalOptions>())), async (client) => {
+        const found = await client.findProject(reference);
+        const changing = options.set !== undefined || options.maxAttempts !== undefined || options.checkTimeout !== undefined;
+        const current = await client.getPipeline(found.id);
+        const pipeline = changing
+          ? await client.setPipeline(found.id, {
+              nodes: options.set ?? current.nodes,
+              ...(options.maxAttempts !== undefined && { max_attempts: options.maxAttempts }),
+              ...(options.checkTimeout !== undefined && { check_timeout_seconds: options.checkTimeout }),
+            })
+          : current;
+        print(options.json, pipeline, () => `${found.name}: ${describePipeline(pipeline)}`);
       });
     });
 

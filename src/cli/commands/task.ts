@@ -1,11 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Task } from '../../tasks/task.schema.js';
+import { maxBlockers, type Task } from '../../tasks/task.schema.js';
 import { taskPriorities, taskStatuses, type TaskPriority, type TaskStatus } from '../../tasks/task-fields.js';
 import { maxId } from '../../core/schema-helpers.js';
 import { connect } from '../connect.js';
 import { table } from '../format.js';
 import { configFrom, type GlobalOptions } from '../options.js';
 import { day, print, wholeNumber, withClient } from '../run-command.js';
+import { userInfo } from 'node:os';
+import { describeTaskPipeline } from '../pipeline-format.js';
 
 function oneOf<T extends string>(values: readonly T[]) {
   return (value: string): T => {
@@ -19,6 +21,36 @@ function statusList(value: string): TaskStatus[] {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `3,4` as task ids; `none` (or nothing) is the empty list, which clears them on update. */
+function taskIds(value: string): number[] {
+  const items = value.split(',').map((item) => item.trim().replace(/^#/, '')).filter(Boolean);
+  if (items.length === 1 && items[0] === 'none') return [];
+  const id = wholeNumber(1, maxId);
+  const ids = [...new Set(items.map((item) => id(item)))];
+  if (ids.length > maxBlockers) throw new InvalidArgumentError(`at most ${maxBlockers} tasks`);
+  return ids;
+}
+
+/** Who runs the command, for an override's record. */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'the command line';
+  }
+}
+
+const autopilotHelp = "the director takes the task through its project's pipeline";
+const blockedByHelp = 'ids of the tasks it waits for, comma-separated (any project)';
+
+/** The fields `task add` and `task update` share, as the API takes them. */
+function sharedFields(options: { autopilot?: boolean; blockedBy?: number[] }) {
+  return {
+    ...(options.autopilot !== undefined && { autopilot: options.autopilot }),
+    ...(options.blockedBy !== undefined && { blocked_by: options.blockedBy }),
+  };
+}
 
 export function taskCommand(program: Command) {
   const task = program.command('task').description('manage tasks');
@@ -34,6 +66,9 @@ export function taskCommand(program: Command) {
     .option('-s, --status <status>', `one of ${taskStatuses.join(', ')}`, oneOf(taskStatuses))
     .option('--priority <priority>', `one of ${taskPriorities.join(', ')}`, oneOf(taskPriorities))
     .option('-c, --criterion <text>', 'an acceptance criterion, repeatable', collect)
+    .option('--autopilot', autopilotHelp)
+    .option('--no-autopilot', 'leave it to runs started by hand (the default)')
+    .option('--blocked-by <ids>', blockedByHelp, taskIds)
     .option('--json', 'print JSON')
     .action(
       async (
@@ -46,6 +81,8 @@ export function taskCommand(program: Command) {
           status?: TaskStatus;
           priority?: TaskPriority;
           criterion?: string[];
+          autopilot?: boolean;
+          blockedBy?: number[];
           json?: boolean;
         },
       ) => {
@@ -60,8 +97,50 @@ export function taskCommand(program: Command) {
             ...(options.status && { status: options.status }),
             ...(options.priority && { priority: options.priority }),
             ...(options.criterion && { acceptance_criteria: options.criterion }),
+            ...sharedFields(options),
           });
           print(options.json, created, () => `created task ${created.id} "${created.title}" in project ${project.name}`);
+        });
+      },
+    );
+
+  task
+    .command('update')
+    .description('change a task: only the fields given')
+    .argument('<id>', 'the task id', wholeNumber(1, maxId))
+    .option('-t, --title <text>', 'the title')
+    .option('-d, --description <text>', 'what to do, in detail')
+    .option('-n, --node <name>', 'role: pm, dev, qa, security, documentation')
+    .option('-s, --status <status>', `one of ${taskStatuses.join(', ')}`, oneOf(taskStatuses))
+    .option('--priority <priority>', `one of ${taskPriorities.join(', ')}`, oneOf(taskPriorities))
+    .option('--autopilot', autopilotHelp)
+    .option('--no-autopilot', 'stop the director taking it further')
+    .option('--blocked-by <ids>', `${blockedByHelp}; replaces them, "none" clears them`, taskIds)
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        taskId: number,
+        options: {
+          title?: string;
+          description?: string;
+          node?: string;
+          status?: TaskStatus;
+          priority?: TaskPriority;
+          autopilot?: boolean;
+          blockedBy?: number[];
+          json?: boolean;
+        },
+      ) => {
+        await withClient(connect(config()), async (client) => {
+          const updated = await client.updateTask(taskId, {
+            ...(options.title !== undefined && { title: options.title }),
+            ...(options.description !== undefined && { description: options.description }),
+            ...(options.node !== undefined && { node: options.node }),
+            ...(options.status && { status: options.status }),
+            ...(options.priority && { priority: options.priority }),
+            ...sharedFields(options),
+          });
+          print(options.json, updated, () => `updated task ${updated.id} "${updated.title}"\n${statusLine(updated)}\n${autopilotLine(updated)}`);
         });
       },
     );
@@ -113,6 +192,34 @@ export function taskCommand(program: Command) {
     });
 
   task
+    .command('pipeline')
+    .description("where a task on autopilot is in its project's pipeline: the stage, the attempt, the last failed gate")
+    .argument('<id>', 'the task id', wholeNumber(1, maxId))
+    .option('--json', 'print JSON')
+    .action(async (taskId: number, options: { json?: boolean }) => {
+      await withClient(connect(config()), async (client) => {
+        const pipeline = await client.getTaskPipeline(taskId);
+        print(options.json, pipeline, () =>
+          pipeline ? describeTaskPipeline(pipeline) : `task ${taskId} is not in a pipeline: put it on autopilot with \`wfhub task update ${taskId} --autopilot\``,
+        );
+      });
+    });
+
+  task
+    .command('override')
+    .description('mark a task done although its gates did not pass, recording who decided and why')
+    .argument('<id>', 'the task id', wholeNumber(1, maxId))
+    .requiredOption('-r, --reason <text>', 'why it is done anyway')
+    .option('--by <name>', 'who decides (default: your user name)')
+    .option('--json', 'print JSON')
+    .action(async (taskId: number, options: { reason: string; by?: string; json?: boolean }) => {
+      await withClient(connect(config()), async (client) => {
+        const done = await client.overrideTask(taskId, { by: options.by ?? currentUser(), reason: options.reason });
+        print(options.json, done, () => `task ${done.id} "${done.title}" is done (overridden: ${options.reason})`);
+      });
+    });
+
+  task
     .command('context')
     .description('everything an agent is told about a task, as JSON: project, criteria, comments, git, discovery')
     .argument('<id>', 'the task id', wholeNumber(1, maxId))
@@ -157,23 +264,29 @@ export function taskCommand(program: Command) {
     });
 }
 
+function statusLine(task: Task): string {
+  return `status: ${task.status}   priority: ${task.priority}   node: ${task.node_name ?? '-'}   project: ${task.project_id}${
+    task.parent_id ? `   parent: #${task.parent_id}` : ''
+  }`;
+}
+
+function autopilotLine(task: Task): string {
+  const blockers = task.blocked_by.length ? task.blocked_by.map((id) => `#${id}`).join(', ') : '-';
+  return `autopilot: ${task.autopilot ? 'on' : 'off'}   blocked by: ${blockers}`;
+}
+
 function describeTask(
   task: Task,
-  criteria: { text: string; done: boolean; check_command: string | null }[],
+  criteria: { text: string; done: boolean; check: string | null }[],
   subtasks: Task[],
   comments: { author: string; body: string; created_at: Date | string }[],
 ): string {
-  const lines = [
-    `#${task.id} ${task.title}`,
-    `status: ${task.status}   priority: ${task.priority}   node: ${task.node_name ?? '-'}   project: ${task.project_id}${
-      task.parent_id ? `   parent: #${task.parent_id}` : ''
-    }`,
-  ];
+  const lines = [`#${task.id} ${task.title}`, statusLine(task), autopilotLine(task)];
   if (task.description) lines.push('', task.description);
   if (criteria.length) {
     lines.push('', 'Acceptance criteria:');
     for (const criterion of criteria) {
-      lines.push(`  [${criterion.done ? 'x' : ' '}] ${criterion.text}${criterion.check_command ? `  (check: ${criterion.check_command})` : ''}`);
+      lines.push(`  [${criterion.done ? 'x' : ' '}] ${criterion.text}${criterion.check ? `  (check: ${criterion.check})` : ''}`);
     }
   }
   if (subtasks.length) {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Services } from '../../app/services.js';
 import { label, pagingQuery } from '../../core/schema-helpers.js';
 import { projectCreateSchema, projectSchema, projectUpdateSchema } from '../../projects/project.schema.js';
-import { taskListQuerySchema, taskSchema } from '../../tasks/task.schema.js';
+import { taskViewSchema } from '../../director/task-pipeline.schema.js';
+import { taskListQuerySchema } from '../../tasks/task.schema.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { sendPage, typed, type App } from '../route-helpers.js';
 
@@ -72,8 +73,11 @@ export function projectRoutes(app: App, services: Services) {
       summary: "List a project's tasks",
       params: idParams,
       querystring: taskListQuerySchema,
-      response: { 200: z.array(taskSchema), ...errorResponses },
+      response: { 200: z.array(taskViewSchema), ...errorResponses },
     },
-    handler: async (request, reply) => sendPage(reply, await tasks.listForProject(Number(request.params.id), request.query)),
+    handler: async (request, reply) => {
+      const page = await tasks.listForProject(Number(request.params.id), request.query);
+      return sendPage(reply, { items: await services.taskPipelines.views(page.items), total: page.total });
+    },
   });
 }

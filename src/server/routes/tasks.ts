@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
-import { taskCreateSchema, taskSchema, taskUpdateSchema } from '../../tasks/task.schema.js';
+import { taskViewSchema as taskSchema } from '../../director/task-pipeline.schema.js';
+import { taskCreateSchema, taskUpdateSchema } from '../../tasks/task.schema.js';
 import { errorResponses, idParams } from '../http-schemas.js';
 import { typed, type App } from '../route-helpers.js';
 
 export function taskRoutes(app: App, services: Services) {
-  const { tasks } = services;
+  const { tasks, taskPipelines } = services;
   const route = typed(app);
   const tags = ['tasks'];
   const config = { entity: 'task' };
@@ -17,13 +18,13 @@ export function taskRoutes(app: App, services: Services) {
       body: taskCreateSchema,
       response: { 201: taskSchema, ...errorResponses },
     },
-    handler: async (request, reply) => reply.status(201).send(await tasks.create(request.body)),
+    handler: async (request, reply) => reply.status(201).send(await taskPipelines.view(await tasks.create(request.body))),
   });
 
   route.get('/tasks/:id', {
     config,
     schema: { tags, summary: 'Get a task', params: idParams, response: { 200: taskSchema, ...errorResponses } },
-    handler: async (request) => tasks.get(Number(request.params.id)),
+    handler: async (request) => taskPipelines.view(await tasks.get(Number(request.params.id))),
   });
 
   route.patch('/tasks/:id', {
@@ -35,7 +36,7 @@ export function taskRoutes(app: App, services: Services) {
       body: taskUpdateSchema,
       response: { 200: taskSchema, ...errorResponses },
     },
-    handler: async (request) => tasks.update(Number(request.params.id), request.body),
+    handler: async (request) => taskPipelines.view(await tasks.update(Number(request.params.id), request.body)),
   });
 
   route.delete('/tasks/:id', {

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bashOutputLimit, bashTool } from '../../../src/agent/tools/bash-tool.js';
 import { detectBubblewrap } from '../../../src/agent/tools/sandbox.js';
@@ -8,6 +7,7 @@ import type { SandboxSettings } from '../../../src/agent/tools/sandbox-settings.
 import { ToolError, type ToolContext } from '../../../src/agent/tools/tool.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { toolContext } from './tool-context.js';
+import { liveProcessesWith, uniqueSeconds, waitFor } from '../../helpers/processes.js';
 
 // These tests exercise the real sandbox: a machine without bubblewrap must fail them, not skip them.
 const bubblewrap = await detectBubblewrap();
@@ -17,35 +17,6 @@ if (!bubblewrap.usable) {
 
 const sandboxed: SandboxSettings = { mode: 'bwrap', allowNetwork: false, hiddenPaths: [], secretVariables: [] };
 
-/** Host processes (zombies excluded) whose command line contains `token`. */
-function liveProcessesWith(token: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-      if (state === 'Z' || state === 'X') continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(token)) found.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return found;
-}
-
-/** A `sleep` duration no other process on the machine uses, to find its processes by. */
-function uniqueSeconds(): string {
-  return String(500_000 + Math.floor(Math.random() * 400_000));
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await delay(20);
-  }
-}
 
 async function run(context: ToolContext, input: unknown) {
   return bashTool.run(input, context);

@@ -24,8 +24,10 @@ const boardOrder = (a: Task, b: Task) => a.position - b.position || a.id - b.id;
 function applyTask(client: QueryClient, task: Task): void {
   client.setQueryData(queryKeys.task(task.id), task);
   client.setQueryData<Task[]>(queryKeys.tasks(task.project_id), (old) => old && [...old.filter((other) => other.id !== task.id), task].sort(boardOrder));
-  // How its tracker sync stands may have changed with it (a push publishes the task too).
+  // How its tracker sync stands may have changed with it (a push publishes the task too),
+  // and where it is in its pipeline (the director publishes the task when it moves it).
   void client.invalidateQueries({ queryKey: queryKeys.tracker(task.id), exact: true });
+  void client.invalidateQueries({ queryKey: queryKeys.taskPipeline(task.id), exact: true });
 }
 
 /** What a change makes stale. */
@@ -33,7 +35,8 @@ function staleKeys(change: Change): (readonly unknown[])[] {
   if (change.type === 'task.deleted' && 'project_id' in change) return [queryKeys.tasks(change.project_id), queryKeys.task(change.id)];
   if ('comment' in change) return [queryKeys.comments(change.comment.task_id)];
   if (change.type === 'comment.deleted' && 'task_id' in change) return [queryKeys.comments(change.task_id)];
-  if ('run' in change) return [queryKeys.runs(change.run.task_id), queryKeys.run(change.run.id)];
+  // A run's end is what the director acts on: the task's pipeline may move with it.
+  if ('run' in change) return [queryKeys.runs(change.run.task_id), queryKeys.run(change.run.id), queryKeys.taskPipeline(change.run.task_id)];
   if ('project' in change) return [queryKeys.projects, queryKeys.project(change.project.id)];
   if (change.type === 'project.deleted' && 'id' in change) return [queryKeys.projects, queryKeys.project(change.id)];
   return [];

@@ -8,6 +8,7 @@ import { queryKeys } from '../../shared/query-keys.js';
 import { useEscape } from '../../shared/use-escape.js';
 import { useModels } from '../../shared/use-models.js';
 import { ProjectTrackers } from '../integrations/ProjectTrackers.js';
+import { PipelineEditor } from './PipelineEditor.js';
 
 type Settings = {
   model: string;
@@ -56,7 +57,7 @@ function settingsBody(settings: Settings): Record<string, unknown> {
   };
 }
 
-/** A project's name, folder, environment and run settings, and the trackers it imports from. */
+/** A project's name, folder, environment and run settings, its pipeline, and the trackers it imports from. */
 export function ProjectSettings({ projectId }: { projectId: number }) {
   const client = useQueryClient();
   const project = useQuery({ queryKey: queryKeys.project(projectId), queryFn: () => api<Project>('GET', `/projects/${projectId}`) });
@@ -75,6 +76,7 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
             client.setQueryData(queryKeys.project(saved.id), saved);
             void client.invalidateQueries({ queryKey: queryKeys.projects, exact: true });
           }} />}
+      {project.data && <PipelineEditor projectId={project.data.id} />}
       {project.data && <ProjectTrackers projectId={project.data.id} />}
     </aside>
   );

@@ -4,6 +4,8 @@ import type { Run } from '../../../../src/runs/run.schema.js';
 import { api, ApiError } from '../../shared/api.js';
 import { formatCount, formatDuration, timeOf } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
+import { GateLine } from './GateLine.js';
+import { sameGate } from './transcript.js';
 import { itemVersion, TranscriptLine } from './TranscriptLine.js';
 import { useRunTranscript } from './use-run-transcript.js';
 
@@ -23,7 +25,7 @@ function useNow(on: boolean): number {
   return now;
 }
 
-/** One run as it happens: the model's text, each tool call, steps, tokens and time; cancel, diff, undo. */
+/** One run as it happens: the gates its role checked, the model's text, each tool call, steps, tokens and time, the verdict; cancel, diff, undo. */
 export function RunView({ runId }: { runId: number; projectId: number }) {
   const client = useQueryClient();
   const run = useQuery({ queryKey: queryKeys.run(runId), queryFn: () => api<Run>('GET', `/runs/${runId}`) });
@@ -41,6 +43,9 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
   const elapsed = started === undefined ? 0 : (data?.finished_at ? timeOf(data.finished_at) : now) - started;
   const steps = Math.max(transcript.steps, data?.steps ?? 0);
   const tokens = done && data ? data.prompt_tokens + data.completion_tokens : transcript.promptTokens + transcript.completionTokens;
+  // Gates judged once the agent has answered (the review, the docs check) are on the run, not in its events.
+  const told = transcript.gates;
+  const judgedAfter = done && data ? data.gates.filter((gate) => !told.some((other) => sameGate(gate, other))) : [];
 
   return (
     <section className="run-view" aria-label={`Run #${runId}`}>
@@ -49,6 +54,11 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
         <span className={`badge run-${data?.status ?? 'queued'}`} role="status" aria-label="Run status">
           {data?.status ?? '…'}
         </span>
+        {data?.verdict && (
+          <span className={`badge verdict-${data.verdict}`} title="The role's judgement of the work">
+            verdict: {data.verdict}
+          </span>
+        )}
         {!done && <span className="muted">{live ? 'live' : 'reconnecting…'}</span>}
       </div>
       <dl className="run-stats">
@@ -91,6 +101,9 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
       <ol className="transcript" aria-label="Transcript">
         {transcript.items.map((item, index) => (
           <TranscriptLine key={index} item={item} version={itemVersion(item)} />
+        ))}
+        {judgedAfter.map((gate, index) => (
+          <GateLine key={`after-${index}`} gate={gate} />
         ))}
         {!done && transcript.items.length === 0 && <li className="muted">{data?.status === 'queued' ? 'Waiting for a worker…' : 'Starting…'}</li>}
       </ol>

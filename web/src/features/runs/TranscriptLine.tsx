@@ -1,10 +1,12 @@
 import { memo } from 'react';
+import { GateLine } from './GateLine.js';
 import type { TranscriptItem } from './transcript.js';
 
 /** Redrawn only when its own text grows or its result arrives (`version`), not on every event. */
 export const TranscriptLine = memo(function TranscriptLine({ item }: { item: TranscriptItem; version: number }) {
   if (item.kind === 'text') return <li className={item.reasoning ? 'reasoning' : 'assistant'}>{item.text}</li>;
   if (item.kind === 'note') return <li className={`note note-${item.level}`}>{item.message}</li>;
+  if (item.kind === 'gate') return <GateLine gate={item.gate} />;
   return (
     <li className={`tool ${item.result ? (item.result.ok ? 'tool-ok' : 'tool-failed') : 'tool-running'}`} aria-label={`Tool call ${item.name}`}>
       <details>

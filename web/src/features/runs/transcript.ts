@@ -1,10 +1,15 @@
 import type { RunEvent } from '../../../../src/runs/run.schema.js';
+import type { GateResult } from '../../shared/pipeline.js';
 
 /** One thing a run did, as the run view shows it. */
 export type TranscriptItem =
   | { kind: 'text'; step: number; reasoning: boolean; text: string }
   | { kind: 'tool'; step: number; callId: string; name: string; arguments: unknown; result?: { ok: boolean; output: string; code?: string; durationMs: number } }
-  | { kind: 'note'; step: number; level: 'warning' | 'retry' | 'error'; message: string };
+  | { kind: 'note'; step: number; level: 'warning' | 'retry' | 'error'; message: string }
+  | { kind: 'gate'; step: number; gate: GateResult };
+
+/** Whether two results are of the same gate (a run's stored gates against those its events told). */
+export const sameGate = (a: GateResult, b: GateResult) => a.gate === b.gate && a.name === b.name && a.criterion_id === b.criterion_id;
 
 /**
  * A run's transcript built up event by event: streamed text joined into paragraphs, each tool
@@ -20,6 +25,11 @@ export class Transcript {
   private readonly streamed = new Set<number>();
   private readonly calls = new Map<string, Extract<TranscriptItem, { kind: 'tool' }>>();
 
+  /** The gates the events have told of so far. */
+  get gates(): GateResult[] {
+    return this.items.flatMap((item) => (item.kind === 'gate' ? [item.gate] : []));
+  }
+
   /** Applies an event; false for one already seen (a reconnect's overlap). */
   apply(event: RunEvent): boolean {
     if (event.seq <= this.lastSeq) return false;
@@ -28,6 +38,9 @@ export class Transcript {
     const step = typeof data.step === 'number' ? data.step : 0;
     if (step > this.steps) this.steps = step;
     switch (event.type) {
+      case 'gate.result':
+        this.items.push({ kind: 'gate', step, gate: gateOf(data) });
+        break;
       case 'run.started':
         this.model = String(data.model ?? '');
         break;
@@ -72,4 +85,22 @@ export class Transcript {
     }
     return true;
   }
+}
+
+/** A gate.result event's data (the gate's result with the event's own fields beside it) as the result. */
+function gateOf(data: Record<string, unknown>): GateResult {
+  const number = (value: unknown) => (typeof value === 'number' ? value : null);
+  return {
+    gate: (typeof data.gate === 'string' ? data.gate : 'acceptance_check') as GateResult['gate'],
+    name: String(data.name ?? ''),
+    passed: data.passed === true,
+    skipped: data.skipped === true,
+    criterion_id: number(data.criterion_id),
+    check: typeof data.check === 'string' ? data.check : null,
+    exit_code: number(data.exit_code),
+    http_status: number(data.http_status),
+    timed_out: data.timed_out === true,
+    duration_ms: number(data.duration_ms) ?? 0,
+    output_tail: String(data.output_tail ?? ''),
+  };
 }

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { PromptPreviewAnswer } from '../../../../src/context/task-context.schema.js';
 import type { Run } from '../../../../src/runs/run.schema.js';
@@ -9,14 +9,16 @@ import { formatCount, formatTime } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useModels } from '../../shared/use-models.js';
 import { useNodes } from '../../shared/use-nodes.js';
+import { useTaskRuns } from './use-task-runs.js';
 
 const active = (run: Run) => run.status === 'queued' || run.status === 'running';
 
 /** Run the agent on the task (role, model, a note), see the prompt it would get, and the task's runs. */
 export function RunsSection({ task, runId }: { task: Task; runId?: number }) {
   const client = useQueryClient();
-  const runs = useQuery({ queryKey: queryKeys.runs(task.id), queryFn: () => api<Run[]>('GET', `/tasks/${task.id}/runs?limit=50`) });
+  const runs = useTaskRuns(task.id);
   const nodes = useNodes();
+  const roleOf = (run: Run) => nodes.data?.find((item) => item.id === run.node_id)?.name;
   const models = useModels();
   const [node, setNode] = useState('');
   const [model, setModel] = useState('');
@@ -91,7 +93,14 @@ export function RunsSection({ task, runId }: { task: Task; runId?: number }) {
                 Run #{run.id}
               </a>
               <span className={`badge run-${run.status}`}>{run.status}</span>
+              {run.verdict && (
+                <span className={`badge verdict-${run.verdict}`} title="The role's judgement of the work">
+                  verdict: {run.verdict}
+                </span>
+              )}
               <span className="muted">
+                {roleOf(run) && `${roleOf(run)} · `}
+                {run.gates.length > 0 && `${run.gates.filter((gate) => gate.passed || gate.skipped).length}/${run.gates.length} gates · `}
                 {run.model ?? 'default model'} · {run.steps} steps · {formatCount(run.prompt_tokens + run.completion_tokens)} tokens · {formatTime(run.created_at)}
               </span>
             </li>

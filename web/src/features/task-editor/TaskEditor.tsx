@@ -8,14 +8,17 @@ import { useEscape } from '../../shared/use-escape.js';
 import { TrackerSection } from '../integrations/TrackerSection.js';
 import { RunView } from '../runs/RunView.js';
 import { AttachmentsSection } from './AttachmentsSection.js';
+import { BlockedBySection } from './BlockedBySection.js';
 import { CommentsSection } from './CommentsSection.js';
 import { CriteriaSection } from './CriteriaSection.js';
+import { PipelineSection } from './PipelineSection.js';
 import { RunsSection } from './RunsSection.js';
 import { SubtasksSection } from './SubtasksSection.js';
 import { TaskFields } from './TaskFields.js';
 
 /**
- * Everything about one task, in a panel beside the board: its fields, the tracker it came from,
+ * Everything about one task, in a panel beside the board: its fields, its way through the
+ * pipeline (autopilot, stages, gates, override) and what it waits for, the tracker it came from,
  * its criteria, subtasks, comments, files and runs, with the Run button; one of its runs, live,
  * when one is picked.
  */
@@ -56,6 +59,8 @@ export function TaskEditor({ projectId, taskId, runId, tasks }: { projectId: num
       {task.data && (
         <>
           <TaskFields key={task.data.id} task={task.data} />
+          <PipelineSection task={task.data} />
+          <BlockedBySection task={task.data} tasks={tasks} />
           <TrackerSection taskId={taskId} />
           <RunsSection task={task.data} runId={runId} />
           {runId !== undefined && <RunView key={runId} runId={runId} projectId={projectId} />}

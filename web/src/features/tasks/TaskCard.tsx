@@ -1,6 +1,7 @@
 import { memo, type DragEvent, type KeyboardEvent } from 'react';
 import type { Task } from '../../../../src/tasks/task.schema.js';
 import type { TaskStatus } from '../../../../src/tasks/task-fields.js';
+import { PipelineStrip } from './PipelineStrip.js';
 import { StatusMenu } from './StatusMenu.js';
 
 /** What a card tells the board; the board passes the same functions on every render. */
@@ -42,6 +43,7 @@ export const TaskCard = memo(function TaskCard({ task, current, actions }: { tas
       </button>
       <StatusMenu title={task.title} status={task.status} onPick={(next, how) => actions.pick(task, next, how)} />
       {task.node_name && <span className="node">{task.node_name}</span>}
+      <PipelineStrip task={task} />
     </li>
   );
 });

@@ -1,4 +1,5 @@
 import type { Task } from '../../../../src/tasks/task.schema.js';
+import { PipelineStrip } from './PipelineStrip.js';
 import { nest } from './task-order.js';
 
 /** The tasks as a list, subtasks nested under their parent. */
@@ -31,6 +32,7 @@ function TaskLine({ task }: { task: Task }) {
         {task.title}
       </a>
       {task.node_name && <span className="node">{task.node_name}</span>}
+      <PipelineStrip task={task} />
     </div>
   );
 }
