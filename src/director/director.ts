@@ -1,6 +1,7 @@
-import { and, eq, inArray, max, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray, max, ne, notInArray, or, sql } from 'drizzle-orm';
 import { criterionTable } from '../acceptance-criteria/criterion.sql.js';
 import { commentTable } from '../comments/comment.sql.js';
+import { projectTable } from '../projects/project.sql.js';
 import { runCommentAuthor } from '../context/task-prompt.js';
 import { AppError, ConflictError, NotFoundError } from '../core/errors.js';
 import { OneAtATime } from '../core/one-at-a-time.js';
@@ -15,8 +16,8 @@ import { taskDependencyTable } from '../tasks/task-dependency.sql.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
 import { taskTable, type TaskRow } from '../tasks/task.sql.js';
 import type { PipelineService } from './pipeline.service.js';
-import { readPlan } from './pm-plan.js';
-import { describeGate } from './stage-gates.js';
+import { readPlan, type Plan } from './pm-plan.js';
+import { describeGate, overstepGateName } from './stage-gates.js';
 import { taskPipelineTable, type TaskPipelineRow } from './task-pipeline.sql.js';
 
 export interface DirectorOptions {
@@ -167,11 +168,10 @@ export class Director {
     if (!task) return;
     // A finished subtask may be what its parent waits for.
     if (task.status === 'done' && task.parent_id !== null) this.soon(task.parent_id);
-    if (!task.autopilot) {
+    if (!task.autopilot || task.status === 'cancelled') {
       await this.standDown(taskId);
       return;
     }
-    if (task.status === 'cancelled') return;
     // Outside the transaction: on the embedded database (one connection) the queue cannot be
     // made, nor the project's pipeline read by its service, while a transaction is open.
     const queue = await this.scheduler.queueFor(taskId);
@@ -186,34 +186,38 @@ export class Director {
     const moves: Moves = { runs: [], created: [], comments: [], taskChanged: false, messages: [] };
     await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
-      const [state] = await db.select().from(taskPipelineTable).where(eq(taskPipelineTable.task_id, taskId)).for('update', { skipLocked: true });
-      if (!state) return; // another director is deciding for it
-      const [current] = await db.select().from(taskTable).where(eq(taskTable.id, taskId));
+      // The task row first, then its pipeline's, in the order every writer takes them (a delete,
+      // an override): no deadlock. Held elsewhere: another director decides, or a change is
+      // being made whose own notice brings the director back.
+      const [current] = await db.select().from(taskTable).where(eq(taskTable.id, taskId)).for('update', { skipLocked: true });
       if (!current?.autopilot || current.status === 'cancelled') return;
+      const [state] = await db.select().from(taskPipelineTable).where(eq(taskPipelineTable.task_id, taskId)).for('update');
+      if (!state) return;
       await new Decision(db, current, state, moves, { scheduler: this.scheduler, queue, pipeline: own }).make();
     });
     this.announce(taskId, task.project_id, moves);
   }
 
-  /** Autopilot turned off: once no run of the pipeline is going on, it stops where it is. */
+  /**
+   * Autopilot turned off, or the task cancelled: once no run of the pipeline is going on, it
+   * stops where it is (a run that ended meanwhile is taken into account when it resumes).
+   */
   private async standDown(taskId: number): Promise<void> {
     const moves: Moves = { runs: [], created: [], comments: [], taskChanged: false, messages: [] };
     let projectId = 0;
     await this.db.transaction(async (transaction) => {
       const db = transaction as unknown as Database;
-      const [state] = await db.select().from(taskPipelineTable).where(eq(taskPipelineTable.task_id, taskId)).for('update', { skipLocked: true });
+      const [task] = await db.select().from(taskTable).where(eq(taskTable.id, taskId)).for('update', { skipLocked: true });
+      if (!task || (task.autopilot && task.status !== 'cancelled')) return;
+      const [state] = await db.select().from(taskPipelineTable).where(eq(taskPipelineTable.task_id, taskId)).for('update');
       if (!state || !['waiting', 'running'].includes(state.state)) return;
       const run = state.run_id ? await runOf(db, state.run_id) : undefined;
       if (run && ['queued', 'running'].includes(run.status)) return;
-      const [task] = await db.select().from(taskTable).where(eq(taskTable.id, taskId));
-      if (!task || task.autopilot) return;
       projectId = task.project_id;
-      await db
-        .update(taskPipelineTable)
-        .set({ state: 'stopped', reason: 'Autopilot was turned off.', updated_at: new Date() })
-        .where(eq(taskPipelineTable.task_id, taskId));
+      const reason = task.status === 'cancelled' ? 'The task was cancelled.' : 'Autopilot was turned off.';
+      await db.update(taskPipelineTable).set({ state: 'stopped', reason, updated_at: new Date() }).where(eq(taskPipelineTable.task_id, taskId));
       moves.taskChanged = true;
-      moves.messages.push(`task ${taskId}: autopilot off, pipeline stopped at ${state.nodes[state.stage] ?? 'its end'}`);
+      moves.messages.push(`task ${taskId}: ${reason.toLowerCase().replace(/\.$/, '')}, pipeline stopped at ${state.nodes[state.stage] ?? 'its end'}`);
     });
     if (projectId) this.announce(taskId, projectId, moves);
   }
@@ -265,6 +269,9 @@ async function runOf(db: Database, id: number): Promise<RunRow | undefined> {
   return row;
 }
 
+/** A blocker or a subtask in one of these is out of the way (a cancelled one will never be done). */
+export const finishedStatuses: TaskStatus[] = ['done', 'cancelled'];
+
 /** Roles whose failing gate is theirs to fix (the others send the task back to dev). */
 const fixesItself = new Set(['documentation', 'pm']);
 
@@ -285,23 +292,34 @@ class Decision {
         return this.startStage(state.stage, state.attempt);
       case 'running':
         return this.afterRun();
-      case 'stopped':
+      case 'stopped': {
+        // A stage's run that ended while autopilot was off counts: it is not run again.
+        const run = state.run_id ? await runOf(this.db, state.run_id) : undefined;
+        if (run && run.status !== 'cancelled') return this.afterRun();
         return this.startStage(state.stage, state.attempt, { resumed: true });
+      }
       case 'blocked':
         // A person moved the card out of "blocked": the stage gets a fresh set of attempts.
         if (task.status !== 'blocked') return this.startStage(state.stage, 1, { resumed: true });
         return;
       case 'passed':
       case 'overridden':
-        // Reopened: through the pipeline again, as the project has it now.
-        if (task.status === 'todo') return this.restart();
+        // Reopened: through the pipeline again, as the project has it now. A run started by hand
+        // since (cancelled or interrupted, it too puts the task back to todo) is no reopening.
+        if (task.status === 'todo' && !(await this.ranByHandSince(state.updated_at))) return this.restart();
     }
+  }
+
+  private async ranByHandSince(since: Date): Promise<boolean> {
+    const [later] = await this.db.select({ id: runTable.id }).from(runTable).where(and(eq(runTable.task_id, this.task.id), gt(runTable.created_at, since))).limit(1);
+    return later !== undefined;
   }
 
   private async restart(): Promise<void> {
     const { nodes, max_attempts } = this.context.pipeline;
-    const now = new Date();
-    await this.save({ nodes, max_attempts, stage: 0, attempt: 1, state: 'waiting', run_id: null, failure: null, reason: null, override_by: null, override_reason: null, overridden_at: null, created_at: now });
+    // The database's clock, as the runs of this round will have it: what "since the round
+    // started" means to the gates and to the subtasks the pm makes.
+    await this.save({ nodes, max_attempts, stage: 0, attempt: 1, state: 'waiting', run_id: null, failure: null, reason: null, override_by: null, override_reason: null, overridden_at: null, created_at: sql`now()` as unknown as Date });
     this.state.nodes = nodes;
     this.state.max_attempts = max_attempts;
     return this.startStage(0, 1);
@@ -328,9 +346,14 @@ class Decision {
     }
     const node = state.nodes[stage]!;
     if (node === 'dev' && !state.failure) {
-      // Split into subtasks: they do the developing; the task's own dev stage waits for them and
-      // is left out, unless a later gate sends the task back to it (its failure is then kept).
-      const subtasks = await this.db.select({ id: taskTable.id, status: taskTable.status }).from(taskTable).where(eq(taskTable.parent_id, task.id)).orderBy(taskTable.id);
+      // Split into subtasks by this round's pm: they do the developing; the task's own dev stage
+      // waits for them and is left out, unless a later gate sends the task back to it (its
+      // failure is then kept).
+      const subtasks = await this.db
+        .select({ id: taskTable.id, status: taskTable.status })
+        .from(taskTable)
+        .where(and(eq(taskTable.parent_id, task.id), eq(taskTable.autopilot, true), gte(taskTable.created_at, state.created_at)))
+        .orderBy(taskTable.id);
       if (subtasks.length) {
         const open = subtasks.filter((subtask) => subtask.status !== 'done' && subtask.status !== 'cancelled').map((subtask) => subtask.id);
         if (open.length === 0) return this.startStage(stage + 1, attempt);
@@ -340,12 +363,17 @@ class Decision {
       }
     }
     const failure = state.failure as PipelineFailure | null;
-    const fixing = failure && (node === 'dev' || node === failure.node);
+    const fixing = failure && (node === 'dev' || (fixesItself.has(node) && node === failure.node));
     const message = options.message ?? (fixing ? fixMessage(failure, attempt, state.max_attempts) : undefined);
     let run: Run;
     try {
       run = await this.context.scheduler.triggerWithin(db, task.id, { node, ...(message && { message }) }, this.context.queue);
     } catch (error) {
+      if (error instanceof ConflictError && error.code === 'run_active') {
+        // Triggered by hand a moment ago: the stage begins once that run has ended.
+        await this.save({ state: 'waiting', stage, attempt, run_id: null, reason: `Waiting for run ${String(error.details?.run_id ?? '')} to end.` });
+        return;
+      }
       // The role was deleted since the task set off, say: the pipeline cannot go on.
       if (error instanceof AppError) return this.block(`The ${node} stage could not start: ${error.message}`);
       throw error;
@@ -392,7 +420,12 @@ class Decision {
           }
           return;
         }
-        return this.startStage(state.stage, state.attempt);
+        // It may have changed files before it stopped: tried again in what it left, as an attempt,
+        // so a run that keeps dying ends blocked rather than round and round.
+        const message = `Run ${run.id} (${node}) was interrupted after it had started changing files (see GET /runs/${run.id}/diff).`;
+        if (state.attempt >= state.max_attempts) return this.block(`${message} That was attempt ${state.attempt} of ${state.max_attempts}.`);
+        await this.comment(`${message}\n\nTrying ${node} again on what it left (attempt ${state.attempt + 1} of ${state.max_attempts}).`);
+        return this.startStage(state.stage, state.attempt + 1);
       }
     }
   }
@@ -402,23 +435,51 @@ class Decision {
     const { state } = this;
     const gates = (run.gates as unknown as GateResult[]).filter((gate) => !gate.passed && !gate.skipped);
     const failure: PipelineFailure = { node, run_id: run.id, gates, message: failureText(node, run.id, gates) };
-    const fixer = fixesItself.has(node) ? state.stage : state.nodes.indexOf('dev');
+    // A role fixes its own failure, unless it changed what it must not (product code): dev then
+    // looks at the change, and the gates after dev check it again.
+    const overstepped = gates.some((gate) => gate.name === overstepGateName);
+    const fixer = fixesItself.has(node) && !overstepped ? state.stage : state.nodes.indexOf('dev');
     await this.save({ failure: failure as unknown as Record<string, unknown> });
     state.failure = failure as unknown as Record<string, unknown>;
     if (fixer < 0) return this.block(`${failure.message}\n\nThe pipeline has no dev role to fix it.`);
     if (state.attempt >= state.max_attempts) {
-      return this.block(`${failure.message}\n\nThat was attempt ${state.attempt} of ${state.max_attempts}: the task is blocked until a person looks at it (move it back to todo to try again, or mark it done with POST /tasks/${this.task.id}/override).`);
+      return this.block(`${failure.message}\n\nThat was attempt ${state.attempt} of ${state.max_attempts}: the task is blocked until a person looks at it: move it back to todo to try again, or override its gates to mark it done.`);
     }
     const target = state.nodes[fixer]!;
     await this.comment(`${failure.message}\n\nBack to ${target} (attempt ${state.attempt + 1} of ${state.max_attempts}).`);
     return this.startStage(fixer, state.attempt + 1);
   }
 
-  /** The pm's plan, as subtasks on autopilot with their criteria, in the decision's transaction. */
+  /**
+   * The pm's plan, in the decision's transaction: subtasks on autopilot with their criteria, in a
+   * project whose runs share its workspace. Where each task works on a branch of its own (a
+   * worktree, a clone), subtasks' work would never reach this task's branch: the plan becomes
+   * this task's own criteria instead, for its dev stage to meet and its qa stage to check.
+   */
   private async split(run: RunRow): Promise<void> {
     const read = readPlan(run.summary ?? '');
     if (!('plan' in read) || read.plan.subtasks.length === 0) return;
     const { db, task } = this;
+    const criteriaOf = (subtask: Plan['subtasks'][number], taskId: number, from: number) =>
+      (subtask.acceptance_criteria ?? []).map((criterion, index) =>
+        typeof criterion === 'string'
+          ? { task_id: taskId, text: criterion, position: from + index + 1 }
+          : { task_id: taskId, text: criterion.text, check_command: criterion.check ?? null, position: from + index + 1 },
+      );
+    const [project] = await db.select({ settings: projectTable.settings }).from(projectTable).where(eq(projectTable.id, task.project_id));
+    const settings = project?.settings ?? {};
+    if (settings.isolation === 'worktree' || typeof settings.git_remote === 'string') {
+      const [last] = await db.select({ value: max(criterionTable.position) }).from(criterionTable).where(eq(criterionTable.task_id, task.id));
+      let position = Math.floor(last?.value ?? 0);
+      for (const subtask of read.plan.subtasks) {
+        const rows = [{ task_id: task.id, text: subtask.title, position: ++position }, ...criteriaOf(subtask, task.id, position)];
+        position += rows.length - 1;
+        await db.insert(criterionTable).values(rows);
+      }
+      const steps = read.plan.subtasks.map((subtask, index) => `${index + 1}. ${subtask.title}`).join('\n');
+      await this.comment(`The pm's plan, as this task's acceptance criteria (its runs work on a branch of their own, so subtasks' work would not reach it):\n${steps}`);
+      return;
+    }
     const [last] = await db.select({ value: max(taskTable.position) }).from(taskTable).where(eq(taskTable.project_id, task.project_id));
     let position = Math.floor(last?.value ?? 0);
     const made: number[] = [];
@@ -427,9 +488,7 @@ class Decision {
         .insert(taskTable)
         .values({ project_id: task.project_id, parent_id: task.id, title: subtask.title, description: subtask.description ?? '', priority: task.priority, position: ++position, autopilot: true })
         .returning({ id: taskTable.id });
-      const criteria = (subtask.acceptance_criteria ?? []).map((criterion, index) =>
-        typeof criterion === 'string' ? { task_id: row!.id, text: criterion, position: index + 1 } : { task_id: row!.id, text: criterion.text, check_command: criterion.check ?? null, position: index + 1 },
-      );
+      const criteria = criteriaOf(subtask, row!.id, 0);
       if (criteria.length) await db.insert(criterionTable).values(criteria);
       made.push(row!.id);
     }
@@ -457,7 +516,7 @@ class Decision {
       .select({ id: taskTable.id })
       .from(taskDependencyTable)
       .innerJoin(taskTable, eq(taskTable.id, taskDependencyTable.blocked_by_id))
-      .where(and(eq(taskDependencyTable.task_id, this.task.id), notInArray(taskTable.status, ['done'])))
+      .where(and(eq(taskDependencyTable.task_id, this.task.id), notInArray(taskTable.status, finishedStatuses)))
       .orderBy(taskTable.id);
     return rows.map((row) => row.id);
   }

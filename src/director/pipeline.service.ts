@@ -7,6 +7,20 @@ import { defaultCheckTimeoutSeconds, defaultMaxAttempts, defaultPipeline } from 
 import type { Pipeline, PipelineUpdate } from './pipeline.schema.js';
 import { pipelineTable } from './pipeline.sql.js';
 
+/** Roles that review dev's work, so come after it; pm plans it, so comes before. */
+const afterDev = ['qa', 'security', 'documentation'];
+
+function refuseOutOfOrder(names: readonly string[]): void {
+  const dev = names.indexOf('dev');
+  if (dev < 0) return;
+  const early = names.slice(0, dev).find((name) => afterDev.includes(name));
+  if (early) {
+    throw new UnprocessableError('pipeline_order', `"${early}" comes before "dev": a failed gate sends the task back to dev, and only the roles after dev check it again. Put ${early} after dev.`, { node: early });
+  }
+  const late = names.indexOf('pm');
+  if (late > dev) throw new UnprocessableError('pipeline_order', '"pm" comes after "dev": pm plans the work dev does. Put pm first.', { node: 'pm' });
+}
+
 /** Projects' pipelines: the roles their tasks on autopilot go through, in order. */
 export class PipelineService {
   constructor(
@@ -38,6 +52,7 @@ export class PipelineService {
       }
       names.push(node.name);
     }
+    refuseOutOfOrder(names);
     const current = await this.get(projectId);
     const values = {
       nodes: names,

@@ -25,6 +25,9 @@ export interface StageGateDependencies {
   nodes: NodeService;
 }
 
+/** The gate a role fails by changing what it must not (a reviewer any file, documentation code): dev looks at it. */
+export const overstepGateName = 'Changed only what the role may change';
+
 const verdictRule =
   'Do not change any file. End your finish summary with a line "VERDICT: PASS" when the work meets the task, or "VERDICT: FAIL" followed by what is wrong, precisely enough for a developer to fix it.';
 
@@ -121,13 +124,17 @@ export class StageGates implements RunGates {
     }
     const failed = run.gates.some((gate) => !gate.passed && !gate.skipped);
     const said = verdictOf(run.summary ?? '');
+    // A reviewer reports; a change it made was reviewed by nobody.
+    const overstep = run.filesChanged.length
+      ? [plainGate('review', overstepGateName, false, `The ${role} role changed ${run.filesChanged.join(', ')}: a reviewing role only reports what is wrong, and dev changes the work.`)]
+      : [];
     const review = plainGate(
       'review',
       `The ${role} role's review`,
       said !== 'fail',
       said === null ? `${tail(run.summary ?? '', 600)}\n(no VERDICT line: taken as a pass of what the checks could not judge)`.trim() : tail(run.summary ?? '', 1500),
     );
-    return { verdict: failed || said === 'fail' ? 'fail' : 'pass', gates: [review] };
+    return { verdict: failed || said === 'fail' || overstep.length ? 'fail' : 'pass', gates: [review, ...overstep] };
   }
 
   /** The run's role, by name (built-in roles behave as described above; others judge by their VERDICT line). */
@@ -222,7 +229,7 @@ export class StageGates implements RunGates {
     const docs = all.filter(isDocumentation);
     const touchedCode = ownFiles.filter((file) => !isDocumentation(file));
     if (touchedCode.length) {
-      return plainGate('docs_changed', 'Documentation only', false, `The documentation role changed code: ${touchedCode.join(', ')}. It may change documentation files only.`);
+      return plainGate('docs_changed', overstepGateName, false, `The documentation role changed code: ${touchedCode.join(', ')}. It may change documentation files only.`);
     }
     if (code.length === 0) return plainGate('docs_changed', 'Docs match the code', true, 'No code changed: nothing to document.');
     return docs.length
@@ -240,11 +247,12 @@ export class StageGates implements RunGates {
     const { db } = this.dependencies;
     const [state] = await db.select({ since: taskPipelineTable.created_at }).from(taskPipelineTable).where(eq(taskPipelineTable.task_id, context.task.id));
     const rows = await db
-      .select({ id: runTable.id, status: runTable.status, diff: runTable.diff, files: runTable.files_changed, undone: runTable.undone_at })
+      .select({ id: runTable.id, status: runTable.status, verdict: runTable.verdict, diff: runTable.diff, files: runTable.files_changed, undone: runTable.undone_at })
       .from(runTable)
       .where(and(eq(runTable.task_id, context.task.id), ...(state ? [gte(runTable.created_at, state.since)] : [])))
       .orderBy(asc(runTable.id));
-    const earlier = rows.filter((row) => row.id !== context.run.id && row.status === 'succeeded' && row.undone === null);
+    // Files a reviewing run committed (a check's coverage report, say) are not the task's work.
+    const earlier = rows.filter((row) => row.id !== context.run.id && row.status === 'succeeded' && row.undone === null && row.verdict === null);
     const files = [...new Set(earlier.flatMap((row) => row.files))];
     const first = rows[0];
     const snapshot = first && (await context.repository.resolveTree(snapshotRef(first.id)));

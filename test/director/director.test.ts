@@ -97,6 +97,8 @@ describe.each(backends())('the director on %s', (kind) => {
     expect(firstQa.verdict).toBe('fail');
     expect(firstQa.gates[0]).toMatchObject({ gate: 'acceptance_check', name: 'greeting.js says hello', check: 'grep -q hello greeting.js', passed: false, exit_code: 1, timed_out: false });
     expect(secondQa.verdict).toBe('pass');
+    // Only dev is told to fix what failed; the second review is a review.
+    expect(secondQa.message).toBeNull();
     expect(secondQa.gates[0]).toMatchObject({ gate: 'acceptance_check', passed: true, exit_code: 0 });
     expect(docs).toMatchObject({ verdict: 'pass', files_changed: ['README.md'] });
     expect(docs.gates).toEqual([expect.objectContaining({ gate: 'docs_changed', passed: true })]);
@@ -323,6 +325,43 @@ describe.each(backends())('the director on %s', (kind) => {
     } finally {
       await second.stop();
     }
+  }, 180_000);
+
+  it('fails a reviewer that changes the work, and sends the change to dev', async () => {
+    expect((await hub.call('PUT', `/projects/${projectId}/pipeline`, { nodes: ['dev', 'qa'], max_attempts: 1 })).status).toBe(200);
+    const task = await newTask('Reviewed, not rewritten', { acceptance_criteria: [{ text: 'app.js exists', check: 'test -f app.js' }] });
+    ollama.script(
+      write('app.js', "module.exports = 'right';\n"),
+      finish('Wrote app.js.'),
+      // qa "fixes" the work after its check passed, and says all is well
+      write('app.js', "module.exports = 'changed by qa';\n"),
+      finish('Tidied it up.\nVERDICT: PASS'),
+    );
+    await hub.call('PATCH', `/tasks/${task.id}`, { autopilot: true });
+    const pipeline = await settled(task.id, ['blocked', 'passed']);
+    expect(pipeline.state).toBe('blocked');
+    expect(pipeline.failure.gates).toEqual([expect.objectContaining({ gate: 'review', name: 'Changed only what the role may change', passed: false })]);
+    expect(pipeline.failure.gates[0].output_tail).toContain('The qa role changed app.js');
+    expect((await runsOf(task.id)).at(-1)).toMatchObject({ verdict: 'fail' });
+  }, 180_000);
+
+  it('turns the pm\'s plan into the task\'s own criteria where each task works on a branch of its own', async () => {
+    expect((await hub.call('PATCH', `/projects/${projectId}`, { settings: { isolation: 'worktree' } })).status).toBe(200);
+    expect((await hub.call('PUT', `/projects/${projectId}/pipeline`, { nodes: ['pm', 'dev'] })).status).toBe(200);
+    const task = await newTask('Planned on a branch');
+    const plan = { subtasks: [{ title: 'Make a.txt', acceptance_criteria: [{ text: 'a.txt exists', check: 'test -f a.txt' }] }, { title: 'Make b.txt' }] };
+    ollama.script(finish(`\`\`\`json\n${JSON.stringify(plan)}\n\`\`\``), write('a.txt', 'a\n'), finish('Made both.'));
+    await hub.call('PATCH', `/tasks/${task.id}`, { autopilot: true });
+    expect(await settled(task.id, ['passed', 'blocked'])).toMatchObject({ state: 'passed' });
+    expect((await hub.call('GET', `/projects/${projectId}/tasks?parent=${task.id}`)).body).toEqual([]);
+    const criteria = (await hub.call('GET', `/tasks/${task.id}/acceptance-criteria`)).body;
+    expect(criteria.map((criterion: any) => [criterion.text, criterion.check])).toEqual([
+      ['Make a.txt', null],
+      ['a.txt exists', 'test -f a.txt'],
+      ['Make b.txt', null],
+    ]);
+    const names = await nodeNames();
+    expect((await runsOf(task.id)).map((run) => names.get(run.node_id))).toEqual(['pm', 'dev']);
   }, 180_000);
 
   it('keeps and validates a project\'s pipeline', async () => {
