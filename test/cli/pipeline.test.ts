@@ -23,7 +23,7 @@ describe('wfhub project pipeline and task override, on the embedded database', (
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('node wizard does not exist');
     expect((await wfhub('project', 'pipeline', 'Shop')).stdout).toContain('pm → dev → qa → security');
-  });
+  }, 180_000);
 
   it('says when a task is not in a pipeline, and overrides its gates with who and why', async () => {
     expect((await wfhub('task', 'add', 'Ship it', '--project', 'Shop', '--autopilot')).code).toBe(0);
@@ -45,5 +45,5 @@ describe('wfhub project pipeline and task override, on the embedded database', (
     const pipeline = await wfhub('task', 'pipeline', '1');
     expect(pipeline.stdout).toContain('overridden:');
     expect(pipeline.stdout).toContain('overridden by Ada: Shipped by hand.');
-  });
+  }, 180_000);
 });
