@@ -245,6 +245,12 @@ export class Director {
         throw new ConflictError('run_active', `Run ${active.id} of task ${taskId} is going on: cancel it (POST /runs/${active.id}/cancel) before marking the task done.`, { run_id: active.id });
       }
       const [existing] = await db.select().from(taskPipelineTable).where(eq(taskPipelineTable.task_id, taskId)).for('update');
+      if (task.status === 'done') {
+        throw new ConflictError('already_done', `Task ${taskId} is done already${existing?.state === 'passed' ? ': every gate passed' : ''}; there is nothing to override.`);
+      }
+      if (!existing && !task.autopilot) {
+        throw new ConflictError('not_in_pipeline', `Task ${taskId} is not in a pipeline, so no gate stands in its way: mark it done with PATCH /tasks/${taskId} {"status": "done"}.`);
+      }
       const now = new Date();
       const values = { state: 'overridden', override_by: input.by, override_reason: input.reason, overridden_at: now, reason: null, updated_at: now };
       if (existing) await db.update(taskPipelineTable).set(values).where(eq(taskPipelineTable.task_id, taskId));
@@ -393,6 +399,10 @@ class Decision {
       case 'succeeded':
         if (run.verdict === 'fail') return this.gateFailed(run, node);
         if (run.verdict === 'pass') await this.save({ failure: null });
+        // qa passing means every criterion holds: the checked ones and those its model judged.
+        if (run.verdict === 'pass' && node === 'qa') {
+          await db.update(criterionTable).set({ done: true, updated_at: new Date() }).where(and(eq(criterionTable.task_id, this.task.id), eq(criterionTable.done, false)));
+        }
         if (node === 'pm') await this.split(run);
         return this.startStage(state.stage + 1, state.attempt);
       case 'failed': {

@@ -6,7 +6,7 @@ export const pipelineSchema = z
   .object({
     project_id: idSchema,
     nodes: z.array(z.string()).describe('Roles in order, e.g. ["pm", "dev", "qa", "security", "documentation"]'),
-    max_attempts: z.number().int().describe('Rounds through dev a task gets before a failing gate blocks it'),
+    max_attempts: z.number().int().describe('Attempts a task gets before it is blocked: a failed gate, a failed run, or one interrupted after it changed files, each uses one'),
     check_timeout_seconds: z.number().int().describe('How long one acceptance check may run'),
     is_default: z.boolean().describe('True while the project has not set a pipeline of its own'),
     updated_at: timestampSchema.nullable(),

@@ -251,8 +251,11 @@ export class StageGates implements RunGates {
       .from(runTable)
       .where(and(eq(runTable.task_id, context.task.id), ...(state ? [gte(runTable.created_at, state.since)] : [])))
       .orderBy(asc(runTable.id));
-    // Files a reviewing run committed (a check's coverage report, say) are not the task's work.
-    const earlier = rows.filter((row) => row.id !== context.run.id && row.status === 'succeeded' && row.undone === null && row.verdict === null);
+    // Files a reviewing run committed (a check's coverage report, say) are not the task's work;
+    // what a run that failed or was interrupted changed stays in the workspace, and is.
+    const earlier = rows.filter(
+      (row) => row.id !== context.run.id && ['succeeded', 'failed', 'interrupted'].includes(row.status) && row.undone === null && row.verdict === null,
+    );
     const files = [...new Set(earlier.flatMap((row) => row.files))];
     const first = rows[0];
     const snapshot = first && (await context.repository.resolveTree(snapshotRef(first.id)));

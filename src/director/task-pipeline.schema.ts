@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
+import { idSchema, label, timestampSchema } from '../core/schema-helpers.js';
 import { gateResultSchema } from '../runs/gate-result.schema.js';
 import { taskSchema, type Task } from '../tasks/task.schema.js';
 
@@ -33,7 +33,7 @@ export const taskPipelineSchema = z
 export const overrideSchema = z
   .strictObject({
     by: label(200).describe('Who decides (a name)'),
-    reason: text({ min: 1, max: 4000 }).describe('Why the task is done although its gates did not pass'),
+    reason: label(4000).describe('Why the task is done although its gates did not pass'),
   })
   .meta({ id: 'PipelineOverride' });
 

@@ -6,24 +6,27 @@ import type { Run } from './run.schema.js';
  * committed, what it cost. Written in the same transaction that ends the run, so an ended run
  * always has it.
  */
-export function runComment(run: Run, retry?: Run): string {
+export function runComment(run: Run, retry?: Run, role?: string): string {
+  const name = role ? `Run ${run.id} (${role})` : `Run ${run.id}`;
   const head =
     run.status === 'succeeded'
-      ? `Run ${run.id} finished.`
+      ? `${name} finished.`
       : run.status === 'cancelled'
-        ? `Run ${run.id} was cancelled.`
-        : `Run ${run.id} ${run.status}: ${run.error?.message ?? 'no reason given'}`;
+        ? `${name} was cancelled.`
+        : `${name} ${run.status}: ${run.error?.message ?? 'no reason given'}`;
   const lines = [head];
   if (retry) lines.push('', `It had changed nothing, so it is being tried again as run ${retry.id}.`);
   if (run.summary) lines.push('', run.summary);
-  const gates = run.gates.filter((gate) => gate.gate !== 'review');
+  const gates = run.gates;
   if (gates.length) {
     const failed = gates.filter((gate) => !gate.passed && !gate.skipped);
+    const skipped = gates.filter((gate) => gate.skipped);
     const outcome = (gate: (typeof gates)[number]) =>
       gate.timed_out ? 'timed out' : gate.http_status !== null ? `HTTP ${gate.http_status}` : gate.exit_code !== null ? `exit ${gate.exit_code}` : 'failed';
+    const judged = gates.length - skipped.length;
     lines.push(
       '',
-      `Gates: ${gates.length - failed.length} of ${gates.length} passed${failed.length ? `; failed: ${failed.map((gate) => `${gate.name} (${outcome(gate)})`).join('; ')}` : ''}.`,
+      `Gates: ${judged - failed.length} of ${judged} passed (${gates.filter((gate) => !gate.skipped).map((gate) => gate.name).join('; ')})${failed.length ? `; failed: ${failed.map((gate) => `${gate.name} (${outcome(gate)})`).join('; ')}` : ''}${skipped.length ? `; skipped: ${skipped.map((gate) => gate.name).join('; ')}` : ''}.`,
     );
   }
   if (run.verdict) lines.push(`Verdict: ${run.verdict}.`);

@@ -411,9 +411,10 @@ export class RunService {
             .where(and(eq(taskTable.id, row.task_id), eq(taskTable.status, 'in_progress')))
             .returning({ project_id: taskTable.project_id });
       const run = present(row);
+      const [role] = run.node_id === null ? [] : await db.select({ name: nodeTable.name }).from(nodeTable).where(eq(nodeTable.id, run.node_id));
       const [comment] = await db
         .insert(commentTable)
-        .values({ task_id: run.task_id, author: runCommentAuthor, body: runComment(run, retry) })
+        .values({ task_id: run.task_id, author: runCommentAuthor, body: runComment(run, retry, role?.name) })
         .returning({ id: commentTable.id });
       return { run, retry, projectId: task?.project_id, commentId: comment!.id };
     });

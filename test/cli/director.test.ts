@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeOllama } from '../fakes/fake-ollama.js';
 import type { ScriptedReply } from '../fakes/scripted-reply.js';
-import { startServe, type ServerProcess } from '../helpers/cli.js';
+import { runCli, startServe, type ServerProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const write = (file: string, content: string): ScriptedReply => ({ toolCalls: [{ name: 'write', arguments: { path: file, content } }] });
@@ -28,7 +28,7 @@ describe('wfhub serve with the director, stopped and started again mid-pipeline'
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as any };
   };
   const until = async (check: () => Promise<boolean>, timeoutMs = 90_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -51,7 +51,12 @@ describe('wfhub serve with the director, stopped and started again mid-pipeline'
 
     ollama.script(finish('All there.\nVERDICT: PASS'));
     server = await startServe({ cwd: dir, env: env() });
-    await until(async () => (await call('GET', `/tasks/${task.id}/pipeline`)).body?.state === 'passed');
+    // Followed from the command line until it rests, through the server.
+    const followed = await runCli(['task', 'pipeline', String(task.id), '--follow'], { cwd: dir, env: env() });
+    expect(followed.code, followed.stderr).toBe(0);
+    const lines = followed.stdout.trim().split('\n').filter((line) => /^\S+ (waiting|running|passed|blocked|stopped|overridden):/.test(line));
+    expect(lines.at(-1)).toMatch(/ passed: dev ✓ → qa ✓$/);
+    expect((await call('GET', `/tasks/${task.id}/pipeline`)).body?.state).toBe('passed');
     const nodes = new Map(((await call('GET', '/nodes')).body as any[]).map((node) => [node.id, node.name]));
     const runs = ((await call('GET', `/tasks/${task.id}/runs`)).body as any[]).reverse();
     expect(runs.map((run) => [nodes.get(run.node_id), run.status])).toEqual([

@@ -26,14 +26,19 @@ describe('wfhub project pipeline and task override, on the embedded database', (
   }, 180_000);
 
   it('says when a task is not in a pipeline, and overrides its gates with who and why', async () => {
-    expect((await wfhub('task', 'add', 'Ship it', '--project', 'Shop', '--autopilot')).code).toBe(0);
+    const added = await wfhub('task', 'add', 'Ship it', '--project', 'Shop', '--autopilot', '-c', 'It is shipped', '--check', 'The build passes::npm run build', '--json');
+    expect(added.code, added.stderr).toBe(0);
+    expect((await wfhub('task', 'show', '1', '--json')).stdout).toContain('"check": "npm run build"');
+    const badCheck = await wfhub('task', 'add', 'No check', '--project', 'Shop', '--check', 'just text');
+    expect(badCheck.code).not.toBe(0);
+    expect(badCheck.stderr).toContain('separated by "::"');
     const none = await wfhub('task', 'pipeline', '1');
     expect(none.stdout).toContain('task 1 is not in a pipeline');
 
     // On autopilot, "done" by hand is refused: the gates have not passed.
     const refused = await wfhub('task', 'update', '1', '--status', 'done');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('POST /tasks/1/override');
+    expect(refused.stderr).toContain('From the command line: wfhub task override 1 --reason "why"');
 
     const missing = await wfhub('task', 'override', '1');
     expect(missing.code).not.toBe(0);
@@ -45,5 +50,9 @@ describe('wfhub project pipeline and task override, on the embedded database', (
     const pipeline = await wfhub('task', 'pipeline', '1');
     expect(pipeline.stdout).toContain('overridden:');
     expect(pipeline.stdout).toContain('overridden by Ada: Shipped by hand.');
+    expect((await wfhub('task', 'show', '1')).stdout).toContain('Pipeline: overridden:');
+    const again = await wfhub('task', 'override', '1', '--reason', 'Twice.', '--by', 'Ada');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('is done already');
   }, 180_000);
 });

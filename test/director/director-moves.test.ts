@@ -120,6 +120,29 @@ describe.each(backends())("the director's moves on %s", (kind) => {
     expect(await until(task.id, (pipeline) => pipeline.state === 'stopped')).toMatchObject({ reason: 'The task was cancelled.' });
   });
 
+  it('refuses an override with no reason, of a task in no pipeline, or of one done already', async () => {
+    const plain = await newTask('Never on autopilot');
+    const notInPipeline = await hub.call('POST', `/tasks/${plain.id}/override`, { by: 'Ada', reason: 'Because.' });
+    expect(notInPipeline.status).toBe(409);
+    expect(errorCode(notInPipeline)).toBe('not_in_pipeline');
+    expect(await pipelineOf(plain.id)).toBeNull();
+
+    const task = await newTask('On autopilot', { autopilot: true });
+    await stageRun(task.id);
+    expect((await hub.call('POST', `/tasks/${task.id}/override`, { by: 'Ada', reason: '   ' })).status).toBe(400);
+    const busy = await hub.call('POST', `/tasks/${task.id}/override`, { by: 'Ada', reason: 'Because.' });
+    expect(busy.status).toBe(409);
+    expect(errorCode(busy)).toBe('run_active');
+    await hub.call('PATCH', `/tasks/${task.id}`, { autopilot: false });
+    await end((await pipelineOf(task.id)).run_id, { status: 'cancelled', error: { code: 'cancelled', message: 'by the user' } });
+    await until(task.id, (pipeline) => pipeline.state === 'stopped');
+    expect((await hub.call('POST', `/tasks/${task.id}/override`, { by: 'Ada', reason: 'Checked by hand.' })).status).toBe(200);
+    const twice = await hub.call('POST', `/tasks/${task.id}/override`, { by: 'Ada', reason: 'Again.' });
+    expect(twice.status).toBe(409);
+    expect(errorCode(twice)).toBe('already_done');
+    expect(await pipelineOf(task.id)).toMatchObject({ state: 'overridden', override: { reason: 'Checked by hand.' } });
+  });
+
   it('refuses a pipeline whose reviewers come before dev, or whose pm comes after it', async () => {
     for (const nodes of [['qa', 'dev'], ['dev', 'security', 'pm'], ['documentation', 'dev', 'qa']]) {
       const refused = await hub.call('PUT', `/projects/${projectId}/pipeline`, { nodes });

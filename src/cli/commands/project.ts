@@ -32,7 +32,7 @@ export function projectCommand(program: Command) {
     .command('pipeline <project>')
     .description("show a project's pipeline (by id or name), or set it: --set pm,dev,qa,security,documentation")
     .option('--set <roles>', 'the roles in order, comma-separated', roleList)
-    .option('--max-attempts <n>', 'rounds through dev before a failing gate blocks a task (1-20)', wholeNumber(1, 20))
+    .option('--max-attempts <n>', 'attempts a task gets (a failed gate, a failed run or one interrupted after it changed files uses one) before it is blocked (1-20)', wholeNumber(1, 20))
     .option('--check-timeout <seconds>', 'how long one acceptance check may run (1-3600)', wholeNumber(1, 3600))
     .option('--json', 'print JSON')
     .action(async (reference: string, options: { set?: string[]; maxAttempts?: number; checkTimeout?: number; json?: boolean }) => {

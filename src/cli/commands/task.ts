@@ -2,11 +2,16 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { maxBlockers, type Task } from '../../tasks/task.schema.js';
 import { taskPriorities, taskStatuses, type TaskPriority, type TaskStatus } from '../../tasks/task-fields.js';
 import { maxId } from '../../core/schema-helpers.js';
+import { ApiError } from '../../app/hub-client.js';
+import type { CriterionCreate } from '../../acceptance-criteria/criterion.schema.js';
+import { AppError } from '../../core/errors.js';
 import { connect } from '../connect.js';
 import { table } from '../format.js';
 import { configFrom, type GlobalOptions } from '../options.js';
 import { day, print, wholeNumber, withClient } from '../run-command.js';
 import { userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TaskPipeline } from '../../director/task-pipeline.schema.js';
 import { describeTaskPipeline } from '../pipeline-format.js';
 
 function oneOf<T extends string>(values: readonly T[]) {
@@ -32,6 +37,38 @@ function taskIds(value: string): number[] {
   return ids;
 }
 
+/** States a pipeline rests in until a person acts. */
+const restingStates = ['passed', 'blocked', 'overridden', 'stopped'];
+
+/**
+ * Prints the pipeline, then each change of it (polled every second), until it rests or Ctrl-C.
+ * A move is a change of state, stage, attempt or run.
+ */
+async function followPipeline(
+  taskId: number,
+  first: TaskPipeline | null,
+  read: (taskId: number) => Promise<TaskPipeline | null>,
+  show: (pipeline: TaskPipeline | null) => void,
+): Promise<void> {
+  const key = (pipeline: TaskPipeline | null) => (pipeline ? `${pipeline.state}:${pipeline.stage}:${pipeline.attempt}:${pipeline.run_id}:${pipeline.reason}` : 'none');
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt);
+  try {
+    let last = first;
+    show(last);
+    while (!stop.signal.aborted && !(last && restingStates.includes(last.state))) {
+      await sleep(1000, undefined, { signal: stop.signal }).catch(() => undefined);
+      if (stop.signal.aborted) break;
+      const current = await read(taskId);
+      if (key(current) !== key(last)) show(current);
+      last = current;
+    }
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
+}
+
 /** Who runs the command, for an override's record. */
 function currentUser(): string {
   try {
@@ -39,6 +76,15 @@ function currentUser(): string {
   } catch {
     return process.env.USER ?? process.env.USERNAME ?? 'the command line';
   }
+}
+
+/** `text::command`: a criterion and the check that proves it, as the task's service takes it. */
+function checkedCriterion(value: string, previous: CriterionCreate[] = []): CriterionCreate[] {
+  const at = value.indexOf('::');
+  const text = at < 0 ? '' : value.slice(0, at).trim();
+  const check = at < 0 ? '' : value.slice(at + 2).trim();
+  if (!text || !check) throw new InvalidArgumentError('give the criterion and its check separated by "::", e.g. "the tests pass::npm test"');
+  return [...previous, { text, check_command: check }];
 }
 
 const autopilotHelp = "the director takes the task through its project's pipeline";
@@ -66,6 +112,7 @@ export function taskCommand(program: Command) {
     .option('-s, --status <status>', `one of ${taskStatuses.join(', ')}`, oneOf(taskStatuses))
     .option('--priority <priority>', `one of ${taskPriorities.join(', ')}`, oneOf(taskPriorities))
     .option('-c, --criterion <text>', 'an acceptance criterion, repeatable', collect)
+    .option('-k, --check <text::command>', 'an acceptance criterion with its check, e.g. "the tests pass::npm test" (a command run in the workspace, or a URL), repeatable', checkedCriterion)
     .option('--autopilot', autopilotHelp)
     .option('--no-autopilot', 'leave it to runs started by hand (the default)')
     .option('--blocked-by <ids>', blockedByHelp, taskIds)
@@ -81,6 +128,7 @@ export function taskCommand(program: Command) {
           status?: TaskStatus;
           priority?: TaskPriority;
           criterion?: string[];
+          check?: CriterionCreate[];
           autopilot?: boolean;
           blockedBy?: number[];
           json?: boolean;
@@ -88,6 +136,7 @@ export function taskCommand(program: Command) {
       ) => {
         await withClient(connect(config()), async (client) => {
           const project = await client.findProject(options.project);
+          const criteria = [...(options.criterion ?? []), ...(options.check ?? [])];
           const created = await client.createTask({
             project_id: project.id,
             title,
@@ -96,7 +145,7 @@ export function taskCommand(program: Command) {
             ...(options.node !== undefined && { node: options.node }),
             ...(options.status && { status: options.status }),
             ...(options.priority && { priority: options.priority }),
-            ...(options.criterion && { acceptance_criteria: options.criterion }),
+            ...(criteria.length > 0 && { acceptance_criteria: criteria }),
             ...sharedFields(options),
           });
           print(options.json, created, () => `created task ${created.id} "${created.title}" in project ${project.name}`);
@@ -132,14 +181,22 @@ export function taskCommand(program: Command) {
         },
       ) => {
         await withClient(connect(config()), async (client) => {
-          const updated = await client.updateTask(taskId, {
-            ...(options.title !== undefined && { title: options.title }),
-            ...(options.description !== undefined && { description: options.description }),
-            ...(options.node !== undefined && { node: options.node }),
-            ...(options.status && { status: options.status }),
-            ...(options.priority && { priority: options.priority }),
-            ...sharedFields(options),
-          });
+          const updated = await client
+            .updateTask(taskId, {
+              ...(options.title !== undefined && { title: options.title }),
+              ...(options.description !== undefined && { description: options.description }),
+              ...(options.node !== undefined && { node: options.node }),
+              ...(options.status && { status: options.status }),
+              ...(options.priority && { priority: options.priority }),
+              ...sharedFields(options),
+            })
+            .catch((error: unknown) => {
+              // The message names the API's way; this is the command line's.
+              if ((error instanceof ApiError || error instanceof AppError) && error.code === 'gates_not_passed') {
+                throw new ApiError(409, error.code, `${error.message}\nFrom the command line: wfhub task override ${taskId} --reason "why"`);
+              }
+              throw error;
+            });
           print(options.json, updated, () => `updated task ${updated.id} "${updated.title}"\n${statusLine(updated)}\n${autopilotLine(updated)}`);
         });
       },
@@ -180,14 +237,16 @@ export function taskCommand(program: Command) {
     .action(async (taskId: number, options: { json?: boolean }) => {
       await withClient(connect(config()), async (client) => {
         const found = await client.getTask(taskId);
-        const [criteria, subtasks, comments] = await Promise.all([
+        const [criteria, subtasks, comments, pipeline] = await Promise.all([
           client.listCriteria(taskId),
           client.listSubtasks(found),
           client.listComments(taskId),
+          client.getTaskPipeline(taskId),
         ]);
-        print(options.json, { ...found, acceptance_criteria: criteria, subtasks, comments }, () =>
-          describeTask(found, criteria, subtasks, comments),
-        );
+        print(options.json, { ...found, acceptance_criteria: criteria, subtasks, comments, pipeline }, () => {
+          const text = describeTask(found, criteria, subtasks, comments);
+          return pipeline ? `${text}\n\nPipeline: ${describeTaskPipeline(pipeline).replaceAll('\n', '\n  ')}` : text;
+        });
       });
     });
 
@@ -195,12 +254,19 @@ export function taskCommand(program: Command) {
     .command('pipeline')
     .description("where a task on autopilot is in its project's pipeline: the stage, the attempt, the last failed gate")
     .argument('<id>', 'the task id', wholeNumber(1, maxId))
-    .option('--json', 'print JSON')
-    .action(async (taskId: number, options: { json?: boolean }) => {
+    .option('-f, --follow', 'keep printing each move until the pipeline passes, blocks or stops (Ctrl-C ends it)')
+    .option('--json', 'print JSON (with --follow, one line per move)')
+    .action(async (taskId: number, options: { follow?: boolean; json?: boolean }) => {
       await withClient(connect(config()), async (client) => {
         const pipeline = await client.getTaskPipeline(taskId);
-        print(options.json, pipeline, () =>
-          pipeline ? describeTaskPipeline(pipeline) : `task ${taskId} is not in a pipeline: put it on autopilot with \`wfhub task update ${taskId} --autopilot\``,
+        const describe = (current: typeof pipeline) =>
+          current ? describeTaskPipeline(current) : `task ${taskId} is not in a pipeline: put it on autopilot with \`wfhub task update ${taskId} --autopilot\``;
+        if (!options.follow) {
+          print(options.json, pipeline, () => describe(pipeline));
+          return;
+        }
+        await followPipeline(taskId, pipeline, (id) => client.getTaskPipeline(id), (current) =>
+          process.stdout.write(`${options.json ? JSON.stringify(current) : `${new Date().toISOString().slice(11, 19)} ${describe(current)}`}\n`),
         );
       });
     });
