@@ -17,6 +17,7 @@ import { serveCommand } from './commands/serve.js';
 import { taskCommand } from './commands/task.js';
 import { workerCommand } from './commands/worker.js';
 import { directorCommand } from './commands/director.js';
+import { doctorCommand } from './commands/doctor.js';
 
 const program = new Command('wfhub')
   .description('wfhub: a self-hosted hub for handing software tasks to AI coding agents')
@@ -51,6 +52,7 @@ importCommand(program);
 runCommand(program);
 workerCommand(program);
 directorCommand(program);
+doctorCommand(program);
 mcpCommand(program);
 
 const expected = [ConfigError, DataDirLockedError, ApiError, AppError];
