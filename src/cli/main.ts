@@ -18,6 +18,7 @@ import { taskCommand } from './commands/task.js';
 import { workerCommand } from './commands/worker.js';
 import { directorCommand } from './commands/director.js';
 import { doctorCommand } from './commands/doctor.js';
+import { modelsCommand } from './commands/models.js';
 
 const program = new Command('wfhub')
   .description('wfhub: a self-hosted hub for handing software tasks to AI coding agents')
@@ -53,6 +54,7 @@ runCommand(program);
 workerCommand(program);
 directorCommand(program);
 doctorCommand(program);
+modelsCommand(program);
 mcpCommand(program);
 
 const expected = [ConfigError, DataDirLockedError, ApiError, AppError];

@@ -26,6 +26,10 @@ export class FakeOllama {
   failWith: number | undefined;
   /** When set, /api/tags and /api/show never answer (a stuck server). */
   hangInfo = false;
+  /** Models /api/pull can fetch, with their download size; others are not in the registry. */
+  pullable: Record<string, number> = {};
+  /** Bodies of the /api/create requests, in order. */
+  readonly createRequests: Record<string, unknown>[] = [];
   private readonly replies: ScriptedReply[] = [];
   private readonly http = new LoopbackServer();
   url = '';
@@ -64,6 +68,8 @@ export class FakeOllama {
         capabilities: model.capabilities ?? ['completion', 'tools'],
       });
     }
+    if (request.method === 'POST' && request.url === '/api/pull') return this.pull(await readJson(request), response);
+    if (request.method === 'POST' && request.url === '/api/create') return this.create(await readJson(request), response);
     if (request.method === 'POST' && request.url === '/api/chat') {
       const body = await readJson(request);
       this.chatRequests.push(body);
@@ -78,6 +84,39 @@ export class FakeOllama {
       return this.answer(reply, body, response);
     }
     return sendJson(response, 404, { error: `unknown route ${request.method} ${request.url}` });
+  }
+
+  /** /api/pull as Ollama streams it: the manifest, each layer's bytes, the checks, then success (or an error line). */
+  private async pull(body: Record<string, unknown>, response: ServerResponse) {
+    const name = String(body.model ?? body.name);
+    response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    const send = (line: Record<string, unknown>) => response.write(`${JSON.stringify(line)}\n`);
+    send({ status: 'pulling manifest' });
+    const total = this.pullable[name];
+    if (total === undefined) {
+      send({ error: 'pull model manifest: file does not exist' });
+      return response.end();
+    }
+    const digest = 'sha256:2bada8a7450677000f678be90653b85d364de7db25eb5ea54136ada5f3933730';
+    for (const part of [0, 0.25, 0.5, 0.75, 1]) {
+      send({ status: `pulling ${digest.slice(7, 19)}`, digest, total, completed: Math.round(total * part) });
+      await sleep(5);
+    }
+    for (const status of ['verifying sha256 digest', 'writing manifest', 'success']) send({ status });
+    if (!this.models.some((model) => model.name === name)) this.models.push({ name });
+    response.end();
+  }
+
+  /** /api/create from an existing model with parameters: the layers reused, the manifest written. */
+  private create(body: Record<string, unknown>, response: ServerResponse) {
+    this.createRequests.push(body);
+    const from = this.models.find((model) => model.name === body.from);
+    if (!from) return sendJson(response, 404, { error: `model '${String(body.from)}' not found` });
+    response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    for (const status of ['using existing layer sha256:2bada8a74506', 'creating new layer sha256:5f1b6d0d7b29', 'writing manifest', 'success']) response.write(`${JSON.stringify({ status })}\n`);
+    const parameters = (body.parameters ?? {}) as { num_ctx?: number };
+    this.models.push({ ...from, name: String(body.model), ...(parameters.num_ctx !== undefined && { contextLength: parameters.num_ctx }) });
+    response.end();
   }
 
   private async answer(reply: ScriptedReply, body: Record<string, unknown>, response: ServerResponse) {
