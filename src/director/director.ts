@@ -13,7 +13,7 @@ import type { RunScheduler } from '../runs/run-scheduler.js';
 import type { RunService } from '../runs/run.service.js';
 import { runTable, type RunRow } from '../runs/run.sql.js';
 import { taskDependencyTable } from '../tasks/task-dependency.sql.js';
-import type { TaskStatus } from '../tasks/task-fields.js';
+import { finishedTaskStatuses, type TaskStatus } from '../tasks/task-fields.js';
 import { taskTable, type TaskRow } from '../tasks/task.sql.js';
 import type { PipelineService } from './pipeline.service.js';
 import { readPlan, type Plan } from './pm-plan.js';
@@ -74,10 +74,6 @@ export class Director {
     private readonly options: DirectorOptions = {},
   ) {
     this.sweepMs = options.sweepMs ?? 30_000;
-  }
-
-  get running(): boolean {
-    return !this.stopped;
   }
 
   /** Listens for task and run changes and sweeps now and then; the first sweep is now. */
@@ -275,9 +271,6 @@ async function runOf(db: Database, id: number): Promise<RunRow | undefined> {
   return row;
 }
 
-/** A blocker or a subtask in one of these is out of the way (a cancelled one will never be done). */
-export const finishedStatuses: TaskStatus[] = ['done', 'cancelled'];
-
 /** Roles whose failing gate is theirs to fix (the others send the task back to dev). */
 const fixesItself = new Set(['documentation', 'pm']);
 
@@ -361,7 +354,7 @@ class Decision {
         .where(and(eq(taskTable.parent_id, task.id), eq(taskTable.autopilot, true), gte(taskTable.created_at, state.created_at)))
         .orderBy(taskTable.id);
       if (subtasks.length) {
-        const open = subtasks.filter((subtask) => subtask.status !== 'done' && subtask.status !== 'cancelled').map((subtask) => subtask.id);
+        const open = subtasks.filter((subtask) => !finishedTaskStatuses.includes(subtask.status)).map((subtask) => subtask.id);
         if (open.length === 0) return this.startStage(stage + 1, attempt);
         const reason = `Waiting for its subtasks ${open.map((id) => `#${id}`).join(', ')} to be done.`;
         if (state.state !== 'waiting' || state.reason !== reason || state.stage !== stage) await this.save({ state: 'waiting', stage, attempt, run_id: null, reason });
@@ -526,7 +519,7 @@ class Decision {
       .select({ id: taskTable.id })
       .from(taskDependencyTable)
       .innerJoin(taskTable, eq(taskTable.id, taskDependencyTable.blocked_by_id))
-      .where(and(eq(taskDependencyTable.task_id, this.task.id), notInArray(taskTable.status, finishedStatuses)))
+      .where(and(eq(taskDependencyTable.task_id, this.task.id), notInArray(taskTable.status, [...finishedTaskStatuses])))
       .orderBy(taskTable.id);
     return rows.map((row) => row.id);
   }

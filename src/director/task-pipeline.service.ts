@@ -2,6 +2,7 @@ import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import { NotFoundError } from '../core/errors.js';
 import type { Database } from '../db/database.js';
 import { taskDependencyTable } from '../tasks/task-dependency.sql.js';
+import { finishedTaskStatuses } from '../tasks/task-fields.js';
 import { taskTable } from '../tasks/task.sql.js';
 import type { Task } from '../tasks/task.schema.js';
 import type { PipelineState, TaskPipeline, TaskView } from './task-pipeline.schema.js';
@@ -58,7 +59,7 @@ export class TaskPipelineService {
       .select({ task_id: taskDependencyTable.task_id, id: taskDependencyTable.blocked_by_id })
       .from(taskDependencyTable)
       .innerJoin(taskTable, eq(taskTable.id, taskDependencyTable.blocked_by_id))
-      .where(and(inArray(taskDependencyTable.task_id, rows.map((row) => row.task_id)), notInArray(taskTable.status, ['done', 'cancelled'])))
+      .where(and(inArray(taskDependencyTable.task_id, rows.map((row) => row.task_id)), notInArray(taskTable.status, [...finishedTaskStatuses])))
       .orderBy(taskDependencyTable.blocked_by_id);
     for (const row of rows) found.set(row.task_id, present(row, blockers.filter((blocker) => blocker.task_id === row.task_id).map((blocker) => blocker.id)));
     return found;
