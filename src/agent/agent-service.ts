@@ -3,13 +3,15 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { secretVariableNames, type Config } from '../config/config.js';
 import { storedProjectSettingsSchema, type ProjectSettings } from '../projects/project.schema.js';
-import { InvalidInputError } from '../core/errors.js';
+import { ConflictError, InvalidInputError } from '../core/errors.js';
 import type { NodeService } from '../nodes/node.service.js';
 import type { ProjectService } from '../projects/project.service.js';
 import { WorkspaceGit } from '../workspace/git.js';
 import { isInside } from '../workspace/workspace-root.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
+import type { ExchangeObserver, HttpExchange } from '../core/http-exchange.js';
 import { createProvider } from './llm/create-provider.js';
+import { pullModel, type ModelProgress } from './llm/ollama/ollama-models.js';
 import type { ModelSummary } from './llm/provider.js';
 import type { AgentEvent, AgentEventSink } from './loop/agent-events.js';
 import { messageSection, runAgent } from './loop/agent-loop.js';
@@ -107,6 +109,11 @@ export interface AgentServiceOptions {
    * awaited and its failures are ignored: the operator's logs never slow or stop a run.
    */
   observe?: (run: ObservedRun) => ((event: AgentEvent) => void) | undefined;
+  /**
+   * Told of each call to the model server once it has ended, with what it belongs to (`run_id`,
+   * `conversation_id`; nothing for image descriptions): the model-call log. Not awaited.
+   */
+  recordCall?: (exchange: HttpExchange, about: Readonly<Record<string, string | number>>) => void;
 }
 
 /**
@@ -168,7 +175,7 @@ export class AgentService {
     this.current = { workspace: null, model: config.model };
     this.tools = workspaceTools({ onSandboxWarning: (message) => this.options.onWarning?.(message) });
     this.toolsByName = new Map(this.tools.map((tool) => [tool.name, tool]));
-    this.vision = new Vision(() => createProvider(config), { defaultModel: config.visionModel, allowed: config.visionModels });
+    this.vision = new Vision(() => createProvider(config, { observe: this.recorder({}) }), { defaultModel: config.visionModel, allowed: config.visionModels });
   }
 
   settings(): AgentSettings {
@@ -292,6 +299,20 @@ export class AgentService {
   }
 
   /**
+   * Pulls a model onto the Ollama server, telling each progress line as it comes; throws with
+   * Ollama's words when the pull fails. An OpenAI-compatible server has no pull: refused.
+   */
+  async pullModel(model: string, options: { signal?: AbortSignal; onProgress?: (progress: ModelProgress) => void } = {}): Promise<void> {
+    if (this.config.llmProvider !== 'ollama') {
+      throw new ConflictError(
+        'pull_needs_ollama',
+        `Models are pulled through Ollama, and this server uses an OpenAI-compatible one (WFHUB_LLM_PROVIDER=${this.config.llmProvider}): add the model on that server.`,
+      );
+    }
+    await pullModel(this.config.ollamaHost, model, options);
+  }
+
+  /**
    * Checks a run request (workspace, node, model) without starting anything, so a bad request is
    * refused before a stream of events begins. The returned function runs the agent.
    */
@@ -311,7 +332,7 @@ export class AgentService {
         const context = await workspaceContext(root, signal).catch(() => undefined);
         const onEvent = this.observed(options, { model, provider: this.config.llmProvider, about: options.about ?? {} });
         return runAgent({
-          provider: createProvider(this.config),
+          provider: createProvider(this.config, { observe: this.recorder(options.about ?? {}) }),
           model,
           root,
           message: request.message,
@@ -328,6 +349,19 @@ export class AgentService {
           onEvent,
         });
       });
+  }
+
+  /** What tells the model-call log of each call made for `about`, when there is a log. */
+  private recorder(about: Readonly<Record<string, string | number>>): ExchangeObserver | undefined {
+    const record = this.options.recordCall;
+    if (!record) return undefined;
+    return (exchange) => {
+      try {
+        record(exchange, about);
+      } catch {
+        // The log's failure is not the run's.
+      }
+    };
   }
 
   /** The run's own sink, told after the observer (when there is one), which cannot hold it up. */

@@ -137,3 +137,15 @@ export const agentResultSchema = z
 export const modelListSchema = z.array(
   z.object({ name: z.string(), size_bytes: z.number().nullable(), parameter_size: z.string().nullable() }),
 );
+
+/** A model name as Ollama's registry spells them: qwen2.5-coder:3b, library/llama3.2, hf.co/user/repo:Q4_K_M. */
+export const modelPullBodySchema = z
+  .object({
+    model: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/+-]*$/, 'must be a model name such as qwen2.5-coder:3b (letters, digits and . _ : / + -)'),
+  })
+  .meta({ id: 'ModelPull' });

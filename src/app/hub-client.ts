@@ -24,6 +24,7 @@ import type { Task, TaskCreate, TaskUpdate } from '../tasks/task.schema.js';
 import type { Pipeline, PipelineUpdate } from '../director/pipeline.schema.js';
 import type { PipelineOverride, TaskPipeline } from '../director/task-pipeline.schema.js';
 import type { TaskStatus } from '../tasks/task-fields.js';
+import type { Webhook, WebhookCreate, WebhookWithSecret } from '../webhooks/webhook.schema.js';
 
 /** An error answered by the server, with its message (which says what to do). */
 export class ApiError extends Error {
@@ -111,6 +112,11 @@ export interface HubClient {
    * tasks under way (what was written stays); through a server, it goes on there.
    */
   importTasks(body: ImportBody, options: { onEvent?: (event: ImportProgressEvent) => void; signal?: AbortSignal }): Promise<ImportResult>;
+  /** A project's webhooks (never their secrets). */
+  listWebhooks(projectId: number): Promise<Webhook[]>;
+  /** Adds a webhook to a project; the answer holds its secret, this once. */
+  createWebhook(projectId: number, input: WebhookCreate): Promise<WebhookWithSecret>;
+  deleteWebhook(id: number): Promise<void>;
   /**
    * Releases what the client holds. Runs this process executes itself (no server) are waited
    * for, unless `interruptRuns`: then they are stopped and end interrupted.

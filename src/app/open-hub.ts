@@ -25,6 +25,11 @@ export function loggedTo(logger: Logger | undefined): Omit<ServiceOptions, 'logs
     onTrackerSyncFailure: (link, message) => logger?.warn({ task_id: link.task_id, provider: link.provider }, `pushing task ${link.task_id} to ${link.provider} failed, will retry: ${message}`),
     onRun: (run, message) => logger?.info({ run_id: run.id, task_id: run.task_id, status: run.status }, message),
     onDirectorMove: (taskId, message) => logger?.info({ task_id: taskId }, `director: ${message}`),
+    onWebhookFailure: (delivery, message, retryAt) =>
+      logger?.warn(
+        { delivery_id: delivery.id, webhook_id: delivery.webhook_id, event: delivery.event, attempts: delivery.attempts },
+        `webhook delivery ${delivery.id} to ${delivery.host} failed (${message}), ${retryAt ? `retrying at ${retryAt.toISOString()}` : 'given up'}`,
+      ),
   };
 }
 
@@ -36,6 +41,7 @@ export async function openHub(config: Config, options: OpenHubOptions): Promise<
     services,
     database,
     async close() {
+      await services.modelCalls.flush();
       await services.feed.close();
       await database.close();
     },

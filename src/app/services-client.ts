@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { credentialCreateSchema, importBodySchema, mappingCreateSchema } from '../integrations/integration.schema.js';
 import { trackerInfo } from '../integrations/trackers.js';
+import { webhookCreateSchema } from '../webhooks/webhook.schema.js';
 import type { HubClient, TaskFilter } from './hub-client.js';
 import type { Services } from './services.js';
 
@@ -95,6 +96,9 @@ export function servicesClient(services: Services, options: ServicesClientOption
         throw error;
       });
     },
+    listWebhooks: (projectId) => services.webhooks.listForProject(projectId),
+    createWebhook: (projectId, input) => services.webhooks.create(projectId, checked(webhookCreateSchema, input)),
+    deleteWebhook: (id) => services.webhooks.delete(id),
     close(closeOptions = {}) {
       if (closeOptions.interruptRuns) interrupt();
       return (closing ??= (async () => {

@@ -9,6 +9,7 @@ import { ChangeFeed } from '../db/change-feed.js';
 import type { Database, DatabaseConnection } from '../db/database.js';
 import { HealthService } from '../health/health.service.js';
 import { LogFeed } from '../logs/log-feed.js';
+import { ModelCallService } from '../model-calls/model-call.service.js';
 import { NodeService } from '../nodes/node.service.js';
 import { ProjectGitService } from '../projects/project-git.service.js';
 import { ProjectService } from '../projects/project.service.js';
@@ -39,6 +40,8 @@ import { refuseDoneWithoutGates } from '../director/done-guard.js';
 import { PipelineService } from '../director/pipeline.service.js';
 import { StageGates } from '../director/stage-gates.js';
 import { TaskPipelineService } from '../director/task-pipeline.service.js';
+import { WebhookSender } from '../webhooks/webhook-sender.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
 import { agentLog } from './agent-log.js';
 import { version } from './version.js';
 
@@ -72,6 +75,8 @@ export interface Services {
   projectChat: ProjectChat;
   /** The latest log entries (server, model traffic, runs) for the web UI's Logs panel. */
   logs: LogFeed;
+  /** Every call to the model server (the agent's and the /ollama proxy's), and usage summed from them. */
+  modelCalls: ModelCallService;
   /** Tracker accounts (Asana, Jira, Linear, GitHub), their tokens sealed. */
   credentials: CredentialService;
   /** Which tracker project goes into which wfhub project. */
@@ -85,6 +90,10 @@ export interface Services {
   taskPipelines: TaskPipelineService;
   /** Takes tasks on autopilot through their pipelines (started by the server, or `wfhub director`). */
   director: Director;
+  /** Projects' webhooks and their delivery log (secrets sealed, answered once). */
+  webhooks: WebhookService;
+  /** POSTs the pending deliveries, signed, retried with backoff (started by the server). */
+  webhookSender: WebhookSender;
 }
 
 export interface ServiceOptions {
@@ -98,6 +107,8 @@ export interface ServiceOptions {
   onDirectorMove?: (taskId: number, message: string) => void;
   /** Where runs starting and ending in this process are told, for the operator's log. */
   onRun?: (run: { id: number; task_id: number; status: string }, message: string) => void;
+  /** Where a webhook delivery that failed is told (retried at `retryAt`, or given up), for the operator's log. */
+  onWebhookFailure?: (delivery: { id: number; webhook_id: number; event: string; host: string; attempts: number }, message: string, retryAt: Date | undefined) => void;
   /**
    * The Logs panel's feed, when the logger already writes to it (the server's); otherwise a
    * feed of its own, hiding the configuration's secrets.
@@ -140,7 +151,20 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     tokenRequired: config.token !== undefined,
   });
   const logs = options.logs ?? new LogFeed({ secrets: secretValues(config) });
-  const agent = new AgentService(config, workspaces, nodes, projects, { onWarning: options.onWarning, observe: agentLog(logs) });
+  const modelCalls = new ModelCallService(db, logs, {
+    onError: (error) => options.onError?.(error, 'model-call log'),
+    secrets: secretValues(config),
+    keepDays: config.modelCallDays,
+  });
+  const agent = new AgentService(config, workspaces, nodes, projects, {
+    onWarning: options.onWarning,
+    observe: agentLog(logs),
+    recordCall: (exchange, about) =>
+      void modelCalls.record(exchange, 'agent', {
+        run_id: typeof about.run_id === 'number' ? about.run_id : undefined,
+        conversation_id: typeof about.conversation_id === 'number' ? about.conversation_id : undefined,
+      }),
+  });
   const taskImages = new TaskImages({ attachments, agent });
   const chats = new ChatService(db);
   // A job is held while its run executes, and a run may last as long as the longest limit a
@@ -179,6 +203,7 @@ export function createServices(db: Database, connection: DatabaseConnection, con
   });
   const credentials = new CredentialService(db, { secretKey: config.secretKey, dataDir: config.dataDir });
   const mappings = new MappingService(db, credentials);
+  const webhooks = new WebhookService(db, { secretKey: config.secretKey, dataDir: config.dataDir });
   return {
     config,
     db,
@@ -202,12 +227,19 @@ export function createServices(db: Database, connection: DatabaseConnection, con
     projectChat: new ProjectChat({ projects, chats, agent, workspaces, embedded: connection.kind === 'pglite' }),
     merger: new TaskMerger({ tasks, projects, runs, comments, workspaces, worktrees, clones, checkouts, gitIdentity }),
     logs,
+    modelCalls,
     credentials,
     mappings,
     trackerImport: new TrackerImport(db, feed, credentials, mappings),
     trackerSync: new TrackerSync(db, feed, credentials, { onError: (error) => options.onError?.(error, 'tracker sync'), onFailure: options.onTrackerSyncFailure }),
     pipelines,
     taskPipelines: new TaskPipelineService(db),
+    webhooks,
+    webhookSender: new WebhookSender(db, feed, webhooks, {
+      userAgent: `wfhub/${version}`,
+      onError: (error) => options.onError?.(error, 'webhook sender'),
+      onFailure: options.onWebhookFailure,
+    }),
     director: new Director(db, feed, runs, scheduler, pipelines, {
       onError: (error, taskId) => options.onError?.(error, taskId === undefined ? 'director' : `director, task ${taskId}`),
       onMove: options.onDirectorMove,

@@ -14,6 +14,7 @@ import type { Run, RunEvent } from '../runs/run.schema.js';
 import type { Task } from '../tasks/task.schema.js';
 import type { Pipeline } from '../director/pipeline.schema.js';
 import type { TaskPipeline } from '../director/task-pipeline.schema.js';
+import type { Webhook, WebhookWithSecret } from '../webhooks/webhook.schema.js';
 import { ApiError, type HubClient, type ImportProgressEvent } from '../app/hub-client.js';
 
 const untimedAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
@@ -214,6 +215,11 @@ export function httpClient(baseUrl: string, token: string | undefined): HubClien
       });
       if (!result) throw new Error(`The wfhub server at ${baseUrl} ended the import's stream without its counts; what was imported stays, and running it again picks up the rest.`);
       return result;
+    },
+    listWebhooks: async (projectId) => (await call<Webhook[]>('GET', `/projects/${projectId}/webhooks`)).data,
+    createWebhook: async (projectId, input) => (await call<WebhookWithSecret>('POST', `/projects/${projectId}/webhooks`, input)).data,
+    deleteWebhook: async (id) => {
+      await call<undefined>('DELETE', `/webhooks/${id}`);
     },
     close: async () => {},
   };

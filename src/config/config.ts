@@ -37,6 +37,8 @@ const variables = {
   tokenBudget: { name: 'WFHUB_TOKEN_BUDGET', aliases: [] },
   maxConcurrentRuns: { name: 'WFHUB_MAX_CONCURRENT_RUNS', aliases: [] },
   director: { name: 'WFHUB_DIRECTOR', aliases: [] },
+  webhooks: { name: 'WFHUB_WEBHOOKS', aliases: [] },
+  modelCallDays: { name: 'WFHUB_MODEL_CALL_DAYS', aliases: [] },
   shutdownGrace: { name: 'WFHUB_SHUTDOWN_GRACE', aliases: [] },
   publicUrl: { name: 'WFHUB_PUBLIC_URL', aliases: ['APP_URL'] },
   visionModel: { name: 'WFHUB_VISION_MODEL', aliases: ['VISION_MODEL'] },
@@ -119,6 +121,10 @@ const shape = {
   maxConcurrentRuns: z.coerce.number().int('must be a whole number').min(1).max(64).default(2),
   /** Whether `wfhub serve` takes tasks on autopilot through their pipelines (off: `wfhub director` does, or nobody). */
   director: z.enum(['on', 'off'], 'must be "on" or "off"').default('on'),
+  /** Whether `wfhub serve` sends webhook deliveries (off: another server on the same PostgreSQL does, or nobody). */
+  webhooks: z.enum(['on', 'off'], 'must be "on" or "off"').default('on'),
+  /** How long the model-call log keeps each call (its bodies, its tokens for /usage), in days. */
+  modelCallDays: z.coerce.number().int('must be a whole number of days').min(1, 'must be 1 day or more').max(3650).default(90),
   shutdownGrace: z.coerce.number('must be a number of seconds').min(0, 'must be 0 or more seconds').default(30),
   /** Where agents and links reach this server; by default its own address. */
   publicUrl: httpUrl.optional(),

@@ -12,3 +12,5 @@ export { trackerCommentLinkTable, trackerCredentialTable, trackerLinkTable, trac
 export { taskDependencyTable } from '../tasks/task-dependency.sql.js';
 export { pipelineTable } from '../director/pipeline.sql.js';
 export { taskPipelineTable } from '../director/task-pipeline.sql.js';
+export { modelCallTable } from '../model-calls/model-call.sql.js';
+export { webhookDeliveryTable, webhookTable } from '../webhooks/webhook.sql.js';

@@ -28,6 +28,9 @@ import { liveRoutes } from './routes/live.js';
 import { logRoutes } from './routes/logs.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { mcpRoutes } from './routes/mcp.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { modelCallRoutes } from './routes/model-calls.js';
+import { ollamaProxyRoutes } from './routes/ollama-proxy.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { projectGitRoutes } from './routes/project-git.js';
 import { pipelineRoutes } from './routes/pipelines.js';
@@ -37,6 +40,7 @@ import { taskContextRoutes } from './routes/task-context.js';
 import { taskMergeRoutes } from './routes/task-merge.js';
 import { workerRoutes } from './routes/workers.js';
 import { taskRoutes } from './routes/tasks.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 const swaggerUiAssets = path.join(path.dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
 
@@ -61,6 +65,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   refuseCrossSite(app, { token: services.config.token });
   requireToken(app, services.config.token);
   guardIds(app);
+  // First, so its request counter hears every route, the docs' too.
+  metricsRoutes(app, services);
 
   // Before the routes, so it can take the upgrade requests of the WebSocket ones.
   closeRefusedUpgrades(app);
@@ -111,6 +117,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   runRoutes(app, services);
   liveRoutes(app, services);
   logRoutes(app, services);
+  modelCallRoutes(app, services);
+  await ollamaProxyRoutes(app, services);
   taskMergeRoutes(app, services);
   taskContextRoutes(app, services);
   chatRoutes(app, services);
@@ -119,6 +127,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   pipelineRoutes(app, services);
   mcpRoutes(app, services);
   integrationRoutes(app, services);
+  webhookRoutes(app, services);
   await webApp(app);
   // Closing waits for open requests; an agent run can take half an hour, so it is stopped first.
   app.addHook('preClose', async () => services.agent.cancelAll());

@@ -65,6 +65,8 @@ export async function startServer(config: Config, logger: Logger, options: { log
   hub.services.trackerSync.start();
   // Tasks on autopilot go on where they were (WFHUB_DIRECTOR=off leaves them to `wfhub director`).
   if (config.director === 'on') hub.services.director.start();
+  // Webhook deliveries that waited (a restart) are sent now, and new ones as they are recorded.
+  if (config.webhooks === 'on') hub.services.webhookSender.start();
   // Advertised last: a CLI that finds the address may use everything at once.
   hub.database.lock?.advertise(url);
 
@@ -84,6 +86,7 @@ export async function startServer(config: Config, logger: Logger, options: { log
           await hub.services.director.stop();
           await hub.services.scheduler.stop({ graceMs: config.shutdownGrace * 1000 });
           await hub.services.trackerSync.stop();
+          await hub.services.webhookSender.stop();
           await app.close();
         } finally {
           await hub.close();

@@ -5,16 +5,7 @@ import { backends } from '../helpers/database.js';
 import { LogOutput } from '../helpers/log-output.js';
 import { SocketRecorder } from '../helpers/socket-recorder.js';
 import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen; last ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { until } from '../helpers/until.js';
 
 describe.each(backends())('the logs feed on %s', (kind) => {
   let ollama: FakeOllama;
@@ -48,14 +39,22 @@ describe.each(backends())('the logs feed on %s', (kind) => {
     const run = (await hub.call('POST', `/tasks/${task.id}/trigger?wait=true`)).body;
     expect(run.status).toBe('succeeded');
 
-    const model = (await entries('?channel=model')).filter((entry) => entry.data?.run_id === run.id);
-    expect(model.map((entry) => `${entry.data.step} ${'prompt_tokens' in entry.data ? 'answer' : 'ask'}`)).toEqual(['1 ask', '1 answer', '2 ask', '2 answer']);
-    expect(model[0]).toMatchObject({ channel: 'model', level: 'info', data: { model: 'qwen2.5-coder:3b', provider: 'ollama', task_id: task.id, messages: 2 } });
-    expect(model[0].data.estimated_prompt_tokens).toBeGreaterThan(0);
-    expect(model[0].message).toContain('asked qwen2.5-coder:3b');
-    expect(model[1].data).toMatchObject({ prompt_tokens: 120, completion_tokens: 30, tool_calls: 1 });
-    expect(model[1].data.duration_ms).toBeGreaterThanOrEqual(0);
-    expect(model[3].data).toMatchObject({ prompt_tokens: 160, completion_tokens: 8, finish_reason: 'stop' });
+    const model = await until(
+      async () => (await entries('?channel=ollama_http')).filter((entry) => entry.data?.run_id === run.id && entry.data.path === '/api/chat'),
+      (list) => list.length === 2,
+      "the run's two model calls on the ollama_http channel",
+    );
+    expect(model.map((entry) => [entry.data.prompt_tokens, entry.data.completion_tokens])).toEqual([
+      [120, 30],
+      [160, 8],
+    ]);
+    expect(model[0]).toMatchObject({
+      channel: 'ollama_http',
+      level: 'info',
+      data: { source: 'agent', method: 'POST', path: '/api/chat', model: 'qwen2.5-coder:3b', status: 200, task_id: task.id, project_id: projectId },
+    });
+    expect(model[0].data.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(model[0].message).toMatch(new RegExp(`^POST /api/chat qwen2.5-coder:3b 200 in .* \\(120 \\+ 30 tokens.* · run ${run.id}$`));
 
     const runs = await until(
       () => entries('?channel=runs'),
@@ -78,7 +77,7 @@ describe.each(backends())('the logs feed on %s', (kind) => {
     await socket.next((message) => message.type === 'entry' && message.entry.seq === last);
     const sent = socket.messages.filter((message) => message.type === 'entry' && message.entry.seq <= last).map((message) => message.entry);
     expect(sent).toEqual(all);
-    expect(new Set(all.map((entry) => entry.channel))).toEqual(new Set(['server', 'model', 'runs']));
+    expect(new Set(all.map((entry) => entry.channel))).toEqual(new Set(['server', 'ollama_http', 'runs']));
     expect(all.map((entry) => entry.seq)).toEqual([...all.map((entry) => entry.seq)].sort((a, b) => a - b));
     socket.close();
   });
@@ -89,12 +88,15 @@ describe.each(backends())('the logs feed on %s', (kind) => {
     ollama.script({ text: 'Hello from the agent.' });
     expect((await hub.call('POST', '/api/agent/run', { message: 'Say hello', workspace: 'logged' })).status).toBe(200);
 
-    const model = await entries('?channel=model');
-    const ofChat = model.filter((entry) => entry.data?.conversation_id === chat.conversation_id);
-    expect(ofChat.map((entry) => entry.message.split(':')[0])).toEqual(['chat ' + chat.conversation_id + ', step 1', 'chat ' + chat.conversation_id + ', step 1']);
-    const last = model.slice(-2);
-    expect(last.map((entry) => entry.message)).toEqual([expect.stringMatching(/^agent, step 1: asked/), expect.stringMatching(/^agent, step 1: qwen2.5-coder:3b answered/)]);
-    expect(last[0].data.run_id).toBeUndefined();
+    await hub.services.modelCalls.flush();
+    const model = await entries('?channel=ollama_http');
+    const ofChat = model.filter((entry) => entry.data?.conversation_id === chat.conversation_id && entry.data.path === '/api/chat');
+    expect(ofChat).toHaveLength(1);
+    expect(ofChat[0].message).toMatch(new RegExp(` · chat ${chat.conversation_id}$`));
+    expect(ofChat[0].data.project_id).toBe(projectId);
+    // The agent's own call names nobody: no run, no chat.
+    const last = model.filter((entry) => entry.data?.path === '/api/chat' && entry.data.conversation_id === undefined && entry.data.run_id === undefined).at(-1);
+    expect(last.message).toMatch(/^POST \/api\/chat qwen2.5-coder:3b 200 .* · agent$/);
   });
 
   it('resumes after a sequence number with no gap and no duplicate, over GET pages and over the socket', async () => {
@@ -170,8 +172,9 @@ describe('the logs feed keeps the last entries of each channel', () => {
   it('drops the oldest entries of a busy channel and keeps the quiet ones', async () => {
     ollama.script({ text: 'One answer.' });
     await hub.call('POST', '/api/agent/run', { message: 'Answer once', workspace: 'bounded' });
-    const model = (await hub.call('GET', '/logs?channel=model')).body;
-    expect(model.map((entry: any) => entry.message)).toEqual([expect.stringContaining('asked'), expect.stringContaining('answered')]);
+    await hub.services.modelCalls.flush();
+    const model = (await hub.call('GET', '/logs?channel=ollama_http')).body;
+    expect(model.map((entry: any) => entry.message)).toEqual([expect.stringMatching(/^POST \/api\/show .* · agent$/), expect.stringMatching(/^POST \/api\/chat .* · agent$/)]);
 
     // Far more server lines than the channel keeps.
     for (let request = 0; request < 20; request++) await hub.call('GET', `/projects?name=flood-${request}`);
@@ -181,7 +184,7 @@ describe('the logs feed keeps the last entries of each channel', () => {
     expect(urls).toContain('/projects?name=flood-19');
     expect(urls).not.toContain('/projects?name=flood-0');
     // The model traffic was not pushed out by them.
-    expect((await hub.call('GET', '/logs?channel=model')).body).toEqual(model);
+    expect((await hub.call('GET', '/logs?channel=ollama_http')).body).toEqual(model);
     // And the merged list holds what each channel holds, in order.
     const all = (await hub.call('GET', '/logs')).body;
     expect(all.map((entry: any) => entry.seq)).toEqual([...model, ...server].map((entry: any) => entry.seq).sort((a: number, b: number) => a - b));
@@ -235,18 +238,23 @@ describe('the logs feed on a server with a token', () => {
     expect(refused.stop.code).toBe('llm_unauthorized');
     openai.apiKey = apiKey;
 
+    await hub.services.modelCalls.flush();
     const all = (await hub.call('GET', '/logs', undefined, auth)).body;
     const server = all.filter((entry: any) => entry.channel === 'server');
-    const model = all.filter((entry: any) => entry.channel === 'model');
+    const model = all.filter((entry: any) => entry.channel === 'ollama_http');
     // The lines are there, with the secret hidden in them.
     expect(server.some((entry: any) => entry.data?.req?.url === '/projects?name=[redacted]')).toBe(true);
     expect(server.some((entry: any) => entry.data?.res?.statusCode === 401)).toBe(true);
     expect(model.some((entry: any) => entry.data?.prompt_tokens !== undefined)).toBe(true);
-    expect(model.at(-1)).toMatchObject({ level: 'error', data: { provider: 'openai', error: { code: 'llm_unauthorized' } } });
+    // Refused at its first call, the one asking what the model can do.
+    expect(model.at(-1)).toMatchObject({ level: 'warn', data: { source: 'agent', method: 'GET', path: '/v1/models', status: 401 } });
+    // The recorded calls hold neither: the key goes in a header, which is not kept.
+    const calls = (await hub.call('GET', '/model-calls', undefined, auth)).body;
+    const details = await Promise.all(calls.map(async (call: any) => (await hub.call('GET', `/model-calls/${call.id}`, undefined, auth)).body));
     await socket.next((message) => message.type === 'entry' && message.entry.seq === all.at(-1).seq);
 
     const forms = [token, encodeURIComponent(token), JSON.stringify(token).slice(1, -1), apiKey, 'logs token', 'sk-logs'];
-    const shown = [JSON.stringify(all), JSON.stringify(socket.messages), output.lines.join('')];
+    const shown = [JSON.stringify(all), JSON.stringify(socket.messages), output.lines.join(''), JSON.stringify(details)];
     for (const text of shown) for (const form of forms) expect(text).not.toContain(form);
     expect(output.lines.join('')).toContain('[redacted]');
     socket.close();

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { FakeLinear } from '../fakes/fake-linear.js';
 import { backends } from '../helpers/database.js';
 import { LogOutput } from '../helpers/log-output.js';
 import { createTestHub, errorCode, type TestHub } from '../helpers/test-hub.js';
+import { until } from '../helpers/until.js';
 
 /** 250 tasks on the tracker's first pages, a task with subtasks and comments, a wrong token. */
 interface Tracker {
@@ -130,16 +130,6 @@ const trackers: Record<Tracker['provider'], () => Promise<Tracker>> = {
     };
   },
 };
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
 
 const cases = backends().flatMap((kind) => (Object.keys(trackers) as Tracker['provider'][]).map((provider) => [provider, kind] as const));
 

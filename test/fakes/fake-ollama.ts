@@ -16,7 +16,7 @@ export interface FakeOllamaModel {
  * the next scripted reply; with none left it answers 500, so a test that under-scripts fails.
  */
 export class FakeOllama {
-  readonly requests: { method: string; url: string }[] = [];
+  readonly requests: { method: string; url: string; headers: IncomingMessage['headers'] }[] = [];
   /** Bodies of the /api/chat requests, in order. */
   readonly chatRequests: Record<string, unknown>[] = [];
   models: FakeOllamaModel[] = [{ name: 'qwen2.5-coder:3b', capabilities: ['completion', 'tools'], contextLength: 32768 }];
@@ -28,6 +28,8 @@ export class FakeOllama {
   hangInfo = false;
   /** Models /api/pull can fetch, with their download size; others are not in the registry. */
   pullable: Record<string, number> = {};
+  /** The pause between /api/pull's progress lines (longer to watch a progress bar move). */
+  pullStepMs = 5;
   /** Bodies of the /api/create requests, in order. */
   readonly createRequests: Record<string, unknown>[] = [];
   private readonly replies: ScriptedReply[] = [];
@@ -50,7 +52,7 @@ export class FakeOllama {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse) {
-    this.requests.push({ method: request.method ?? 'GET', url: request.url ?? '/' });
+    this.requests.push({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers });
     if (this.failWith) return sendJson(response, this.failWith, { error: 'internal error' });
     if (this.hangInfo && (request.url === '/api/tags' || request.url === '/api/show')) return; // never answers
     if (request.method === 'GET' && request.url === '/api/version') return sendJson(response, 200, { version: '0.12.6' });
@@ -100,7 +102,7 @@ export class FakeOllama {
     const digest = 'sha256:2bada8a7450677000f678be90653b85d364de7db25eb5ea54136ada5f3933730';
     for (const part of [0, 0.25, 0.5, 0.75, 1]) {
       send({ status: `pulling ${digest.slice(7, 19)}`, digest, total, completed: Math.round(total * part) });
-      await sleep(5);
+      await sleep(this.pullStepMs);
     }
     for (const status of ['verifying sha256 digest', 'writing manifest', 'success']) send({ status });
     if (!this.models.some((model) => model.name === name)) this.models.push({ name });

@@ -85,7 +85,9 @@ export async function createTestHub(kind: BackendKind, overrides: ConfigOverride
       await services.director.stop();
       await services.scheduler.stop();
       await services.trackerSync.stop();
+      await services.webhookSender.stop();
       await app.close();
+      await services.modelCalls.flush();
       await services.feed.close();
       await database.close();
       cleanup();

@@ -5,7 +5,7 @@ describe('the log feed', () => {
   it('cuts an entry beyond its size, so one huge prompt does not hold the memory of thousands', () => {
     const feed = new LogFeed({ maxEntryChars: 8192 });
     const huge = 'x'.repeat(200_000);
-    const long = feed.append('model', 'info', huge);
+    const long = feed.append('ollama_http', 'info', huge);
     expect(long.message.length).toBeLessThanOrEqual(8192);
     expect(long.message).toMatch(/… \(\d+ more characters\)$/);
     const detailed = feed.append('server', 'error', 'request failed', { err: { stack: huge } });
@@ -21,11 +21,11 @@ describe('the log feed', () => {
     // A restart takes far longer than this; the numbers leave room for a thousand entries a millisecond.
     await new Promise((resolve) => setTimeout(resolve, 5));
     const feed = new LogFeed();
-    const seqs = [feed.append('server', 'info', 'a'), feed.append('model', 'info', 'b'), feed.append('runs', 'info', 'c')].map((entry) => entry.seq);
+    const seqs = [feed.append('server', 'info', 'a'), feed.append('ollama_http', 'info', 'b'), feed.append('runs', 'info', 'c')].map((entry) => entry.seq);
     expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2]);
     expect(seqs[0]).toBeGreaterThan(earlier.lastSeq);
     expect(feed.after(seqs[0]!).items.map((entry) => entry.message)).toEqual(['b', 'c']);
-    expect(feed.after(0, { channel: 'model' }).items.map((entry) => entry.message)).toEqual(['b']);
+    expect(feed.after(0, { channel: 'ollama_http' }).items.map((entry) => entry.message)).toEqual(['b']);
   });
 
   it('hides secrets in messages and details, and keeps a failing listener from stopping the others', () => {

@@ -66,11 +66,12 @@ describe('the web UI in Chromium: the Logs panel', () => {
     await page.keyboard.press('ArrowLeft');
     expect(await tab('Model traffic').getAttribute('aria-selected')).toBe('true');
     expect(await isFocused(tab('Model traffic'))).toBe(true);
-    await entries().getByText(/step 1: asked qwen2\.5-coder:3b/).first().waitFor();
-    // An entry's details open under it.
-    const answer = entries().locator('li').filter({ hasText: 'answered' }).first();
-    await answer.locator('summary').click();
-    expect(await answer.locator('pre').textContent()).toContain('"prompt_tokens": 120');
+    // One line per HTTP call to the model server, with its status, time, tokens and run.
+    await entries().getByText(new RegExp(`^POST /api/chat qwen2\\.5-coder:3b 200 in [\\d.]+ m?s \\(120 \\+ 30 tokens.*\\) · run ${run.id}$`)).waitFor();
+    // An entry's details open under it: the call's request and answer, read from the server.
+    const call = entries().locator(':scope > li').filter({ hasText: '(160 + 8 tokens' });
+    await call.locator('summary').click();
+    await expect.poll(() => call.getByRole('region', { name: 'Answer' }).textContent()).toContain('Wrote note.txt.');
     await page.screenshot({ path: screenshotPath('logs'), fullPage: true });
 
     await tab('Server').click();

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/config.js';
+import type { ExchangeObserver } from '../../core/http-exchange.js';
 import type { CallTimeouts } from './http-stream.js';
 import { OllamaProvider } from './ollama/ollama-provider.js';
 import { OpenAiCompatibleProvider } from './openai/openai-provider.js';
@@ -19,10 +20,11 @@ export function callTimeouts(config: ProviderConfig): CallTimeouts {
 }
 
 /** The provider `WFHUB_LLM_PROVIDER` names, set up from the configuration. */
-export function createProvider(config: ProviderConfig, onRetry?: (message: string) => void): LlmProvider {
+export function createProvider(config: ProviderConfig, options: { onRetry?: (message: string) => void; observe?: ExchangeObserver } = {}): LlmProvider {
   const timeouts = callTimeouts(config);
+  const { onRetry, observe } = options;
   if (config.llmProvider === 'openai') {
-    return new OpenAiCompatibleProvider({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey, timeouts, onRetry });
+    return new OpenAiCompatibleProvider({ baseUrl: config.openaiBaseUrl, apiKey: config.openaiApiKey, timeouts, onRetry, observe });
   }
-  return new OllamaProvider({ baseUrl: config.ollamaHost, timeouts, onRetry });
+  return new OllamaProvider({ baseUrl: config.ollamaHost, timeouts, onRetry, observe });
 }

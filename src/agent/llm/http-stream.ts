@@ -1,4 +1,5 @@
 import { Agent, fetch } from 'undici';
+import { BodyCapture, type ExchangeObserver } from '../../core/http-exchange.js';
 import { LlmError } from './llm-error.js';
 
 /** How long a call to a model server may take, in its phases. */
@@ -29,6 +30,8 @@ export interface StreamingRequest {
   readonly httpError: (status: number, body: string, headers: Headers) => LlmError;
   /** What to tell a user when the reply is too slow, for any of the timeouts (by default: which setting to raise). */
   readonly slowHint?: string;
+  /** Told of the call once it has ended, however it ended (the model-call log). */
+  readonly observe?: ExchangeObserver;
 }
 
 /** Asking a server what it serves needs no model loaded: a server silent this long is stuck. */
@@ -141,24 +144,37 @@ export async function* streamText(request: StreamingRequest): AsyncGenerator<str
     return new LlmError('llm_unreachable', `Cannot reach ${request.serverName} (${what}). ${request.unreachableHint}`, { url }, { cause: error });
   };
 
+  const post = request.method !== 'GET';
+  const requestText = post ? JSON.stringify(request.body) : undefined;
+  const startedAt = new Date();
+  const started = performance.now();
+  const sent = request.observe ? new BodyCapture() : undefined;
+  const received = request.observe ? new BodyCapture() : undefined;
+  if (requestText !== undefined) sent?.add(requestText);
+  let status: number | undefined;
+  let firstByteMs: number | undefined;
+  let failure: string | undefined;
   try {
     let response;
     try {
-      const post = request.method !== 'GET';
       response = await fetch(url, {
         method: post ? 'POST' : 'GET',
         headers: post ? { 'content-type': 'application/json', ...request.headers } : request.headers,
-        body: post ? JSON.stringify(request.body) : undefined,
+        body: requestText,
         signal: controller.signal,
         dispatcher: agentFor(timeouts.connectMs),
       });
     } catch (error) {
       throw translate(error, 'connect');
     }
+    status = response.status;
     if (!response.ok) {
       let body = '';
       try {
-        body = (await response.text()).slice(0, 4000);
+        body = await response.text();
+        firstByteMs ??= performance.now() - started;
+        received?.add(body);
+        body = body.slice(0, 4000);
       } catch {
         // The status alone still says what went wrong.
       }
@@ -176,6 +192,8 @@ export async function* streamText(request: StreamingRequest): AsyncGenerator<str
         throw translate(error, 'read');
       }
       if (chunk.done) break;
+      firstByteMs ??= performance.now() - started;
+      received?.add(chunk.value);
       clearTimeout(phaseTimer);
       phaseTimer = setTimeout(
         () =>
@@ -195,12 +213,32 @@ export async function* streamText(request: StreamingRequest): AsyncGenerator<str
     if (rest) yield rest;
     // A stream our timers cut short may still end "cleanly" on some platforms.
     if (controller.signal.aborted && controller.signal.reason instanceof LlmError) throw controller.signal.reason;
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+    throw error;
   } finally {
     clearTimeout(phaseTimer);
     clearTimeout(totalTimer);
     request.signal?.removeEventListener('abort', onCancel);
     // Stops the transfer when the consumer returns early; a no-op after a normal end.
     if (!controller.signal.aborted) controller.abort();
+    if (request.observe && sent && received) {
+      try {
+        request.observe({
+          method: post ? 'POST' : 'GET',
+          url,
+          status,
+          error: failure,
+          startedAt,
+          durationMs: performance.now() - started,
+          firstByteMs,
+          request: sent.captured(),
+          response: received.captured(),
+        });
+      } catch {
+        // Recording a call must never break it.
+      }
+    }
   }
 }
 
@@ -233,6 +271,7 @@ export async function requestJson(
     unreachableHint: string;
     httpError: (status: number, body: string, headers: Headers) => LlmError;
     slowHint?: string;
+    observe?: ExchangeObserver;
   },
 ): Promise<unknown> {
   let text = '';
@@ -247,6 +286,7 @@ export async function requestJson(
     unreachableHint: options.unreachableHint,
     httpError: options.httpError,
     slowHint: options.slowHint,
+    observe: options.observe,
   })) {
     text += chunk;
   }

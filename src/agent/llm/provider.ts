@@ -1,3 +1,4 @@
+import type { ExchangeObserver } from '../../core/http-exchange.js';
 import type { CallTimeouts } from './http-stream.js';
 import type { ChatMessage, LlmEvent, ToolSpec } from './llm-types.js';
 import type { RetryPolicy } from './retry.js';
@@ -60,4 +61,6 @@ export interface ProviderOptions {
   readonly onRetry?: (message: string) => void;
   /** How long a question about models (list, describe) may wait for an answer; 15 s by default. */
   readonly infoWaitMs?: number;
+  /** Told of each chat call to the server once it has ended (the model-call log). */
+  readonly observe?: ExchangeObserver;
 }

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { z } from 'zod';
 import {
   agentResultSchema,
   agentRunBodySchema,
@@ -7,9 +8,12 @@ import {
   agentSettingsUpdateSchema,
   contextBodySchema,
   modelListSchema,
+  modelPullBodySchema,
   workspaceContextSchema,
 } from '../../agent/agent.schema.js';
 import type { AgentSettings } from '../../agent/agent-service.js';
+import { LlmError } from '../../agent/llm/llm-error.js';
+import { AppError } from '../../core/errors.js';
 import type { Services } from '../../app/services.js';
 import { errorResponses, errorSchema } from '../http-schemas.js';
 import { typed, type App } from '../route-helpers.js';
@@ -52,6 +56,60 @@ export function agentRoutes(app: App, services: Services) {
         size_bytes: model.sizeBytes ?? null,
         parameter_size: model.parameterSize ?? null,
       })),
+  });
+
+  // A pull can take an hour: the server stopping stops it (the next pull goes on from what was downloaded).
+  const pulls = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const controller of pulls) controller.abort(new Error('wfhub is stopping: pull again once it is back.'));
+  });
+
+  route.post('/api/models/pull', {
+    schema: {
+      tags: ['agent'],
+      summary: 'Pull a model onto Ollama, its progress streamed as NDJSON',
+      description:
+        'Answers application/x-ndjson once Ollama has started: `{"type": "pull.progress", "status", "digest"?, "total"?, "completed"?}` ' +
+        'lines as Ollama reports them (bytes of the layer downloading), then `{"type": "pull.finished", "model"}` or ' +
+        '`{"type": "pull.failed", "error": {"code", "message"}}` (a name the registry does not have, say). When Ollama cannot be ' +
+        'reached: 502 in the error shape. Closing the connection stops the pull. Only with WFHUB_LLM_PROVIDER=ollama (else 409).',
+      body: modelPullBodySchema,
+      response: { 200: z.unknown(), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const { model } = request.body;
+      const controller = new AbortController();
+      pulls.add(controller);
+      reply.raw.once('close', () => {
+        pulls.delete(controller);
+        if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
+      });
+      const stream = new PassThrough();
+      const line = (value: Record<string, unknown>) => stream.write(`${JSON.stringify(value)}\n`);
+      let began: () => void = () => {};
+      const beginning = new Promise<void>((resolve) => (began = resolve));
+      const pulling = services.agent.pullModel(model, {
+        signal: controller.signal,
+        onProgress: (progress) => {
+          began();
+          line({ type: 'pull.progress', ...progress });
+        },
+      });
+      try {
+        // Until Ollama says something, a failure is an HTTP error (it cannot be reached, say).
+        await Promise.race([beginning, pulling]);
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        throw new LlmError('llm_unreachable', error instanceof Error ? error.message : String(error), { url: services.config.ollamaHost });
+      }
+      void pulling
+        .then(
+          () => line({ type: 'pull.finished', model }),
+          (error: unknown) => line({ type: 'pull.failed', error: { code: 'pull_failed', message: error instanceof Error ? error.message : String(error) } }),
+        )
+        .finally(() => stream.end());
+      return reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-cache').send(stream as never);
+    },
   });
 
   route.post('/api/context', {

@@ -4,7 +4,8 @@ export const statusLabel = (status: string) => status.replace('_', ' ');
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(1)} GB`;
 }
 
 /** 75 s as "1 min 15 s". */
@@ -26,3 +27,13 @@ export function formatTime(value: Timestamp): string {
 }
 
 export const formatCount = (count: number) => count.toLocaleString();
+
+/** A call's time as people read it: 840 ms, 12.3 s, then 2 min 5 s. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  return formatDuration(ms);
+}
+
+/** Tokens per second, to a tenth: "7.4 tok/s". */
+export const formatRate = (perSecond: number) => `${perSecond.toLocaleString(undefined, { maximumFractionDigits: 1 })} tok/s`;

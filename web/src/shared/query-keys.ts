@@ -21,6 +21,11 @@ export const queryKeys = {
   externalProjects: (credentialId: number) => ['integrations', 'credentials', credentialId, 'projects'] as const,
   mappings: (projectId: number) => ['integrations', 'mappings', projectId] as const,
   externalTasks: (mappingId: number) => ['integrations', 'tasks', mappingId] as const,
+  webhooks: (projectId: number) => ['projects', projectId, 'webhooks'] as const,
+  webhookDeliveries: (webhookId: number) => ['webhooks', webhookId, 'deliveries'] as const,
   nodes: ['nodes'] as const,
   models: ['models'] as const,
+  agentSettings: ['agent', 'settings'] as const,
+  modelCall: (id: number) => ['model-calls', id] as const,
+  usage: (query: Record<string, string | number>) => ['usage', query] as const,
 };

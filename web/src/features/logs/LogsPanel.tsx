@@ -1,19 +1,25 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { logChannels, logLevels, type LogChannel, type LogLevel } from '../../../../src/logs/log-fields.js';
 import type { ShownEntry } from './log-store.js';
+import { callEntryData, ModelCallDetails } from './ModelCallDetails.js';
 import { useLogFeed } from './use-log-feed.js';
 
-const channelLabels: Record<LogChannel, string> = { server: 'Server', model: 'Model traffic', runs: 'Runs' };
+const channelLabels: Record<LogChannel, string> = { server: 'Server', ollama_http: 'Model traffic', runs: 'Runs' };
 const tabKey = 'wfhub.logs.tab';
 
 function savedTab(): LogChannel {
-  const value = localStorage.getItem(tabKey);
+  const saved = localStorage.getItem(tabKey);
+  // The model traffic tab was `model` before it told every HTTP call to the model server.
+  const value = saved === 'model' ? 'ollama_http' : saved;
   return logChannels.includes(value as LogChannel) ? (value as LogChannel) : 'server';
 }
 
 const clock = (at: string) => new Date(at).toLocaleTimeString(undefined, { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 });
 
 function LogLine({ entry }: { entry: ShownEntry }) {
+  // A model call's request and answer are read when its entry is first opened, not before.
+  const [opened, setOpened] = useState(false);
+  const call = entry.channel === 'ollama_http' ? callEntryData(entry.data) : undefined;
   const head = (
     <>
       <time dateTime={entry.at}>{clock(entry.at)}</time> <span className={`level level-${entry.level}`}>{entry.level}</span> <span className="message">{entry.text}</span>
@@ -21,7 +27,12 @@ function LogLine({ entry }: { entry: ShownEntry }) {
   );
   return (
     <li className={`log-${entry.level}`}>
-      {entry.data ? (
+      {call ? (
+        <details onToggle={(event) => event.currentTarget.open && setOpened(true)}>
+          <summary>{head}</summary>
+          {opened && <ModelCallDetails data={call} />}
+        </details>
+      ) : entry.data ? (
         <details>
           <summary>{head}</summary>
           <pre>{JSON.stringify(entry.data, null, 2)}</pre>

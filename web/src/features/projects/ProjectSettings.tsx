@@ -8,6 +8,7 @@ import { queryKeys } from '../../shared/query-keys.js';
 import { useEscape } from '../../shared/use-escape.js';
 import { useModels } from '../../shared/use-models.js';
 import { ProjectTrackers } from '../integrations/ProjectTrackers.js';
+import { ProjectWebhooks } from '../webhooks/ProjectWebhooks.js';
 import { PipelineEditor } from './PipelineEditor.js';
 
 type Settings = {
@@ -57,7 +58,7 @@ function settingsBody(settings: Settings): Record<string, unknown> {
   };
 }
 
-/** A project's name, folder, environment and run settings, its pipeline, and the trackers it imports from. */
+/** A project's name, folder, environment and run settings, its pipeline, the trackers it imports from, and its webhooks. */
 export function ProjectSettings({ projectId }: { projectId: number }) {
   const client = useQueryClient();
   const project = useQuery({ queryKey: queryKeys.project(projectId), queryFn: () => api<Project>('GET', `/projects/${projectId}`) });
@@ -78,6 +79,7 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
           }} />}
       {project.data && <PipelineEditor projectId={project.data.id} />}
       {project.data && <ProjectTrackers projectId={project.data.id} />}
+      {project.data && <ProjectWebhooks projectId={project.data.id} />}
     </aside>
   );
 }

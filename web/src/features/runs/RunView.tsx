@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
+import type { Usage } from '../../../../src/model-calls/model-call.schema.js';
 import type { Run } from '../../../../src/runs/run.schema.js';
 import { api, ApiError } from '../../shared/api.js';
-import { formatCount, formatDuration, timeOf } from '../../shared/format.js';
+import { formatCount, formatDuration, formatRate, timeOf } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { GateLine } from './GateLine.js';
 import { sameGate } from './transcript.js';
@@ -37,6 +38,14 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
     client.setQueryData(queryKeys.run(runId), next);
     void client.invalidateQueries({ queryKey: queryKeys.runs(next.task_id) });
   };
+  // The run's calls to the model server, summed once it has ended.
+  const usage = useQuery({
+    queryKey: queryKeys.usage({ run_id: runId }),
+    queryFn: () => api<Usage>('GET', `/usage?run_id=${runId}`),
+    enabled: done,
+    staleTime: 60_000,
+    select: (summed) => summed.totals,
+  });
   const cancel = useMutation({ mutationFn: () => api<Run>('POST', `/runs/${runId}/cancel`), onSuccess: settle });
   const undo = useMutation({ mutationFn: () => api<Run>('POST', `/runs/${runId}/undo`), onSuccess: settle });
   const started = data?.started_at ? timeOf(data.started_at) : undefined;
@@ -78,6 +87,23 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
           <dt>Elapsed</dt>
           <dd aria-label="Elapsed">{formatDuration(elapsed)}</dd>
         </div>
+        {done && usage.data && usage.data.calls > 0 && (
+          <>
+            <div>
+              <dt>Model calls</dt>
+              <dd aria-label="Model calls">
+                {formatCount(usage.data.calls)}
+                {usage.data.failed_calls > 0 && <span className="muted"> ({formatCount(usage.data.failed_calls)} failed)</span>}
+              </dd>
+            </div>
+            {usage.data.tokens_per_second !== null && (
+              <div>
+                <dt>Speed</dt>
+                <dd aria-label="Speed">{formatRate(usage.data.tokens_per_second)}</dd>
+              </div>
+            )}
+          </>
+        )}
       </dl>
       <div className="actions">
         {!done && (
