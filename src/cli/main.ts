@@ -7,11 +7,13 @@ import { AppError } from '../core/errors.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { ApiError } from '../app/hub-client.js';
 import { agentCommand } from './commands/agent.js';
+import { backupCommand } from './commands/backup.js';
 import { chatCommand } from './commands/chat.js';
 import { importCommand } from './commands/import.js';
 import { mcpCommand } from './commands/mcp.js';
 import { migrateCommand } from './commands/migrate.js';
 import { projectCommand } from './commands/project.js';
+import { restoreCommand } from './commands/restore.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { taskCommand } from './commands/task.js';
@@ -45,6 +47,8 @@ const program = new Command('wfhub')
 
 serveCommand(program);
 migrateCommand(program);
+backupCommand(program);
+restoreCommand(program);
 projectCommand(program);
 taskCommand(program);
 agentCommand(program);

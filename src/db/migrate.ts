@@ -10,7 +10,7 @@ import type * as schema from './schema.js';
 export const migrationsFolder = path.join(packageRoot, 'migrations');
 
 /** Any fixed number: it names the advisory lock that serialises migrations across processes. */
-const migrationLockKey = 0x77666875;
+export const migrationLockKey = 0x77666875;
 
 export async function migratePgliteDatabase(db: PgliteDatabase<typeof schema>): Promise<void> {
   await migratePglite(db, { migrationsFolder });
