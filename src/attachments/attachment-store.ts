@@ -5,6 +5,9 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TooLargeError } from '../core/errors.js';
 
+/** The folders `wfhub backup` holds attachments in and `wfhub restore` stages them in, while they run. */
+const leftByBackupOrRestore = /^\.(?:backup|restore)-/;
+
 const storedNamePattern = /^[0-9a-f-]{36}$/;
 
 /** Files of attachments, under the data dir with generated names; client names are never paths. */
@@ -90,7 +93,8 @@ export class AttachmentStore {
   }
 
   /**
-   * Removes files no row refers to (left by a crash between writing a file and recording it).
+   * Removes files no row refers to (left by a crash between writing a file and recording it), and
+   * the folders a backup or a restore that crashed left here.
    * Only old files: several servers sharing the data dir may have an upload in flight.
    */
   async sweep(isKnown: (storedName: string) => Promise<boolean>, olderThanMs = 60 * 60_000): Promise<number> {
@@ -102,6 +106,12 @@ export class AttachmentStore {
     }
     let removed = 0;
     for (const name of names) {
+      // What a backup holds or a restore stages while it runs, left by one that crashed: a day on, it is nobody's.
+      if (leftByBackupOrRestore.test(name)) {
+        const info = await stat(path.join(this.dir, name)).catch(() => undefined);
+        if (info && Date.now() - info.mtimeMs > 24 * 60 * 60_000) await rm(path.join(this.dir, name), { recursive: true, force: true });
+        continue;
+      }
       if (!storedNamePattern.test(name)) continue;
       const info = await stat(path.join(this.dir, name)).catch(() => undefined);
       if (!info || Date.now() - info.mtimeMs < olderThanMs) continue;

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../../config/config.js';
@@ -59,10 +60,20 @@ function targetFile(given: string | undefined, now: Date): string {
   return resolved;
 }
 
-/** The attachments the rows name, with their sizes; the ones whose file is gone are counted. */
-async function attachmentFiles(db: Database, catalog: Catalog, dir: string): Promise<{ files: { name: string; size: number }[]; missing: string[] }> {
+/**
+ * The attachment files the rows name, each held by a hard link in `holdDir` from the moment it is
+ * counted: a task deleted while the tables are read (minutes, on a large PostgreSQL) removes its
+ * file, not the backup's link to it, so what the manifest counts is what the file holds. Where the
+ * file system has no hard links the file is read where it is.
+ */
+async function attachmentFiles(
+  db: Database,
+  catalog: Catalog,
+  dir: string,
+  holdDir: string,
+): Promise<{ files: { name: string; size: number; path: string }[]; missing: string[] }> {
   const table = catalog.tables.find((candidate) => candidate.name === 'task_attachments');
-  const files: { name: string; size: number }[] = [];
+  const files: { name: string; size: number; path: string }[] = [];
   const missing: string[] = [];
   if (!table?.columns.some((column) => column.name === 'stored_name')) return { files, missing };
   const names = new Set<string>();
@@ -70,9 +81,17 @@ async function attachmentFiles(db: Database, catalog: Catalog, dir: string): Pro
   for await (const [name] of tableRows(db, listing)) {
     if (name && storedNamePattern.test(name)) names.add(name);
   }
+  if (names.size > 0) await mkdir(holdDir, { recursive: true, mode: 0o700 });
   for (const name of names) {
-    const info = await stat(path.join(dir, name)).catch(() => undefined);
-    if (info?.isFile()) files.push({ name, size: info.size });
+    const original = path.join(dir, name);
+    const held = path.join(holdDir, name);
+    const linked = await link(original, held).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : false),
+    );
+    const where = linked ? held : original;
+    const info = linked === undefined ? undefined : await stat(where).catch(() => undefined);
+    if (info?.isFile()) files.push({ name, size: info.size, path: where });
     else missing.push(name);
   }
   return { files, missing };
@@ -132,6 +151,9 @@ export async function createBackup(config: Config, options: BackupOptions = {}):
   const migrations = knownMigrations();
   const database = await openForBackup(config, 'backup');
   const notes: string[] = [];
+  // The attachments are held here, inside the attachments folder (hard links need the same file
+  // system), while the backup runs; the store's sweep leaves names that are not its own alone.
+  const holdDir = path.join(config.dataDir, 'attachments', `.backup-${process.pid}-${randomBytes(4).toString('hex')}`);
   let writer: ArchiveWriter | undefined;
   try {
     writer = await ArchiveWriter.create(file, now);
@@ -158,7 +180,7 @@ export async function createBackup(config: Config, options: BackupOptions = {}):
           tables.push({ name: table.name, columns: table.columns, primary_key: table.primaryKey, rows: await countRows(db, table.name) });
         }
         const attachmentsDir = path.join(config.dataDir, 'attachments');
-        const { files, missing } = await attachmentFiles(db, catalog, attachmentsDir);
+        const { files, missing } = await attachmentFiles(db, catalog, attachmentsDir, holdDir);
         if (missing.length > 0) {
           notes.push(`${missing.length} attachment file${missing.length === 1 ? ' is' : 's are'} missing from ${attachmentsDir} (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): their rows are backed up, their files cannot be.`);
         }
@@ -192,7 +214,7 @@ export async function createBackup(config: Config, options: BackupOptions = {}):
         }
         for (const entry of files) {
           options.signal?.throwIfAborted();
-          await archive.addStream(`${attachmentsFolder}/${entry.name}`, entry.size, fileChunks(path.join(attachmentsDir, entry.name)));
+          await archive.addStream(`${attachmentsFolder}/${entry.name}`, entry.size, fileChunks(entry.path));
         }
         progress(`  attachments: ${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(manifest.attachments.bytes)})`);
         if (key) {
@@ -211,6 +233,7 @@ export async function createBackup(config: Config, options: BackupOptions = {}):
     await writer?.abort();
     throw error;
   } finally {
+    await rm(holdDir, { recursive: true, force: true });
     await database.close();
   }
 }
