@@ -43,6 +43,14 @@ export function parseEnvironment(pair: string, previous: Record<string, string> 
   return { ...previous, [pair.slice(0, index)]: pair.slice(index + 1) };
 }
 
+/** Commander argument parser for one of `values`. */
+export function oneOf<T extends string>(values: readonly T[]) {
+  return (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${values.join(', ')}`);
+    return value as T;
+  };
+}
+
 /** Commander argument parser for whole numbers within bounds. */
 export function wholeNumber(min: number, max: number) {
   return (value: string): number => {

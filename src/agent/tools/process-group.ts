@@ -10,8 +10,10 @@ export interface ProcessGroupOptions {
   readonly timeoutMs: number;
   /** Aborting stops the whole group, then the run rejects with the signal's reason. */
   readonly signal: AbortSignal;
-  /** stdout and stderr text, interleaved in the order it arrives. */
+  /** stdout and stderr text, interleaved in the order it arrives (stdout only, when `onStderr` is given). */
   readonly onOutput: (text: string) => void;
+  /** stderr text apart from stdout, for programs whose stdout is a machine-readable stream. */
+  readonly onStderr?: (text: string) => void;
   /** Time between SIGTERM and SIGKILL. */
   readonly killGraceMs?: number;
 }
@@ -161,7 +163,7 @@ export function runProcessGroup(options: ProcessGroupOptions): Promise<ProcessGr
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', options.onOutput);
-    child.stderr.on('data', options.onOutput);
+    child.stderr.on('data', options.onStderr ?? options.onOutput);
     // Errors after a successful spawn concern signalling, which `send` already handles.
     child.on('error', () => {});
     child.on('exit', stop);

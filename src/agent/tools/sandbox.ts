@@ -55,7 +55,8 @@ interface Detection {
 /** One probe per executable for the life of the process: installing bwrap needs a restart. */
 const detections = new Map<string, Detection>();
 
-function findOnPath(name: string): string | undefined {
+/** The executable `name` on PATH, as an absolute path. */
+export function findOnPath(name: string): string | undefined {
   for (const folder of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!folder) continue;
     const candidate = path.join(folder, name);

@@ -8,18 +8,11 @@ import { AppError } from '../../core/errors.js';
 import { connect } from '../connect.js';
 import { table } from '../format.js';
 import { configFrom, type GlobalOptions } from '../options.js';
-import { day, print, wholeNumber, withClient } from '../run-command.js';
+import { day, oneOf, print, wholeNumber, withClient } from '../run-command.js';
 import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TaskPipeline } from '../../director/task-pipeline.schema.js';
 import { describeTaskPipeline } from '../pipeline-format.js';
-
-function oneOf<T extends string>(values: readonly T[]) {
-  return (value: string): T => {
-    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`use one of ${values.join(', ')}`);
-    return value as T;
-  };
-}
 
 function statusList(value: string): TaskStatus[] {
   return value.split(',').map((item) => oneOf(taskStatuses)(item.trim()));
