@@ -10,6 +10,7 @@ import { WorkspaceGit } from '../workspace/git.js';
 import { isInside } from '../workspace/workspace-root.js';
 import type { WorkspaceRoot } from '../workspace/workspace-root.js';
 import type { ExchangeObserver, HttpExchange } from '../core/http-exchange.js';
+import type { HandOff } from './hand-off.js';
 import { createProvider } from './llm/create-provider.js';
 import { pullModel, type ModelProgress } from './llm/ollama/ollama-models.js';
 import type { ModelSummary } from './llm/provider.js';
@@ -17,7 +18,7 @@ import type { AgentEvent, AgentEventSink } from './loop/agent-events.js';
 import { messageSection, runAgent } from './loop/agent-loop.js';
 import type { AgentResult } from './loop/agent-result.js';
 import { firstPrompt, modelFrame, offeredSpecs, type FirstPrompt, type ModelFrame } from './loop/first-prompt.js';
-import type { PromptSection } from './prompt/prompt-sections.js';
+import { wholeSections, type PromptSection } from './prompt/prompt-sections.js';
 import { summarizeWorkspace, workspaceContext, type WorkspaceContext } from './prompt/workspace-context.js';
 import { detectBubblewrap } from './tools/sandbox.js';
 import type { SandboxSettings } from './tools/sandbox-settings.js';
@@ -54,6 +55,8 @@ export interface AgentRunRequest {
    * the project whose settings apply; `mounts` are the folders outside it commands also see.
    */
   checkout?: { dir: string; mounts?: SandboxSettings['extraMounts'] };
+  /** Hand the run to another agent (a coding agent's command line) instead of wfhub's own. */
+  handOff?: HandOff;
 }
 
 /** The first prompt a run would send, and how it was fitted. */
@@ -96,7 +99,8 @@ export interface AgentRunOptions {
 /** A run as its observer is told of it when it starts. */
 export interface ObservedRun {
   model: string;
-  provider: Config['llmProvider'];
+  /** The model server's kind (ollama, openai), or the agent the run was handed to (aider, …). */
+  provider: string;
   about: Readonly<Record<string, string | number>>;
 }
 
@@ -326,6 +330,7 @@ export class AgentService {
     const sandboxWarnings = await this.sandboxWarnings();
     const limits = this.limits(workspace.project, node);
     const directive = node?.directive ?? request.directive;
+    if (request.handOff) return this.handedOff(request, request.handOff, { node, model, root, workspace: workspace.relative, sandbox, warnings: sandboxWarnings, timeoutMs: limits.maxWallMs, directive });
 
     return (options = {}) =>
       this.tracked(options.signal, async (signal) => {
@@ -347,6 +352,56 @@ export class AgentService {
           warnings: [...sandboxWarnings, ...(request.warnings ?? []), ...(options.warnings ?? [])],
           signal,
           onEvent,
+        });
+      });
+  }
+
+  /**
+   * A run handed to another agent: it gets the task whole (it fits its own window and reads the
+   * files itself), the run's sandbox with the network let through (it must reach its model) and
+   * the run's time limit. The model is the one asked for, or the role's when the role is this
+   * agent's; only an agent that needs one (aider, on Ollama) falls back to wfhub's default.
+   */
+  private handedOff(
+    request: AgentRunRequest,
+    handOff: HandOff,
+    run: {
+      node: { model: string | null; executor: string | null } | undefined;
+      model: string;
+      root: string;
+      workspace: string;
+      sandbox: SandboxSettings;
+      warnings: readonly { code: string; message: string }[];
+      timeoutMs: number;
+      directive: string | undefined;
+    },
+  ): (options?: AgentRunOptions) => Promise<AgentResult> {
+    const model = handOff.needsModel ? run.model : (request.model ?? (run.node?.executor === handOff.name ? run.node.model ?? undefined : undefined));
+    return (options = {}) =>
+      this.tracked(options.signal, async (signal) => {
+        const sections = options.sections ?? request.sections ?? [messageSection(request.message)];
+        const prompt = [run.directive?.trim(), wholeSections(sections)].filter(Boolean).join('\n\n');
+        const onEvent = this.observed(options, { model: model ?? 'default', provider: handOff.name, about: options.about ?? {} });
+        // What it changed is read by git, whatever it did: its own account of its edits may be partial.
+        const repository = new WorkspaceGit(run.root, { name: this.config.gitUserName, email: this.config.gitUserEmail });
+        const before = await repository.workingTree().catch(() => undefined);
+        const filesChanged = async () => {
+          const after = before && (await repository.workingTree().catch(() => undefined));
+          return before && after ? repository.changedPaths(before, after).catch(() => []) : [];
+        };
+        return handOff.run({
+          filesChanged,
+          prompt,
+          ...(model !== undefined && { model }),
+          dir: run.root,
+          workspace: run.workspace,
+          sandbox: { ...run.sandbox, allowNetwork: true },
+          timeoutMs: run.timeoutMs,
+          numCtx: this.config.numCtx,
+          ollamaHost: this.config.ollamaHost,
+          signal,
+          ...(onEvent && { onEvent }),
+          warnings: [...run.warnings, ...(request.warnings ?? []), ...(options.warnings ?? [])],
         });
       });
   }

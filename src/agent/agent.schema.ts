@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { label, text } from '../core/schema-helpers.js';
+import { executorNameSchema } from '../executors/executor.schema.js';
 
 /** The API's shapes for the agent engine: the tools API (`/api/*`) and agent runs. */
 
@@ -106,6 +107,17 @@ export const agentRunBodySchema = z
       .optional()
       .describe('A role by name or id (dev, qa, ...): its directive and model'),
     images: z.array(z.string().max(20_000_000)).max(8).optional().describe('Base64 images, for models that can see'),
+    executor: executorNameSchema
+      .optional()
+      .describe("Who does the work: builtin (wfhub's agent, the default), aider, claude, codex, opencode or gemini (GET /executors lists the installed ones)"),
+  })
+  .strict();
+
+export const aiderExecuteBodySchema = z
+  .object({
+    message: text({ min: 1, max: 200_000 }).describe('What Aider should do'),
+    workspace: workspaceField.optional(),
+    model: label(200).optional().describe('The Ollama model (qwen2.5-coder:3b) or an Aider model name (ollama_chat/…, openai/…); the default model otherwise'),
   })
   .strict();
 

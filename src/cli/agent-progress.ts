@@ -57,8 +57,10 @@ export function progressPrinter(output: ProgressOutput): (event: AgentEvent) => 
     switch (event.type) {
       case 'run.started':
         line(
-          bold(`${event.model}`) +
-            dim(` via ${event.provider} · ${event.protocol === 'native' ? 'native tool calls' : 'text tool protocol'} · context ${event.num_ctx} tokens`),
+          event.executor
+            ? bold(`${event.executor}`) + dim(` · model ${event.model}${event.num_ctx ? ` · context ${event.num_ctx} tokens` : ''}`)
+            : bold(`${event.model}`) +
+                dim(` via ${event.provider} · ${event.protocol === 'native' ? 'native tool calls' : 'text tool protocol'} · context ${event.num_ctx} tokens`),
         );
         break;
       case 'llm.request':

@@ -20,6 +20,7 @@ import { taskCommand } from './commands/task.js';
 import { workerCommand } from './commands/worker.js';
 import { directorCommand } from './commands/director.js';
 import { doctorCommand } from './commands/doctor.js';
+import { executorsCommand } from './commands/executors.js';
 import { modelsCommand } from './commands/models.js';
 
 const program = new Command('wfhub')
@@ -58,6 +59,7 @@ runCommand(program);
 workerCommand(program);
 directorCommand(program);
 doctorCommand(program);
+executorsCommand(program);
 modelsCommand(program);
 mcpCommand(program);
 

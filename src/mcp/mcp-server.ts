@@ -209,6 +209,7 @@ export function createMcpServer(client: HubClient, options: McpServerOptions): H
         node: runTriggerSchema.shape.node.describe("Role for this run (the task's by default)"),
         model: runTriggerSchema.shape.model.describe('Model for this run'),
         message: runTriggerSchema.shape.message.describe('Extra instructions'),
+        executor: runTriggerSchema.shape.executor.describe("Who does the work; the role's or project's by default"),
       }),
     },
     answer('trigger_task', async ({ id: taskId, ...input }) => runOf(await client.triggerRun(taskId, input))),

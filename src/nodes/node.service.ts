@@ -50,6 +50,7 @@ export class NodeService {
         name: input.name,
         directive: input.directive,
         model: input.model ?? null,
+        executor: input.executor ?? null,
         max_steps: input.max_steps ?? null,
         max_run_minutes: input.max_run_minutes ?? null,
         token_budget: input.token_budget ?? null,

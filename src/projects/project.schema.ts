@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, jsonObject, label, maxRunMinutes, timestampSchema } from '../core/schema-helpers.js';
+import { executorNames } from '../executors/executor.schema.js';
 
 /** How a project's runs use its workspace. */
 export const isolationModes = ['in-place', 'worktree'] as const;
@@ -30,6 +31,10 @@ const gitRemote = label(2000).refine(
  */
 const settingsShape = {
   model: label(200).nullish().describe('The model for runs in this project, unless the role or the trigger names one'),
+  executor: z
+    .enum(executorNames)
+    .nullish()
+    .describe("Who does the work in this project's runs, unless the role or the trigger says: builtin (wfhub's agent, the default), aider, claude, codex, opencode or gemini"),
   auto_commit: z.boolean().nullish().describe("Commit a successful run's changes (default true)"),
   allow_network: z.boolean().nullish().describe("Let the agent's commands reach the network (default false)"),
   max_steps: z.number().int().min(1).max(10_000).nullish().describe('Model calls per run'),

@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import type { AgentService } from '../agent/agent-service.js';
 import type { CommentService } from '../comments/comment.service.js';
-import { AppError, ConflictError } from '../core/errors.js';
+import { AppError, ConflictError, UnprocessableError } from '../core/errors.js';
+import { commandLineExecutor } from '../executors/command-line-executor.js';
+import { isExecutorName } from '../executors/installed-executors.js';
 import { projectRemote } from '../projects/project-settings.js';
 import type { Project } from '../projects/project.schema.js';
 import type { ProjectService } from '../projects/project.service.js';
@@ -46,6 +48,14 @@ export interface RunWorkerDependencies {
 }
 
 /** Where the workspace as it was before a run is kept. */
+/** The command-line agent a run names, found on this worker's PATH (a clear error otherwise). */
+function handOffFor(executor: string) {
+  if (!isExecutorName(executor) || executor === 'builtin') {
+    throw new UnprocessableError('unknown_executor', `The run names an executor wfhub does not know (${executor}); run the task again with one GET /executors lists.`);
+  }
+  return commandLineExecutor(executor);
+}
+
 export function snapshotRef(runId: number): string {
   return `refs/wfhub/runs/${runId}/before`;
 }
@@ -207,6 +217,7 @@ export class RunWorker {
         ...(git.isolation !== 'in-place' && { checkout: { dir: git.repository.dir, mounts: git.mounts } }),
         ...(run.model && { model: run.model }),
         ...(run.node_id && { node: run.node_id }),
+        ...(run.executor !== 'builtin' && { handOff: handOffFor(run.executor) }),
       });
       const result = await start({
         signal: controller.signal,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, label, text, timestampSchema } from '../core/schema-helpers.js';
+import { executorNames } from '../executors/executor.schema.js';
 import { gateResultSchema } from './gate-result.schema.js';
 
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
@@ -18,7 +19,7 @@ export const runSchema = z
     task_id: idSchema,
     node_id: idSchema.nullable(),
     status: z.enum(runStatuses),
-    executor: z.string(),
+    executor: z.string().describe("Who did the work: builtin (wfhub's agent) or a coding agent's command line (aider, claude, codex, opencode, gemini)"),
     provider: z.string().nullable(),
     model: z.string().nullable(),
     message: z.string().nullable().describe('What the user added when triggering'),
@@ -56,6 +57,10 @@ export const runTriggerSchema = z
       .describe("The role for this run (name or id); the task's own role by default"),
     model: label(200).optional().describe("Overrides the role's, the project's and the default model"),
     message: text({ max: 200_000 }).optional().describe('Added to the task as further instructions'),
+    executor: z
+      .enum(executorNames)
+      .optional()
+      .describe("Who does the work: builtin (wfhub's agent), aider, claude, codex, opencode or gemini (GET /executors lists the installed ones); the role's, then the project's setting, then builtin by default"),
   })
   .meta({ id: 'RunTrigger' });
 

@@ -134,9 +134,11 @@ export class RunService {
       const { run, projectId } = await (within ?? this.db).transaction(async (transaction) => {
         const db = transaction as unknown as Database;
         const task = await requireTask(db, taskId);
+        const nodeId = node?.id ?? task.node_id;
+        const executor = input.executor ?? (await this.executorFor(db, nodeId, task.project_id));
         const [row] = await db
           .insert(runTable)
-          .values({ task_id: taskId, node_id: node?.id ?? task.node_id, model: input.model ?? null, message: input.message ?? null })
+          .values({ task_id: taskId, node_id: nodeId, executor, model: input.model ?? null, message: input.message ?? null })
           .returning();
         const run = present(row!);
         await db.update(taskTable).set({ status: 'in_progress', updated_at: new Date() }).where(eq(taskTable.id, taskId));
@@ -160,6 +162,17 @@ export class RunService {
   /** Tells listeners of a run made inside a caller's transaction, once it has committed. */
   announce(run: Run, projectId: number): void {
     this.published('created', run, projectId);
+  }
+
+  /** Who does a run's work when its trigger does not say: its role's executor, else its project's, else wfhub's own agent. */
+  private async executorFor(db: Database, nodeId: number | null, projectId: number): Promise<string> {
+    if (nodeId !== null) {
+      const [row] = await db.select({ executor: nodeTable.executor }).from(nodeTable).where(eq(nodeTable.id, nodeId));
+      if (row?.executor) return row.executor;
+    }
+    const [project] = await db.select({ settings: projectTable.settings }).from(projectTable).where(eq(projectTable.id, projectId));
+    const chosen = (project?.settings as Record<string, unknown> | undefined)?.executor;
+    return typeof chosen === 'string' ? chosen : 'builtin';
   }
 
   private async nodeIn(db: Database, reference: string | number): Promise<{ id: number }> {

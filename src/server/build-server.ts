@@ -23,6 +23,7 @@ import { agentRoutes } from './routes/agent.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { chatRoutes } from './routes/chat.js';
 import { commentRoutes } from './routes/comments.js';
+import { executorRoutes } from './routes/executors.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { logRoutes } from './routes/logs.js';
@@ -113,6 +114,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   criterionRoutes(app, services);
   nodeRoutes(app, services);
   agentRoutes(app, services);
+  executorRoutes(app, services);
   agentToolRoutes(app, services);
   runRoutes(app, services);
   liveRoutes(app, services);

@@ -50,6 +50,9 @@ export async function expectTheTools(client: Client): Promise<void> {
     expect(tool.description!.length, tool.name).toBeLessThanOrEqual(100);
     expect(tool.description, tool.name).not.toContain('\n');
   }
+  // A run can be handed to a coding agent's command line.
+  const trigger = tools.find((tool) => tool.name === 'trigger_task')!;
+  expect((trigger.inputSchema.properties as Record<string, { enum?: string[] }>).executor?.enum).toEqual(['builtin', 'aider', 'claude', 'codex', 'opencode', 'gemini']);
   // About 1.5k tokens for the whole list, schemas included.
   expect(JSON.stringify(tools).length).toBeLessThan(8000);
 }

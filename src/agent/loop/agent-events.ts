@@ -11,6 +11,8 @@ export interface AgentEventMap {
     provider: string;
     workspace: string;
     node?: string;
+    /** The command-line agent the run was handed to (aider, claude, …); absent for wfhub's own agent. */
+    executor?: string;
     /** How tools are offered: the server's native tool calling, or wfhub's text protocol. */
     protocol: 'native' | 'text';
     num_ctx: number;

@@ -38,6 +38,14 @@ function render(section: PromptSection, body: string): string {
   return section.title ? `## ${section.title}\n${body}` : body;
 }
 
+/** Every section whole, in order: the task message for an agent that fits its own window. */
+export function wholeSections(sections: readonly PromptSection[]): string {
+  return sections
+    .filter((section) => section.body.trim() !== '')
+    .map((section) => render(section, section.body))
+    .join('\n\n');
+}
+
 /** Lines of prose longer than this are paragraphs: cut inside when they do not fit whole. */
 const paragraphChars = 240;
 

@@ -6,7 +6,8 @@ import { finishedRunStatuses, type Run } from '../../runs/run.schema.js';
 import { progressPrinter } from '../agent-progress.js';
 import { connect } from '../connect.js';
 import { configFrom, type GlobalOptions } from '../options.js';
-import { wholeNumber, withClient } from '../run-command.js';
+import { oneOf, wholeNumber, withClient } from '../run-command.js';
+import { executorNames, type ExecutorName } from '../../executors/executor.schema.js';
 
 /** The closing lines for a run: outcome, summary, files, usage. */
 function runReport(run: Run): string {
@@ -26,15 +27,17 @@ export function runCommand(program: Command) {
     .argument('<task-id>', 'the task to run', wholeNumber(1, maxId))
     .option('-n, --node <name>', "the role for this run (the task's by default)")
     .option('-m, --model <model>', 'the model for this run')
+    .option('-e, --executor <name>', `who does the work: ${executorNames.join(', ')} (\`wfhub executors\` lists the installed ones); the role's or the project's setting, else builtin`, oneOf(executorNames))
     .option('--message <text>', 'instructions added to the task for this run')
     .option('--json', 'print every event as a JSON line instead of progress')
     .addHelpText('after', '\nExit codes: 0 when the run succeeded, 1 when it failed or was interrupted, 130 when stopped with Ctrl-C (the run is cancelled).')
-    .action(async (id: number, options: { node?: string; model?: string; message?: string; json?: boolean }) => {
+    .action(async (id: number, options: { node?: string; model?: string; executor?: ExecutorName; message?: string; json?: boolean }) => {
       const config = configFrom(program.opts<GlobalOptions>());
       await withClient(connect(config), async (client) => {
         let run = await client.triggerRun(id, {
           ...(options.node && { node: options.node }),
           ...(options.model && { model: options.model }),
+          ...(options.executor && { executor: options.executor }),
           ...(options.message && { message: options.message }),
         });
         process.stderr.write(`run ${run.id} queued for task ${id}${client.via.startsWith('the wfhub server') ? ` on ${client.via}` : ''}\n`);

@@ -1,7 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   agentResultSchema,
+  aiderExecuteBodySchema,
   agentRunBodySchema,
   agentRunQuerySchema,
   agentSettingsSchema,
@@ -11,7 +13,8 @@ import {
   modelPullBodySchema,
   workspaceContextSchema,
 } from '../../agent/agent.schema.js';
-import type { AgentSettings } from '../../agent/agent-service.js';
+import type { AgentRunRequest, AgentSettings } from '../../agent/agent-service.js';
+import { commandLineExecutor } from '../../executors/command-line-executor.js';
 import { LlmError } from '../../agent/llm/llm-error.js';
 import { AppError } from '../../core/errors.js';
 import type { Services } from '../../app/services.js';
@@ -132,6 +135,36 @@ export function agentRoutes(app: App, services: Services) {
     },
   });
 
+  /**
+   * Runs `body` as an agent run: the result, or with ?stream=true its events as NDJSON. Checked
+   * first (workspace, node, executor installed), so a bad request is a 4xx even when streaming.
+   */
+  async function answerRun(body: AgentRunRequest, query: { stream?: string }, request: FastifyRequest, reply: FastifyReply) {
+    const start = await services.agent.prepare(body);
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
+    });
+
+    const streaming = query.stream === 'true' || query.stream === '1';
+    if (!streaming) return start({ signal: controller.signal });
+
+    const stream = new PassThrough();
+    void start({
+      signal: controller.signal,
+      onEvent: (event) => {
+        stream.write(`${JSON.stringify(event)}\n`);
+      },
+    })
+      .catch((error: unknown) => {
+        request.log.error({ err: error }, 'agent run failed');
+        const message = 'The run failed unexpectedly; the server log has the details.';
+        stream.write(`${JSON.stringify({ type: 'error', error: { code: 'internal_error', message } })}\n`);
+      })
+      .finally(() => stream.end());
+    return reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-cache').send(stream as never);
+  }
+
   route.post('/api/agent/run', {
     schema: {
       tags: ['agent'],
@@ -139,36 +172,29 @@ export function agentRoutes(app: App, services: Services) {
       description:
         'Without stream, answers the result when the run ends (200 whether it succeeded or not: see status and stop). ' +
         'With stream=true, answers application/x-ndjson: one event per line as the run goes, the last one run.finished or run.failed with the result. ' +
-        'Closing the connection cancels the run.',
+        'Closing the connection cancels the run. With "executor", the run is handed to that coding agent instead of wfhub\'s own ' +
+        '(422 executor_not_installed when it is not on this machine).',
       body: agentRunBodySchema,
       querystring: agentRunQuerySchema,
       response: { 200: agentResultSchema, ...errorResponses },
     },
     handler: async (request, reply) => {
-      // Checked first, so a bad workspace or node is a 4xx even when streaming.
-      const start = await services.agent.prepare(request.body);
-      const controller = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableFinished) controller.abort(new Error('The client disconnected.'));
-      });
-
-      const streaming = request.query.stream === 'true' || request.query.stream === '1';
-      if (!streaming) return start({ signal: controller.signal });
-
-      const stream = new PassThrough();
-      void start({
-        signal: controller.signal,
-        onEvent: (event) => {
-          stream.write(`${JSON.stringify(event)}\n`);
-        },
-      })
-        .catch((error: unknown) => {
-          request.log.error({ err: error }, 'agent run failed');
-          const message = 'The run failed unexpectedly; the server log has the details.';
-          stream.write(`${JSON.stringify({ type: 'error', error: { code: 'internal_error', message } })}\n`);
-        })
-        .finally(() => stream.end());
-      return reply.header('content-type', 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-cache').send(stream as never);
+      const { executor, ...body } = request.body;
+      return answerRun({ ...body, ...(executor && executor !== 'builtin' && { handOff: commandLineExecutor(executor) }) }, request.query, request, reply);
     },
+  });
+
+  route.post('/api/aider/execute', {
+    schema: {
+      tags: ['agent'],
+      summary: 'Have Aider do a task in a workspace, on the Ollama model given (or the default): the result, or with ?stream=true its events as NDJSON',
+      description:
+        'The same as POST /api/agent/run with "executor": "aider": Aider runs in the workspace on Ollama (OLLAMA_HOST), in the sandbox, ' +
+        'without committing; the result lists the files it changed, as git sees them. 422 executor_not_installed when Aider is not on this machine.',
+      body: aiderExecuteBodySchema,
+      querystring: agentRunQuerySchema,
+      response: { 200: agentResultSchema, ...errorResponses },
+    },
+    handler: async (request, reply) => answerRun({ ...request.body, handOff: commandLineExecutor('aider') }, request.query, request, reply),
   });
 }

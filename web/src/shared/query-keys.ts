@@ -25,6 +25,7 @@ export const queryKeys = {
   webhookDeliveries: (webhookId: number) => ['webhooks', webhookId, 'deliveries'] as const,
   nodes: ['nodes'] as const,
   models: ['models'] as const,
+  executors: ['executors'] as const,
   agentSettings: ['agent', 'settings'] as const,
   modelCall: (id: number) => ['model-calls', id] as const,
   usage: (query: Record<string, string | number>) => ['usage', query] as const,

@@ -6,6 +6,7 @@ import { api, ApiError } from '../../shared/api.js';
 import { formatTime } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
 import { useEscape } from '../../shared/use-escape.js';
+import { executorLabel, useExecutors } from '../../shared/use-executors.js';
 import { useModels } from '../../shared/use-models.js';
 import { ProjectTrackers } from '../integrations/ProjectTrackers.js';
 import { ProjectWebhooks } from '../webhooks/ProjectWebhooks.js';
@@ -13,6 +14,7 @@ import { PipelineEditor } from './PipelineEditor.js';
 
 type Settings = {
   model: string;
+  executor: string;
   isolation: string;
   auto_commit: boolean;
   allow_network: boolean;
@@ -29,6 +31,7 @@ function settingsOf(project: Project): Settings {
   const settings = project.settings as Record<string, unknown>;
   return {
     model: text(settings.model),
+    executor: text(settings.executor),
     isolation: text(settings.isolation),
     auto_commit: settings.auto_commit !== false,
     allow_network: settings.allow_network === true,
@@ -46,6 +49,7 @@ function settingsBody(settings: Settings): Record<string, unknown> {
   const numberOrNull = (value: string) => (value.trim() ? Number(value) : null);
   return {
     model: textOrNull(settings.model),
+    executor: textOrNull(settings.executor),
     isolation: textOrNull(settings.isolation),
     // A default is not written down, so a changed default reaches the project too.
     auto_commit: settings.auto_commit ? null : false,
@@ -86,6 +90,7 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
 
 function ProjectForm({ project, onSaved }: { project: Project; onSaved: (saved: Project) => void }) {
   const models = useModels();
+  const executors = useExecutors();
   const [name, setName] = useState(project.name);
   const [folder, setFolder] = useState(project.workspace_path);
   const [environment, setEnvironment] = useState(() => JSON.stringify(project.environment, null, 2));
@@ -149,6 +154,19 @@ function ProjectForm({ project, onSaved }: { project: Project; onSaved: (saved: 
             {modelNames.map((model) => (
               <option key={model}>{model}</option>
             ))}
+          </select>
+        </label>
+        <label>
+          Executor
+          <select value={settings.executor} onChange={(event) => set('executor', event.target.value)}>
+            <option value="">wfhub's agent (the default)</option>
+            {executors.data
+              ?.filter((item) => item.name !== 'builtin')
+              .map((item) => (
+                <option key={item.name} value={item.name}>
+                  {executorLabel(item)}
+                </option>
+              ))}
           </select>
         </label>
         <label>

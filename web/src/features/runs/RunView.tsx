@@ -71,6 +71,12 @@ export function RunView({ runId }: { runId: number; projectId: number }) {
         {!done && <span className="muted">{live ? 'live' : 'reconnecting…'}</span>}
       </div>
       <dl className="run-stats">
+        {data && data.executor !== 'builtin' && (
+          <div>
+            <dt>Executor</dt>
+            <dd aria-label="Executor">{data.executor}</dd>
+          </div>
+        )}
         <div>
           <dt>Model</dt>
           <dd>{data?.model ?? transcript.model ?? '—'}</dd>

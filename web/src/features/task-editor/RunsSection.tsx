@@ -7,6 +7,7 @@ import { navigate } from '../../app/route.js';
 import { api, ApiError } from '../../shared/api.js';
 import { formatCount, formatTime } from '../../shared/format.js';
 import { queryKeys } from '../../shared/query-keys.js';
+import { executorLabel, useExecutors } from '../../shared/use-executors.js';
 import { useModels } from '../../shared/use-models.js';
 import { useNodes } from '../../shared/use-nodes.js';
 import { useTaskRuns } from './use-task-runs.js';
@@ -21,12 +22,14 @@ export function RunsSection({ task, runId }: { task: Task; runId?: number }) {
   const roleOf = (run: Run) => nodes.data?.find((item) => item.id === run.node_id)?.name;
   const models = useModels();
   const [node, setNode] = useState('');
+  const executors = useExecutors();
   const [model, setModel] = useState('');
+  const [executor, setExecutor] = useState('');
   const [message, setMessage] = useState('');
   const choice = { ...(node && { node }), ...(model && { model }), ...(message.trim() && { message: message.trim() }) };
   const running = runs.data?.find(active);
   const trigger = useMutation({
-    mutationFn: () => api<Run>('POST', `/tasks/${task.id}/trigger`, choice),
+    mutationFn: () => api<Run>('POST', `/tasks/${task.id}/trigger`, { ...choice, ...(executor && { executor }) }),
     onSuccess: (run) => {
       setMessage('');
       void client.invalidateQueries({ queryKey: queryKeys.runs(task.id) });
@@ -67,6 +70,17 @@ export function RunsSection({ task, runId }: { task: Task; runId?: number }) {
               ))}
             </select>
           </label>
+          <label>
+            Executor
+            <select value={executor} onChange={(event) => setExecutor(event.target.value)}>
+              <option value="">the role's, the project's or wfhub's agent</option>
+              {executors.data?.map((item) => (
+                <option key={item.name} value={item.name} disabled={!item.installed}>
+                  {executorLabel(item)}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
         {models.error instanceof ApiError && <p className="hint">Models unavailable: {models.error.message}</p>}
         <label>
@@ -100,6 +114,7 @@ export function RunsSection({ task, runId }: { task: Task; runId?: number }) {
               )}
               <span className="muted">
                 {roleOf(run) && `${roleOf(run)} · `}
+                {run.executor !== 'builtin' && `${run.executor} · `}
                 {run.gates.length > 0 && `${run.gates.filter((gate) => gate.passed || gate.skipped).length}/${run.gates.length} gates · `}
                 {run.model ?? 'default model'} · {run.steps} steps · {formatCount(run.prompt_tokens + run.completion_tokens)} tokens · {formatTime(run.created_at)}
               </span>

@@ -1,0 +1,1 @@
+ALTER TABLE "task_nodes" ADD COLUMN "executor" text;
